@@ -1,0 +1,22 @@
+/** The subcommand table. A command module exports `run(args) => Promise<exit code>`. */
+export interface CommandModule {
+  run(args: readonly string[]): Promise<number>;
+}
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
+}
+
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'version',
+    summary: 'print the version',
+    load: async () => ({ run: async () => (process.stdout.write('0.1.0\n'), 0) }),
+  },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return commands.find((c) => c.name === name);
+}
