@@ -4,14 +4,16 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
+// SK_OUTDIR lets parallel work build into its own folder without disturbing dist/.
+const outdir = process.env.SK_OUTDIR ?? 'dist';
+rmSync(outdir, { recursive: true, force: true });
 
 // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
 const banner = "import { createRequire as __skCreateRequire } from 'node:module'; const require = __skCreateRequire(import.meta.url);";
 
 await build({
   entryPoints: { 'sidecar-kit': 'src/cli/main.ts' },
-  outdir: 'dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
