@@ -1,0 +1,105 @@
+/**
+ * The webhook's Fastify application: `POST /inject` and `POST /inject/*`. A thin edge over
+ * `handleInjectRequest`: it reads the raw body, records metrics and logs, and writes the answer.
+ * Dependencies are passed in; the same function serves HTTPS in production and `app.inject()`
+ * in tests.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import { handleInjectRequest, MAX_BODY_BYTES } from './handle.js';
+import type { WebhookMetrics } from './metrics.js';
+import type { ClusterFactsSource, Clock, InjectorSource } from './types.js';
+
+export interface WebhookDeps {
+  readonly injector: InjectorSource;
+  readonly cluster: ClusterFactsSource;
+  readonly logger: Logger;
+  readonly metrics: WebhookMetrics;
+  readonly clock: Clock;
+}
+
+export interface WebhookAppOptions {
+  /** Passed to Fastify as is (`https`, timeouts…); omitted for in-process tests. */
+  readonly server?: Pick<FastifyServerOptions, 'keepAliveTimeout' | 'connectionTimeout' | 'requestTimeout'> & {
+    readonly https?: import('node:https').ServerOptions;
+  };
+}
+
+export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    ...(opts.server ?? {}),
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: MAX_BODY_BYTES,
+    // Go's mux does not care about a trailing slash either.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    return503OnClosing: false,
+    // Malformed URLs and the like are answered before routing: keep them plain-text 4xx too.
+    frameworkErrors: (err, req, reply) => {
+      if (req.url.startsWith('/inject')) {
+        deps.metrics.requests.inc();
+        deps.metrics.failure.inc({ reason: 'decode' });
+      }
+      void (reply as FastifyReply).code(400).type('text/plain; charset=utf-8').send(`invalid URL path: ${err.message}\n`);
+    },
+  }) as unknown as FastifyInstance;
+  // Every body arrives as raw bytes; the content type is judged by the handler (Istio's order:
+  // an empty body is a 400 even with a wrong content type).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const route = (req: FastifyRequest, reply: FastifyReply) => serveInject(req, reply, deps);
+  app.post('/inject', route);
+  app.post('/inject/*', route);
+
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+    // Fastify's own 4xx (body too large, bad content length, aborted body…). Never a 5xx.
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+    if (req.routeOptions.url?.startsWith('/inject')) {
+      deps.metrics.requests.inc();
+      deps.metrics.failure.inc({ reason: 'decode' });
+    }
+    req.log.warn({ status, err: err.message }, 'rejected webhook request');
+    void reply.code(status).type('text/plain; charset=utf-8').send(`${err.message ?? 'bad request'}\n`);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).type('text/plain; charset=utf-8').send(`no route for ${req.method} ${req.url.split('?')[0]}\n`);
+  });
+  return app;
+}
+
+function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps): FastifyReply {
+  const { metrics, clock } = deps;
+  const start = clock.now();
+  metrics.requests.inc();
+  const url = req.url;
+  const q = url.indexOf('?');
+  const result = handleInjectRequest(
+    { body: req.body as Buffer | undefined, contentType: req.headers['content-type'], path: q < 0 ? url : url.slice(0, q) },
+    { injector: deps.injector.current(), cluster: deps.cluster.snapshot() },
+  );
+  if (result.status !== 200) {
+    metrics.failure.inc({ reason: 'decode' });
+    req.log.warn({ status: result.status, reason: result.message }, 'rejected webhook request');
+    metrics.time.observe((clock.now() - start) / 1000);
+    return reply.code(result.status).type('text/plain; charset=utf-8').send(`${result.message}\n`);
+  }
+  const { outcome, review } = result;
+  const uid = review.response.uid;
+  switch (outcome.kind) {
+    case 'skipped':
+      metrics.skip.inc({ reason: outcome.reason });
+      req.log.debug({ uid, reason: outcome.reason }, outcome.message);
+      break;
+    case 'rejected':
+      metrics.failure.inc({ reason: outcome.code === 'InternalError' ? 'internal' : 'inject' });
+      req.log.warn({ uid, code: outcome.code }, `injection failed: ${outcome.message}`);
+      break;
+    case 'injected':
+      req.log.debug({ uid, ops: outcome.patch.length }, 'injected');
+      break;
+  }
+  metrics.success.inc();
+  metrics.time.observe((clock.now() - start) / 1000);
+  return reply.code(200).type('application/json').send(review);
+}

@@ -1,0 +1,58 @@
+/**
+ * The HTTP contract of `POST /inject[/…]` (reference §b.5), independent of the HTTP framework:
+ * empty body → 400 "no body found"; a content type other than application/json → 415;
+ * undecodable JSON or a body that is not an AdmissionReview → 400; otherwise 200 with an
+ * AdmissionReview answer (allowed, skipped with a warning, or rejected with Istio's message).
+ */
+import sjson from 'secure-json-parse';
+import { reviewAdmission, type AdmissionResponseBody, type ReviewDeps } from './admission.js';
+import type { AdmissionOutcome } from './types.js';
+
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export interface InjectHttpRequest {
+  readonly body: Buffer | undefined;
+  readonly contentType: string | undefined;
+  /** The raw (still percent-encoded) URL path, without the query string. */
+  readonly path: string;
+}
+
+export type InjectHttpResult =
+  | { readonly status: 200; readonly review: AdmissionResponseBody; readonly outcome: AdmissionOutcome }
+  | { readonly status: 400 | 415; readonly message: string };
+
+export const MESSAGES = {
+  noBody: 'no body found',
+  contentType: 'invalid Content-Type, want `application/json`',
+} as const;
+
+export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): InjectHttpResult {
+  if (!req.body || req.body.length === 0) return { status: 400, message: MESSAGES.noBody };
+  if (!isJsonContentType(req.contentType)) return { status: 415, message: MESSAGES.contentType };
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path);
+  } catch {
+    return { status: 400, message: `invalid URL path: bad percent-encoding in ${JSON.stringify(req.path)}` };
+  }
+  let body: unknown;
+  try {
+    body = sjson.parse(req.body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    return { status: 400, message: `could not decode body: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const result = reviewAdmission(body, path, deps);
+  return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome } : result;
+}
+
+/**
+ * `application/json`, case-insensitive, optionally with parameters (`; charset=utf-8`).
+ * Istio compares the header to `application/json` exactly; parameters are harmless, so they
+ * are accepted here.
+ */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  const semi = value.indexOf(';');
+  const type = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+  return type === 'application/json';
+}

@@ -1,0 +1,54 @@
+/**
+ * The seam between the webhook edge and the injection core. The edge parses the HTTP request
+ * and the AdmissionReview, asks a `PodInjector` what to do with the pod and renders the answer;
+ * the injector (an adapter over the pure core in src/core/inject) decides and computes the patch.
+ */
+import type { Operation } from 'fast-json-patch';
+
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * What the webhook knows about the cluster at admission time, read from informer caches
+ * (never from a per-request API call).
+ */
+export interface ClusterSnapshot {
+  /** Kubelet version per node name; `undefined` when there is no node watch (no API access). */
+  readonly nodeKubeletVersions: ReadonlyMap<string, string> | undefined;
+  /** Annotations per namespace name; `undefined` unless the namespace watch runs (OpenShift). */
+  readonly namespaceAnnotations: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined;
+}
+
+export interface AdmissionInput {
+  /** The pod from the request, `managedFields` removed and `metadata.namespace` filled in. */
+  readonly pod: JsonObject;
+  /** `request.namespace`. */
+  readonly namespace: string;
+  /** Proxy env overrides from the URL path (§b.5). */
+  readonly proxyEnv: Readonly<Record<string, string>>;
+  readonly cluster: ClusterSnapshot;
+}
+
+export type AdmissionOutcome =
+  | { readonly kind: 'injected'; readonly patch: readonly Operation[]; readonly warnings: readonly string[] }
+  /** The pod is admitted unchanged; `reason` is the core's typed code, `message` explains it. */
+  | { readonly kind: 'skipped'; readonly reason: string; readonly message: string }
+  /** Injection failed (invalid annotation, template error…): the pod is rejected. */
+  | { readonly kind: 'rejected'; readonly code: string; readonly message: string };
+
+export interface PodInjector {
+  admit(input: AdmissionInput): AdmissionOutcome;
+}
+
+/** Where the handler gets the current injector: config hot reload swaps it behind this. */
+export interface InjectorSource {
+  current(): PodInjector;
+}
+
+export interface ClusterFactsSource {
+  snapshot(): ClusterSnapshot;
+}
+
+/** Monotonic clock in milliseconds (performance.now in production). */
+export interface Clock {
+  now(): number;
+}
