@@ -9,6 +9,7 @@
  */
 import { Emitter } from './emitter.js';
 import { YamlError, YamlErrorCode } from './errors.js';
+import { needsJsonReread, rereadJsonAsGoYaml } from './json-reread.js';
 import { sortGoYamlKeys } from './key-order.js';
 import { canBePlainString } from './resolve.js';
 import { analyzeScalar, codePoints, selectScalarStyle, Style, utf8Width } from './scalar-analysis.js';
@@ -53,10 +54,36 @@ function goFloatName(n: number): string {
  */
 const REJECTED_BY_READER = /[\u007f-\u0084\u0086-\u009f\ufffe\uffff]/;
 
-function checkReadable(s: string): void {
-  if (REJECTED_BY_READER.test(s)) {
-    throw new YamlError(YamlErrorCode.controlCharacter, 'yaml: control characters are not allowed');
-  }
+interface Survey {
+  readonly unsupported: number | null;
+  readonly unreadable: boolean;
+  readonly reread: boolean;
+}
+
+/**
+ * One pass over the value for the failures of the JSON round trip, in the order Go reports them:
+ * json.Marshal rejects NaN/±Inf first, then go-yaml's reader rejects control characters.
+ */
+function survey(value: unknown): Survey {
+  let unsupported: number | null = null;
+  let unreadable = false;
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!unreadable && REJECTED_BY_READER.test(v)) unreadable = true;
+    } else if (typeof v === 'number') {
+      if (unsupported === null && !Number.isFinite(v)) unsupported = v;
+    } else if (Array.isArray(v)) {
+      for (const item of v) visit(item);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (item === undefined) continue;
+        visit(k);
+        visit(item);
+      }
+    }
+  };
+  visit(value);
+  return { unsupported, unreadable, reread: needsJsonReread(value) };
 }
 
 class TreeEmitter {
@@ -71,7 +98,6 @@ class TreeEmitter {
   private scalarValue(value: unknown, ctx: NodeContext): void {
     switch (typeof value) {
       case 'string':
-        checkReadable(value);
         return this.scalar(value, value.includes('\n') ? Style.literal : canBePlainString(value) ? Style.plain : Style.double, ctx);
       case 'number':
         return this.scalar(formatYamlNumber(value), Style.plain, ctx);
@@ -148,8 +174,11 @@ function isSimpleKey(key: string): boolean {
 
 /** Serialise a JSON value exactly like sigs.k8s.io/yaml.Marshal (go-yaml v2 style), ending in "\n". */
 export function emitYaml(value: unknown): string {
+  const found = survey(value);
+  if (found.unsupported !== null) formatYamlNumber(found.unsupported); // throws json's error
+  if (found.unreadable) throw new YamlError(YamlErrorCode.controlCharacter, 'yaml: control characters are not allowed');
   const t = new TreeEmitter();
-  t.node(value, VALUE);
+  t.node(found.reread ? rereadJsonAsGoYaml(value) : value, VALUE);
   t.e.writeIndent(); // document end
   return t.e.output();
 }

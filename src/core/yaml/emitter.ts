@@ -192,9 +192,12 @@ export class Emitter {
     this.writeIndicator('"', true, false, false);
     let spaces = false;
     const last = v.length - 1;
+    // go-yaml's is_bom() ignores its index and tests the start of the value: a value that
+    // begins with U+FEFF gets *every* character escaped (\x41 for 'A', \x20 for a space).
+    const escapeAll = v[0] === 0xfeff;
     for (let i = 0; i < v.length; i++) {
       const c = v[i] as number;
-      if (!isPrintable(c) || c === 0xfeff || isBreak(c) || c === 0x22 || c === 0x5c) {
+      if (escapeAll || !isPrintable(c) || isBreak(c) || c === 0x22 || c === 0x5c) {
         this.writeEscape(c);
         spaces = false;
       } else if (isSpace(c)) {
