@@ -1,0 +1,110 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApiServer, NAMESPACES, NODES } from '../testing/fake-apiserver.js';
+import { kubeAccessFromOptions } from './client.js';
+import { startClusterFacts } from './cluster-facts.js';
+
+const node = (name: string, kubeletVersion: string) => ({ metadata: { name }, status: { nodeInfo: { kubeletVersion } } });
+const silent = pino({ level: 'silent' });
+
+async function until(cond: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('cluster facts against a test double of the Kubernetes API', () => {
+  let api: FakeApiServer;
+  beforeAll(async () => {
+    api = await new FakeApiServer().start();
+  }, 30_000);
+  afterAll(() => api.stop());
+
+  it('keeps node kubelet versions current from one list + watch, not per read', async () => {
+    api.put(NODES, node('n1', 'v1.33.1'));
+    api.put(NODES, node('n2', 'v1.32.0'));
+    const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: true, namespaces: false });
+    try {
+      await until(() => facts.snapshot().nodeKubeletVersions?.size === 2);
+      expect([...(facts.snapshot().nodeKubeletVersions ?? [])]).toEqual([['n1', 'v1.33.1'], ['n2', 'v1.32.0']]);
+      await until(() => api.openWatches(NODES) === 1);
+
+      api.put(NODES, node('n2', 'v1.34.0'));
+      api.put(NODES, node('n3', 'v1.35.0-eks-1'));
+      api.delete(NODES, 'n1');
+      await until(() => facts.snapshot().nodeKubeletVersions?.get('n2') === 'v1.34.0' && !facts.snapshot().nodeKubeletVersions?.has('n1'));
+      expect(Object.fromEntries(facts.snapshot().nodeKubeletVersions ?? [])).toEqual({ n2: 'v1.34.0', n3: 'v1.35.0-eks-1' });
+
+      const before = api.requests.length;
+      for (let i = 0; i < 1000; i++) facts.snapshot();
+      expect(api.requests.length).toBe(before);
+      expect(api.requests.filter((r) => r.path === '/api/v1/nodes' && r.query.watch !== 'true')).toHaveLength(1);
+    } finally {
+      await facts.stop();
+      api.delete(NODES, 'n2');
+      api.delete(NODES, 'n3');
+    }
+  });
+
+  it('reconnects a watch the server closed and sees later changes', async () => {
+    api.put(NODES, node('r1', 'v1.30.0'));
+    const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: true, namespaces: false });
+    try {
+      await until(() => api.openWatches(NODES) === 1);
+      api.closeWatches();
+      await until(() => api.openWatches(NODES) === 1);
+      api.put(NODES, node('r1', 'v1.33.0'));
+      await until(() => facts.snapshot().nodeKubeletVersions?.get('r1') === 'v1.33.0');
+    } finally {
+      await facts.stop();
+      api.delete(NODES, 'r1');
+    }
+  });
+
+  it('reports no node information while the API refuses, logs that once, and recovers', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+    api.failWith = 403;
+    api.put(NODES, node('f1', 'v1.33.0'));
+    const start = api.requests.length;
+    const facts = startClusterFacts({
+      access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger, nodes: true, namespaces: false, backoffMs: { initial: 20, max: 40 },
+    });
+    try {
+      await until(() => api.requests.slice(start).filter((r) => r.path === '/api/v1/nodes').length >= 4);
+      expect(facts.snapshot().nodeKubeletVersions).toBeUndefined();
+      const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].msg).toContain('cannot list/watch nodes');
+      api.failWith = undefined;
+      await until(() => facts.snapshot().nodeKubeletVersions?.get('f1') === 'v1.33.0');
+    } finally {
+      api.failWith = undefined;
+      await facts.stop();
+      api.delete(NODES, 'f1');
+    }
+  });
+
+  it('watches namespace annotations when asked (OpenShift)', async () => {
+    api.put(NAMESPACES, { metadata: { name: 'test-ns', annotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000' } } });
+    const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: false, namespaces: true });
+    try {
+      await until(() => facts.snapshot().namespaceAnnotations?.has('test-ns') === true);
+      expect(facts.snapshot().namespaceAnnotations?.get('test-ns')).toEqual({ 'openshift.io/sa.scc.uid-range': '1000620000/10000' });
+      expect(facts.snapshot().nodeKubeletVersions).toBeUndefined();
+    } finally {
+      await facts.stop();
+    }
+  });
+
+  it('without API access answers "unknown" at once', async () => {
+    const lines: string[] = [];
+    const facts = startClusterFacts({ access: undefined, logger: pino({}, { write: (l: string) => void lines.push(l) }), nodes: true, namespaces: false });
+    expect(facts.snapshot()).toEqual({ nodeKubeletVersions: undefined, namespaceAnnotations: undefined });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('ENABLE_NATIVE_SIDECARS=auto is treated as false');
+    await facts.stop();
+  });
+});
