@@ -10,6 +10,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode, Scalar } from 'yaml';
+import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
 import type { Resolved } from './resolve.js';
@@ -24,6 +25,13 @@ export interface ParseYamlOptions {
 }
 
 const TAG = 'tag:yaml.org,2002:';
+
+/** go-yaml's map[interface{}]interface{} before sigs.k8s.io/yaml converts it. */
+class GoMap {
+  readonly entries = new Map<string, unknown>();
+  /** Node of a surviving nil key (sigs.k8s.io/yaml cannot convert it). */
+  nullKey: YamlNode | null = null;
+}
 
 class Decoder {
   private readonly active = new Set<YamlNode>();
@@ -49,9 +57,9 @@ class Decoder {
     if (isScalar(node)) return this.scalar(node);
     if (isSeq(node)) return node.items.map((item) => this.decode(item as YamlNode));
     if (isMap(node)) {
-      const out = new Map<string, unknown>();
+      const out = new GoMap();
       this.mapInto(node, out);
-      return Object.fromEntries(out);
+      return out;
     }
     return this.fail(YamlErrorCode.syntax, 'yaml: unsupported node', node);
   }
@@ -67,8 +75,19 @@ class Decoder {
     }
   }
 
+  /** The scalar's text; double-quoted scalars are re-decoded with go-yaml's escape set. */
+  private text(node: Scalar): string {
+    const src = node.srcToken;
+    if (node.type === 'QUOTE_DOUBLE' && src && 'source' in src && typeof src.source === 'string') {
+      const r = decodeDoubleQuoted(src.source);
+      if ('error' in r) this.fail(YamlErrorCode.syntax, `yaml: line ${this.lineOf(node)}: ${r.error}`, node);
+      return r.value;
+    }
+    return String(node.value ?? '');
+  }
+
   private resolved(node: Scalar): Resolved {
-    const text = String(node.value ?? '');
+    const text = this.text(node);
     const tag = node.tag;
     if (!tag) {
       return node.type === 'PLAIN' || node.type === undefined ? resolvePlain(text) : { tag: 'str', value: text };
@@ -84,18 +103,34 @@ class Decoder {
   }
 
   private scalar(node: Scalar): unknown {
-    const r = this.resolved(node);
-    if (r.tag === 'float' && typeof r.value === 'number' && !Number.isFinite(r.value)) {
-      this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(r.value) ? 'NaN' : r.value > 0 ? '+Inf' : '-Inf'}`, node);
+    return this.resolved(node).value;
+  }
+
+  /**
+   * sigs.k8s.io/yaml's conversion to JSON, done after decoding so that entries replaced by a later
+   * duplicate key never fail: nil keys are rejected, then json.Marshal rejects NaN / ±Inf.
+   */
+  toJson(v: unknown): unknown {
+    const converted = this.convert(v);
+    const bad = findNonFinite(converted);
+    if (bad !== null) {
+      this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf'}`);
     }
-    return r.value;
+    return converted;
+  }
+
+  private convert(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map((x) => this.convert(x));
+    if (!(v instanceof GoMap)) return v;
+    if (v.nullKey) this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', v.nullKey);
+    return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x)]));
   }
 
   private isMergeKey(key: YamlNode | null): boolean {
     return isScalar(key) && key.value === '<<' && ((!key.tag && key.type === 'PLAIN') || key.tag === `${TAG}merge`);
   }
 
-  private mapInto(node: YamlNode, out: Map<string, unknown>): void {
+  private mapInto(node: YamlNode, out: GoMap): void {
     if (!isMap(node)) return;
     for (const pair of node.items) {
       const key = pair.key as YamlNode | null;
@@ -105,15 +140,18 @@ class Decoder {
         continue;
       }
       const k = this.keyString(key);
-      if (this.strict && out.has(k)) {
-        this.fail(YamlErrorCode.syntax, `yaml: unmarshal errors:\n  line ${this.lineOf(key)}: key "${k}" already set in map`, key);
+      if (this.strict && (k === null ? out.nullKey !== null : out.entries.has(k))) {
+        const at = value ?? key;
+        this.fail(YamlErrorCode.syntax, `yaml: unmarshal errors:\n  line ${this.lineOf(at)}: key "${k ?? '<nil>'}" already set in map`, at);
       }
-      out.set(k, this.decode(value));
+      const decoded = this.decode(value);
+      if (k === null) out.nullKey = key ?? value;
+      else out.entries.set(k, decoded);
     }
   }
 
   /** go-yaml v2 `merge`: a map, an alias of a map, or a sequence of those (earlier ones win). */
-  private merge(value: YamlNode | null, out: Map<string, unknown>): void {
+  private merge(value: YamlNode | null, out: GoMap): void {
     const wantMap = (): never =>
       this.fail(YamlErrorCode.syntax, 'yaml: map merge requires map or sequence of maps as the value', value);
     const deref = (n: YamlNode | null): YamlNode => {
@@ -127,18 +165,16 @@ class Decoder {
   }
 
   /** sigs.k8s.io/yaml's conversion of a go-yaml map key to a JSON object key. */
-  private keyString(key: YamlNode | null): string {
+  private keyString(key: YamlNode | null): string | null {
     const target = isAlias(key) ? (key.resolve(this.doc) as YamlNode | undefined) : key;
     if (target && (isMap(target) || isSeq(target))) {
       this.fail(YamlErrorCode.syntax, 'yaml: invalid map key', key);
     }
-    if (!target || !isScalar(target)) {
-      return this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', key);
-    }
+    if (!target || !isScalar(target)) return null;
     const r = this.resolved(target);
     switch (r.tag) {
       case 'null':
-        return this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', key);
+        return null;
       case 'bool':
         return r.value ? 'true' : 'false';
       case 'int':
@@ -149,6 +185,16 @@ class Decoder {
         return String(r.value);
     }
   }
+}
+
+function findNonFinite(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : v;
+  if (v === null || typeof v !== 'object') return null;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    const bad = findNonFinite(x);
+    if (bad !== null) return bad;
+  }
+  return null;
 }
 
 function firstLine(message: string): string {
@@ -163,14 +209,17 @@ export function parseYamlDocument(text: string, options: ParseYamlOptions = {}):
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, {
     schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, lineCounter: lines, prettyErrors: false,
+    keepSourceTokens: true,
   });
   if (!Array.isArray(docs)) return null; // empty stream
   const doc = docs[0];
   if (!doc) return null;
-  const err = doc.errors[0];
+  // Escapes in double-quoted scalars are checked with go-yaml's rules by the decoder.
+  const err = doc.errors.find((e) => e.code !== 'BAD_DQ_ESCAPE');
   if (err) {
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });
   }
-  return new Decoder(doc, lines, options.strict ?? false).decode(doc.contents as YamlNode | null);
+  const decoder = new Decoder(doc, lines, options.strict ?? false);
+  return decoder.toJson(decoder.decode(doc.contents as YamlNode | null));
 }
