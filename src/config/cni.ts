@@ -2,8 +2,10 @@
  * The CNI plugin's configuration model: the network-configuration entry the runtime hands the
  * plugin on stdin (Istio's istio-cni fields, reference §g.1, plus a `sidecar_kit` object for our
  * extensions) and the installer's settings. Parsed once at the edge; types come from the schemas.
+ *
+ * `zod/mini`, like the capture config: the plugin runs on every pod start.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,94 +14,108 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * Istio accepts its own level names (plus `fatal`); anything else falls back to `info` rather
  * than failing a pod's sandbox over a logging setting.
  */
-const logLevel = z
-  .string()
-  .transform((v): LogLevel => {
+const logLevel = z.pipe(
+  z.string(),
+  z.transform((v: string): LogLevel => {
     const lower = v.toLowerCase();
     if (lower === 'fatal') return 'error';
     return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : 'info';
-  });
+  }),
+);
+
+const nonEmpty = () => z.string().check(z.minLength(1, 'must not be empty'));
+const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
 /** The pod annotations containerd/CRI-O pass to plugins declaring this capability. */
 export const POD_ANNOTATIONS_CAPABILITY = 'io.kubernetes.cri.pod-annotations';
 
 /** Our additions to Istio's entry, kept in one object so Istio's flat key space stays Istio's. */
-export const sidecarKitPluginSchema = z.object({
+const sidecarKitFields = {
   /** Also append log lines to this file (stderr always gets them). */
-  log_file: z.string().min(1).optional(),
+  log_file: nonEmpty(),
   /** Pod GET attempts before ADD fails (Istio: 30). */
-  pod_lookup_attempts: z.number().int().min(1).max(600).default(30),
+  pod_lookup_attempts: intIn(1, 600),
   /** Pause between pod GET attempts, milliseconds (Istio: 1000). */
-  pod_lookup_interval_ms: z.number().int().min(0).max(60_000).default(1000),
+  pod_lookup_interval_ms: intIn(0, 60_000),
   /** Per-request timeout of a pod GET, milliseconds. */
-  pod_lookup_timeout_ms: z.number().int().min(100).max(60_000).default(5000),
+  pod_lookup_timeout_ms: intIn(100, 60_000),
   /** Kubeconfig path; default `<cni_agent_run_dir>/istio-cni-kubeconfig`. */
-  kubeconfig: z.string().min(1).optional(),
+  kubeconfig: nonEmpty(),
+};
+
+export const sidecarKitPluginSchema = z.object({
+  log_file: z.optional(sidecarKitFields.log_file),
+  pod_lookup_attempts: z._default(sidecarKitFields.pod_lookup_attempts, 30),
+  pod_lookup_interval_ms: z._default(sidecarKitFields.pod_lookup_interval_ms, 1000),
+  pod_lookup_timeout_ms: z._default(sidecarKitFields.pod_lookup_timeout_ms, 5000),
+  kubeconfig: z.optional(sidecarKitFields.kubeconfig),
 });
+export type SidecarKitPluginSettings = z.output<typeof sidecarKitPluginSchema>;
 
 export const pluginConfSchema = z.looseObject({
-  cniVersion: z.string({ error: 'cniVersion is required' }).min(1, 'cniVersion must not be empty'),
-  name: z.string().default(''),
-  type: z.string().default('istio-cni'),
-  plugin_log_level: logLevel.default('info'),
-  cni_agent_run_dir: z.string().min(1).default('/var/run/istio-cni'),
-  ambient_enabled: z.boolean().default(false),
-  enablement_selectors: z.unknown().optional(),
-  exclude_namespaces: z.array(z.string()).nullable().default(null),
-  pod_namespace: z.string().default(''),
-  native_nftables: z.boolean().default(false),
-  enable_ambient_detection_retry: z.boolean().default(false),
-  capabilities: z.record(z.string(), z.boolean()).optional(),
-  runtimeConfig: z
-    .looseObject({
-      [POD_ANNOTATIONS_CAPABILITY]: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
-  prevResult: z.record(z.string(), z.unknown()).optional(),
-  sidecar_kit: sidecarKitPluginSchema.default(() => sidecarKitPluginSchema.parse({})),
+  cniVersion: z.string({ error: 'cniVersion is required' }).check(z.minLength(1, 'cniVersion must not be empty')),
+  name: z._default(z.string(), ''),
+  type: z._default(z.string(), 'istio-cni'),
+  plugin_log_level: z._default(logLevel, 'info'),
+  cni_agent_run_dir: z._default(nonEmpty(), '/var/run/istio-cni'),
+  ambient_enabled: z._default(z.boolean(), false),
+  enablement_selectors: z.optional(z.unknown()),
+  exclude_namespaces: z._default(z.nullable(z.array(z.string())), null),
+  pod_namespace: z._default(z.string(), ''),
+  native_nftables: z._default(z.boolean(), false),
+  enable_ambient_detection_retry: z._default(z.boolean(), false),
+  capabilities: z.optional(z.record(z.string(), z.boolean())),
+  runtimeConfig: z.optional(
+    z.looseObject({
+      [POD_ANNOTATIONS_CAPABILITY]: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
+  prevResult: z.optional(z.record(z.string(), z.unknown())),
+  sidecar_kit: z._default(sidecarKitPluginSchema, () => sidecarKitPluginSchema.parse({})),
 });
-export type PluginConf = z.infer<typeof pluginConfSchema>;
+export type PluginConf = z.output<typeof pluginConfSchema>;
 
 /** Installer (`sidecar-kit cni-install`) settings; flags and environment map onto these keys. */
 export const installConfigSchema = z.object({
   /** Directory of the node's CNI network configurations, as mounted into the installer. */
-  mountedCniNetDir: z.string().min(1).default('/host/etc/cni/net.d'),
+  mountedCniNetDir: z._default(nonEmpty(), '/host/etc/cni/net.d'),
   /** Use this file name instead of the first valid one in the directory. */
-  cniConfName: z.string().default(''),
+  cniConfName: z._default(z.string(), ''),
   /** Chained mode (append to the existing list) or standalone (write our own file). */
-  chainedCniPlugin: z.boolean().default(true),
+  chainedCniPlugin: z._default(z.boolean(), true),
   /** Where the plugin executable is copied (the host's CNI bin dir, as mounted). */
-  mountedCniBinDir: z.string().min(1).default('/host/opt/cni/bin'),
+  mountedCniBinDir: z._default(nonEmpty(), '/host/opt/cni/bin'),
   /** The self-contained plugin executable to copy. */
-  pluginBinary: z.string().min(1),
+  pluginBinary: nonEmpty(),
   /** The agent run dir (same path on host and in the installer); holds the kubeconfig. */
-  cniAgentRunDir: z.string().min(1).default('/var/run/istio-cni'),
+  cniAgentRunDir: z._default(nonEmpty(), '/var/run/istio-cni'),
   /** Written as `plugin_log_level`. */
-  pluginLogLevel: z.enum(LOG_LEVELS).default('warn'),
+  pluginLogLevel: z._default(z.enum(LOG_LEVELS), 'warn'),
   /** Written as `exclude_namespaces`. */
-  excludeNamespaces: z.array(z.string()).default(['kube-system']),
+  excludeNamespaces: z._default(z.array(z.string()), ['kube-system']),
   /** Written as `pod_namespace` (the installer's own namespace). */
-  podNamespace: z.string().default(''),
-  nativeNftables: z.boolean().default(false),
+  podNamespace: z._default(z.string(), ''),
+  nativeNftables: z._default(z.boolean(), false),
   /** Declare the `io.kubernetes.cri.pod-annotations` capability (our extension). */
-  podAnnotations: z.boolean().default(true),
+  podAnnotations: z._default(z.boolean(), true),
   /** Service-account directory holding `token`, `ca.crt` and `namespace`. */
-  serviceAccountDir: z.string().min(1).default('/var/run/secrets/kubernetes.io/serviceaccount'),
+  serviceAccountDir: z._default(nonEmpty(), '/var/run/secrets/kubernetes.io/serviceaccount'),
   /** API server URL written into the plugin kubeconfig. */
-  kubeApiServer: z.string().url('must be a URL such as https://10.96.0.1:443'),
+  kubeApiServer: z.url({ error: 'must be a URL such as https://10.96.0.1:443' }),
   /** Skip TLS verification in the plugin kubeconfig (test clusters only). */
-  kubeInsecureSkipTlsVerify: z.boolean().default(false),
+  kubeInsecureSkipTlsVerify: z._default(z.boolean(), false),
   /** Quiet period after a directory event before the config is checked again, ms. */
-  watchDebounceMs: z.number().int().min(0).default(200),
-  /** Install once and exit instead of watching (used by tests and init containers). */
-  once: z.boolean().default(false),
+  watchDebounceMs: z._default(intIn(0, 60_000), 200),
+  /** Install once and exit instead of watching (tests, init containers). */
+  once: z._default(z.boolean(), false),
   /** Extra keys for the `sidecar_kit` object of the entry. */
-  pluginExtensions: sidecarKitPluginSchema.partial().default({}),
+  pluginExtensions: z._default(z.partial(z.object(sidecarKitFields)), {}),
 });
-export type InstallConfig = z.infer<typeof installConfigSchema>;
+export type InstallConfig = z.output<typeof installConfigSchema>;
+export type InstallConfigInput = z.input<typeof installConfigSchema>;
 
 /** Formats a zod error as `field: message; field: message` for CLI and CNI error output. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
     .join('; ');

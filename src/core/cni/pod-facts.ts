@@ -11,7 +11,7 @@
  *
  * Both sources yield the same `PodFacts`, so one decision function serves both.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const PROXY_CONTAINER = 'istio-proxy';
 export const ISTIO_INIT_CONTAINER = 'istio-init';
@@ -65,6 +65,43 @@ export interface ContainerLike {
   readonly securityContext?: { readonly runAsUser?: number | null; readonly runAsGroup?: number | null } | null;
 }
 
+const containerView = z.looseObject({
+  name: z.string(),
+  args: z.optional(z.nullable(z.array(z.string()))),
+  env: z.optional(z.nullable(z.array(z.looseObject({ name: z.string(), value: z.optional(z.string()) })))),
+  securityContext: z.optional(
+    z.nullable(z.looseObject({ runAsUser: z.optional(z.nullable(z.int())), runAsGroup: z.optional(z.nullable(z.int())) })),
+  ),
+});
+
+/** Checks that untrusted JSON (API response, file) has the Pod shape read here. */
+export const podViewSchema = z.looseObject({
+  metadata: z.optional(
+    z.nullable(
+      z.looseObject({
+        labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
+        annotations: z.optional(z.nullable(z.record(z.string(), z.string()))),
+      }),
+    ),
+  ),
+  spec: z.optional(
+    z.nullable(
+      z.looseObject({
+        containers: z.optional(z.nullable(z.array(containerView))),
+        initContainers: z.optional(z.nullable(z.array(containerView))),
+      }),
+    ),
+  ),
+});
+
+/** Validates a Pod-shaped value; the error names the first offending field path. */
+export function parsePodView(value: unknown): PodLike {
+  const r = podViewSchema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new Error(`not a Pod: ${i ? `${i.path.map(String).join('.') || '(root)'}: ${i.message}` : 'invalid'}`);
+}
+
 function proxyFacts(c: ContainerLike): ProxyFacts {
   const env: Record<string, string> = {};
   // Istio copies `value` only (valueFrom reads as ""), last definition wins.
@@ -97,16 +134,16 @@ export function podFactsFromPod(pod: PodLike): PodFacts {
 
 const factsWireSchema = z.object({
   v: z.literal(FACTS_VERSION),
-  istioInit: z.boolean().optional(),
-  injectLabel: z.string().optional(),
-  proxy: z
-    .object({
-      uid: z.number().int().optional(),
-      gid: z.number().int().optional(),
-      type: z.string().optional(),
-      env: z.record(z.string(), z.string()).optional(),
-    })
-    .optional(),
+  istioInit: z.optional(z.boolean()),
+  injectLabel: z.optional(z.string()),
+  proxy: z.optional(
+    z.object({
+      uid: z.optional(z.int()),
+      gid: z.optional(z.int()),
+      type: z.optional(z.string()),
+      env: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
 });
 
 /**

@@ -1,0 +1,134 @@
+/**
+ * The CNI plugin's command handling (the executable's edge): parse the invocation, decide with
+ * the pure core, program the pod's netns through the capture engine, print the result.
+ * Everything that touches the machine is passed in, so tests drive it in-process.
+ */
+import { describeIssues, pluginConfSchema, POD_ANNOTATIONS_CAPABILITY, type PluginConf } from '../config/cni.js';
+import { podFactsFromAnnotations, podFactsFromPod, type PodFacts, type PodLike } from '../core/cni/pod-facts.js';
+import { redirectFromFacts, type CniRedirect } from '../core/cni/redirect.js';
+import { scopeSkip } from '../core/cni/scope.js';
+import {
+  CniError,
+  CniErrorCode,
+  commandAllowed,
+  errorResult,
+  isSupportedVersion,
+  k8sPodArgs,
+  parseCniArgs,
+  parseCommand,
+  passThroughResult,
+  versionResult,
+  type K8sPodArgs,
+} from '../core/cni/spec.js';
+import type { Logger } from './log.js';
+import type { PodSource } from './kube-pods.js';
+
+/** Where and for whom rules are programmed. */
+export interface CaptureTarget {
+  readonly netns: string;
+  readonly containerId: string;
+  readonly pod: K8sPodArgs;
+  readonly conf: PluginConf;
+  readonly prevResult: Record<string, unknown> | undefined;
+}
+
+export interface PluginDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readStdin: () => string;
+  readonly makeLogger: (conf: PluginConf | undefined) => Logger;
+  readonly makePodSource: (conf: PluginConf, logger: Logger) => PodSource | Promise<PodSource>;
+  readonly applyCapture: (redirect: CniRedirect, target: CaptureTarget, logger: Logger) => Promise<void>;
+}
+
+export interface PluginOutcome {
+  readonly stdout: string;
+  readonly exitCode: number;
+}
+
+const json = (v: unknown): string => `${JSON.stringify(v)}\n`;
+
+function parseConf(stdin: string): PluginConf {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdin);
+  } catch (err) {
+    throw new CniError(CniErrorCode.decodeFailure, `network configuration on stdin is not JSON: ${(err as Error).message}`);
+  }
+  const parsed = pluginConfSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CniError(CniErrorCode.invalidConfig, `invalid network configuration: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** Facts from the runtime-provided annotations when possible, else from the API (Istio's way). */
+async function loadFacts(conf: PluginConf, pod: K8sPodArgs, deps: PluginDeps, logger: Logger): Promise<PodFacts> {
+  const annotations = conf.runtimeConfig?.[POD_ANNOTATIONS_CAPABILITY];
+  if (annotations !== undefined) {
+    const fromAnnotations = podFactsFromAnnotations(annotations);
+    if ('facts' in fromAnnotations) {
+      logger.debug('pod facts from runtime annotations', { pod: `${pod.namespace}/${pod.name}` });
+      return fromAnnotations.facts;
+    }
+    logger.debug('runtime annotations lack pod facts, asking the API', { reason: fromAnnotations.miss, detail: fromAnnotations.detail });
+  }
+  const source = await deps.makePodSource(conf, logger);
+  const object = await source.getPod(pod.namespace, pod.name);
+  return podFactsFromPod(object as PodLike);
+}
+
+async function add(conf: PluginConf, deps: PluginDeps, logger: Logger): Promise<string> {
+  const pass = json(passThroughResult(conf.cniVersion, conf.prevResult));
+  const pod = k8sPodArgs(parseCniArgs(deps.env.CNI_ARGS));
+  const scope = scopeSkip(pod, { excludeNamespaces: conf.exclude_namespaces, podNamespace: conf.pod_namespace });
+  if (scope !== undefined) {
+    logger.info('pod left alone', { pod: `${pod.namespace}/${pod.name}`, reason: scope });
+    return pass;
+  }
+  if (conf.ambient_enabled) logger.warn('ambient mode is not supported; handling the pod as a sidecar pod');
+  const netns = deps.env.CNI_NETNS ?? '';
+  if (netns === '') throw new CniError(CniErrorCode.invalidEnvironment, 'CNI_NETNS is not set');
+  const decision = redirectFromFacts(await loadFacts(conf, pod, deps, logger));
+  if (decision.kind === 'skip') {
+    logger.info('pod left alone', { pod: `${pod.namespace}/${pod.name}`, reason: decision.reason });
+    return pass;
+  }
+  const target: CaptureTarget = { netns, containerId: deps.env.CNI_CONTAINERID ?? '', pod, conf, prevResult: conf.prevResult };
+  await deps.applyCapture(decision.redirect, target, logger);
+  logger.info('capture rules programmed', { pod: `${pod.namespace}/${pod.name}`, mode: decision.redirect.mode });
+  return pass;
+}
+
+/**
+ * Runs one invocation. Never throws: failures become the CNI error object on stdout and exit
+ * code 1. DEL, CHECK, STATUS and GC succeed without side effects (the rules live and die with
+ * the pod's netns), so repeating them is safe.
+ */
+export async function runPlugin(deps: PluginDeps): Promise<PluginOutcome> {
+  let version = '1.0.0';
+  let logger = deps.makeLogger(undefined);
+  try {
+    const command = parseCommand(deps.env.CNI_COMMAND);
+    if (command === 'VERSION') return { stdout: json(versionResult()), exitCode: 0 };
+    const conf = parseConf(deps.readStdin());
+    version = conf.cniVersion;
+    logger = deps.makeLogger(conf);
+    if (!isSupportedVersion(conf.cniVersion)) {
+      throw new CniError(CniErrorCode.incompatibleVersion, `CNI version ${conf.cniVersion} is not supported`, {
+        details: `supported: ${versionResult().supportedVersions.join(', ')}`,
+      });
+    }
+    if (!commandAllowed(command, conf.cniVersion)) {
+      throw new CniError(CniErrorCode.incompatibleVersion, `config version ${conf.cniVersion} does not allow ${command}`);
+    }
+    if (command !== 'ADD') {
+      logger.debug(`${command} is a no-op`, { container: deps.env.CNI_CONTAINERID });
+      return { stdout: '', exitCode: 0 };
+    }
+    return { stdout: await add(conf, deps, logger), exitCode: 0 };
+  } catch (err) {
+    const result = errorResult(version, err);
+    logger.error(result.msg, { code: result.code });
+    return { stdout: json(result), exitCode: 1 };
+  }
+}
