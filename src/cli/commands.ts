@@ -15,6 +15,11 @@ export const commands: readonly CommandEntry[] = [
     summary: 'print the version',
     load: async () => ({ run: async () => (process.stdout.write('0.1.0\n'), 0) }),
   },
+  {
+    name: 'istio-iptables',
+    summary: "program Istio's traffic capture rules (iptables or native nftables), like pilot-agent istio-iptables",
+    load: () => import('../init/command.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

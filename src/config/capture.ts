@@ -1,0 +1,268 @@
+/**
+ * The capture configuration: one zod schema from Istio's istio-iptables settings (all given as
+ * strings, the way flags, environment variables, CNI annotations carry them) to the typed,
+ * frozen `CaptureConfig` the rule builder and the executor read.
+ *
+ * Uses `zod/mini`: the full `zod` bundle costs ~25 ms of parse time per process start, and this
+ * config sits on the pod start-up path (init container and CNI plugin); `zod/mini` costs ~1 ms.
+ */
+import * as z from 'zod/mini';
+import { parseAddr, parseCidr, type Cidr } from '../core/capture/net.js';
+
+/** Every setting as text, keyed by setting name. Missing keys take `captureDefaults`. */
+export const captureDefaults = {
+  proxyPort: '15001',
+  inboundCapturePort: '15006',
+  inboundTunnelPort: '15008',
+  /** "" is resolved by the edge: uid of `$ENVOY_USER` (istio-proxy), else 1337. */
+  proxyUid: '',
+  /** "" means the same as the proxy uid list. */
+  proxyGid: '',
+  interceptionMode: '',
+  inboundPorts: '',
+  inboundPortsExclude: '',
+  excludeInterfaces: '',
+  outboundIpRangesInclude: '',
+  outboundIpRangesExclude: '',
+  outboundPortsInclude: '',
+  outboundPortsExclude: '',
+  kubeVirtInterfaces: '',
+  tproxyMark: '1337',
+  tproxyRouteTable: '133',
+  dryRun: 'false',
+  probePort: '15002',
+  probeTimeout: '5s',
+  skipRuleApply: 'false',
+  runValidation: 'false',
+  redirectDns: 'false',
+  dropInvalid: 'false',
+  dualStack: 'false',
+  captureAllDns: 'false',
+  networkNamespace: '',
+  cniMode: 'false',
+  reconcile: 'false',
+  cleanupOnly: 'false',
+  forceApply: 'false',
+  nativeNftables: 'false',
+  forceIptablesBinary: '',
+  /** Fact: whether IPv6 rules are generated (the edge detects it when not given). */
+  ipv6: 'false',
+  /** Fact: DNS resolvers, verbatim, comma separated (the edge reads /etc/resolv.conf). */
+  dnsServers: '',
+  ownerGroupsInclude: '*',
+  ownerGroupsExclude: '',
+  loopbackCidr: '127.0.0.1/32',
+} as const;
+
+export type CaptureSettingName = keyof typeof captureDefaults;
+export type CaptureSettings = { [K in CaptureSettingName]: string };
+
+type Parsed<T> = T | { readonly error: string };
+
+/** Comma list: split on `,`, empty items dropped, no trimming (Istio `split`). */
+export function splitList(s: string): string[] {
+  return s.split(',').filter((x) => x !== '');
+}
+
+/** Go `strconv.ParseBool`. */
+export function parseGoBool(s: string): boolean | undefined {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(s)) return false;
+  return undefined;
+}
+
+function parseUint(s: string, max: number, what: string): Parsed<number> {
+  if (!/^[0-9]+$/.test(s) || Number(s) > max) return { error: `expected ${what}` };
+  return Number(s);
+}
+
+const port = (s: string): Parsed<number> => {
+  const n = parseUint(s, 65535, 'a port number (1-65535)');
+  return n === 0 ? { error: 'expected a port number (1-65535)' } : n;
+};
+
+function parseEach<T>(s: string, one: (item: string) => Parsed<T>): Parsed<T[]> {
+  const out: T[] = [];
+  for (const item of splitList(s)) {
+    const r = one(item);
+    if (typeof r === 'object' && r !== null && 'error' in r) return { error: `${JSON.stringify(item)}: ${r.error}` };
+    out.push(r as T);
+  }
+  return out;
+}
+
+// Owner ids and group names: numbers, ranges (`1000-2000`) or user/group names, as the
+// iptables owner match and nft skuid/skgid accept them.
+const ownerId = (s: string): Parsed<string> =>
+  /^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(s) ? s : { error: 'expected a numeric id or a name' };
+
+// Interface names as the kernel accepts them (IFNAMSIZ 16), plus iptables' `+` wildcard.
+const iface = (s: string): Parsed<string> =>
+  /^[^\s/:'"]{1,15}$/.test(s) ? s : { error: 'expected an interface name (at most 15 characters)' };
+
+const cidr = (s: string): Parsed<Cidr> => parseCidr(s) ?? { error: 'expected a CIDR such as 10.0.0.0/8 or fd00::/8' };
+
+const bool = (s: string): Parsed<boolean> => parseGoBool(s) ?? { error: 'expected true or false' };
+
+/** Go `time.ParseDuration` (units ns, us, µs, ms, s, m, h), in milliseconds. */
+export function parseGoDuration(s: string): Parsed<number> {
+  const bad = { error: 'expected a duration such as 5s, 500ms or 1m30s' };
+  if (s === '0') return 0;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /([0-9]*\.?[0-9]+|[0-9]+\.)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let i = 0;
+  while (i < s.length) {
+    re.lastIndex = i;
+    const m = re.exec(s);
+    if (!m || m[1] === undefined || m[2] === undefined) return bad;
+    total += Number(m[1]) * (unit[m[2]] ?? 0);
+    i = re.lastIndex;
+  }
+  return s.length > 0 ? total : bad;
+}
+
+/** Wraps a text parser as a zod field whose issue message carries the parser's reason. */
+function field<T>(parse: (s: string) => Parsed<T>) {
+  return z.pipe(
+    z.string(),
+    z.transform((s: string, ctx): T => {
+      const r = parse(s);
+      if (typeof r === 'object' && r !== null && 'error' in r) {
+        ctx.issues.push({ code: 'custom', message: r.error, input: s });
+        return z.NEVER;
+      }
+      return r as T;
+    }),
+  );
+}
+
+export const captureSettingsSchema = z.object({
+  proxyPort: field(port),
+  inboundCapturePort: field(port),
+  inboundTunnelPort: field(port),
+  proxyUid: field((s) => (splitList(s).length === 0 ? { error: 'expected at least one uid' } : parseEach(s, ownerId))),
+  proxyGid: field((s) => parseEach(s, ownerId)),
+  interceptionMode: field((s): Parsed<'REDIRECT' | 'TPROXY'> =>
+    s === 'TPROXY' ? 'TPROXY' : s === '' || s === 'REDIRECT' ? 'REDIRECT' : { error: 'expected REDIRECT or TPROXY' },
+  ),
+  inboundPorts: field((s): Parsed<'*' | number[]> => (s === '*' ? '*' : parseEach(s, port))),
+  inboundPortsExclude: field((s) => parseEach(s, port)),
+  excludeInterfaces: field((s) => parseEach(s, iface)),
+  outboundIpRangesInclude: field((s): Parsed<'*' | Cidr[]> => (s === '*' ? '*' : parseEach(s, cidr))),
+  outboundIpRangesExclude: field((s) =>
+    s.split(',').includes('*') ? { error: 'invalid value for OUTBOUND_IP_RANGES_EXCLUDE' } : parseEach(s, cidr),
+  ),
+  outboundPortsInclude: field((s) => parseEach(s, port)),
+  outboundPortsExclude: field((s) => parseEach(s, port)),
+  kubeVirtInterfaces: field((s) => parseEach(s, iface)),
+  tproxyMark: field((s) => parseUint(s, 0xffffffff, 'a packet mark (decimal, 0-4294967295)')),
+  tproxyRouteTable: field((s) => {
+    const n = parseUint(s, 0xffffffff, 'a routing table number (1-4294967295)');
+    return n === 0 ? { error: 'expected a routing table number (1-4294967295)' } : n;
+  }),
+  dryRun: field(bool),
+  probePort: field(port),
+  probeTimeout: field(parseGoDuration),
+  skipRuleApply: field(bool),
+  runValidation: field(bool),
+  redirectDns: field(bool),
+  dropInvalid: field(bool),
+  dualStack: field(bool),
+  captureAllDns: field(bool),
+  networkNamespace: z.string(),
+  cniMode: field(bool),
+  reconcile: field(bool),
+  cleanupOnly: field(bool),
+  forceApply: field(bool),
+  nativeNftables: field(bool),
+  forceIptablesBinary: field((s): Parsed<'legacy' | 'nft' | undefined> =>
+    s === '' ? undefined : s === 'legacy' || s === 'nft' ? s : { error: `invalid FORCE_IPTABLES_BINARY value ${JSON.stringify(s)}` },
+  ),
+  ipv6: field(bool),
+  // Resolvers are used verbatim (`::127.0.0.53` stays as written); entries that do not parse
+  // as an address are ignored, as Istio ignores them.
+  dnsServers: field((s) => {
+    const servers = { v4: [] as string[], v6: [] as string[] };
+    for (const item of splitList(s)) {
+      const a = parseAddr(item);
+      if (a) servers[a.family].push(item);
+    }
+    return servers;
+  }),
+  ownerGroupsInclude: z.string(),
+  ownerGroupsExclude: z.string(),
+  loopbackCidr: field((s): Parsed<string> => {
+    const c = parseCidr(s);
+    const bits = Number(s.slice(s.indexOf('/') + 1));
+    if (!c || c.family !== 'v4' || !c.loopback || bits < 8) {
+      return { error: 'expected an IPv4 loopback CIDR with a mask of 8 to 32 bits, such as 127.0.0.1/32' };
+    }
+    return c.text;
+  }),
+});
+
+type ParsedSettings = z.output<typeof captureSettingsSchema>;
+
+/** Owner groups to capture: all except `groups`, or only `groups` (Istio `InterceptFilter`). */
+export interface OwnerGroups {
+  readonly except: boolean;
+  readonly groups: readonly string[];
+}
+
+const MAX_OWNER_GROUPS_INCLUDE = 64;
+
+export type CaptureConfig = Readonly<
+  Omit<ParsedSettings, 'proxyGid' | 'proxyUid' | 'ownerGroupsInclude' | 'ownerGroupsExclude' | 'probeTimeout'> & {
+    proxyUids: readonly string[];
+    proxyGids: readonly string[];
+    ownerGroups: OwnerGroups;
+    probeTimeoutMs: number;
+  }
+>;
+
+export interface SettingIssue {
+  readonly setting: CaptureSettingName;
+  readonly value: string;
+  readonly message: string;
+}
+
+export type ParseCaptureResult =
+  | { readonly ok: true; readonly config: CaptureConfig }
+  | { readonly ok: false; readonly issues: readonly SettingIssue[] };
+
+/**
+ * Validates settings (missing ones take `captureDefaults`) into a frozen `CaptureConfig`.
+ * Each issue names the setting it is about, so every edge can name its own flag, variable
+ * or annotation.
+ */
+export function parseCaptureSettings(input: Partial<CaptureSettings>): ParseCaptureResult {
+  const settings: CaptureSettings = { ...captureDefaults, ...input };
+  const r = captureSettingsSchema.safeParse(settings);
+  if (!r.success) {
+    return {
+      ok: false,
+      issues: r.error.issues.map((i) => {
+        const setting = String(i.path[0]) as CaptureSettingName;
+        return { setting, value: settings[setting] ?? '', message: i.message };
+      }),
+    };
+  }
+  const { proxyUid, proxyGid, ownerGroupsInclude, ownerGroupsExclude, probeTimeout, ...rest } = r.data;
+  const ownerGroups: OwnerGroups =
+    ownerGroupsInclude === '*'
+      ? { except: true, groups: splitList(ownerGroupsExclude) }
+      : { except: false, groups: splitList(ownerGroupsInclude) };
+  if (!ownerGroups.except && ownerGroups.groups.length > MAX_OWNER_GROUPS_INCLUDE) {
+    const message = `expected at most ${MAX_OWNER_GROUPS_INCLUDE} groups, got ${ownerGroups.groups.length}`;
+    return { ok: false, issues: [{ setting: 'ownerGroupsInclude', value: ownerGroupsInclude, message }] };
+  }
+  const config: CaptureConfig = {
+    ...rest,
+    proxyUids: proxyUid,
+    proxyGids: proxyGid.length > 0 ? proxyGid : proxyUid,
+    ownerGroups,
+    probeTimeoutMs: probeTimeout,
+  };
+  return { ok: true, config: Object.freeze(config) };
+}

@@ -1,0 +1,71 @@
+/**
+ * Every OS call of the capture executor goes through `Runner`: a real implementation that
+ * spawns the binary, and a recording one that is both `--dry-run` and the test double.
+ */
+import { spawn } from 'node:child_process';
+
+export interface Command {
+  readonly argv: readonly string[];
+  /** Text written to the command's stdin (restore input, nft transaction, ip batch). */
+  readonly stdin?: string;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Runner {
+  run(command: Command): Promise<CommandResult>;
+}
+
+/** Spawns each command; `spawned` counts processes (start-up cost on the pod's path). */
+export class ProcessRunner implements Runner {
+  spawned = 0;
+
+  run(command: Command): Promise<CommandResult> {
+    const [file, ...args] = command.argv;
+    if (file === undefined) return Promise.resolve({ code: 127, stdout: '', stderr: 'empty command' });
+    this.spawned++;
+    return new Promise((resolve) => {
+      const env = command.env ? { ...process.env, ...command.env } : process.env;
+      const child = spawn(file, args, { env, stdio: [command.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}` }));
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      // A child that exits before reading all its input must not crash us with EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(command.stdin);
+    });
+  }
+}
+
+/**
+ * Records commands instead of running them. `respond` scripts results for tests; by default
+ * every command succeeds with empty output, which is what a dry run needs.
+ */
+export class RecordingRunner implements Runner {
+  readonly commands: Command[] = [];
+
+  constructor(private readonly respond: (command: Command) => Partial<CommandResult> | undefined = () => undefined) {}
+
+  run(command: Command): Promise<CommandResult> {
+    this.commands.push(command);
+    return Promise.resolve({ code: 0, stdout: '', stderr: '', ...this.respond(command) });
+  }
+
+  /**
+   * Istio's dry-run record: a command without input as `binary args...`, a command with input
+   * as its input lines (the restore text / nft transaction), one item per line.
+   */
+  transcript(): string {
+    const lines = this.commands.flatMap((c) => (c.stdin === undefined ? [c.argv.join(' ')] : c.stdin.replace(/\n$/, '').split('\n')));
+    return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  }
+}
