@@ -103,7 +103,9 @@ export function createApiPodSource(opts: ApiPodSourceOptions): PodSource {
       const conn = await loadConnection(opts.kubeconfigPath);
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
       let last: ApiRequestError | undefined;
+      let made = 0;
       for (let attempt = 1; attempt <= opts.attempts; attempt++) {
+        made = attempt;
         try {
           return await get(conn, path, opts.timeoutMs);
         } catch (err) {
@@ -115,7 +117,7 @@ export function createApiPodSource(opts: ApiPodSourceOptions): PodSource {
       }
       throw new CniError(
         CniErrorCode.podLookupFailed,
-        `cannot read pod ${namespace}/${name} from the Kubernetes API at ${conn.server.origin}: ${last?.message ?? 'no attempt made'}`,
+        `cannot read pod ${namespace}/${name} from the Kubernetes API at ${conn.server.origin} (${made} attempt${made === 1 ? '' : 's'}): ${last?.message ?? 'no attempt made'}`,
       );
     },
   };

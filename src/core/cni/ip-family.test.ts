@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv6FromAddresses, podAddresses } from './ip-family.js';
+import { podAddresses } from './ip-family.js';
 
 describe('podAddresses', () => {
   it('keeps pod-side addresses in result order', () => {
@@ -15,17 +15,4 @@ describe('podAddresses', () => {
     expect(podAddresses(result)).toEqual(['fd00::5', '198.51.100.7', '203.0.113.9']);
   });
   it.each([undefined, {}, { ips: 'x' }])('no addresses in %j', (r) => expect(podAddresses(r as Record<string, unknown> | undefined)).toEqual([]));
-});
-
-describe('ipv6FromAddresses', () => {
-  it.each([
-    [['198.51.100.7'], false, false],
-    [['fd00::7', '198.51.100.7'], false, true],
-    [['198.51.100.7', 'fd00::7'], false, false],
-    [['198.51.100.7', 'fd00::7'], true, true],
-    [['fe80::1', '198.51.100.7'], false, false],
-    [['127.0.0.1', '::1', 'fd00::1'], false, true],
-    [['169.254.1.1'], false, undefined],
-    [[], true, undefined],
-  ])('%j dualStack=%s -> %s', (addrs, dual, want) => expect(ipv6FromAddresses(addrs, dual)).toBe(want));
 });
