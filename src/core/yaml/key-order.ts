@@ -58,19 +58,10 @@ export function goYamlKeyLess(a: string, b: string): boolean {
 }
 
 /**
- * Keys in go-yaml v2 output order. Go's sort.Sort uses insertion sort for up to 12 elements,
- * which is reproduced exactly (it matters only if Less were inconsistent); longer lists use a
- * stable merge sort, identical whenever Less is a strict weak order.
+ * Keys in go-yaml v2 output order. keyList.Less is not always transitive ("a9" < "a10" < "a1b"
+ * < "a9"); for such key sets go-yaml's own output depends on Go's random map iteration order,
+ * so any order is as faithful as another. For every consistent set the order is unique.
  */
 export function sortGoYamlKeys(keys: readonly string[]): string[] {
-  const out = [...keys];
-  if (out.length <= 12) {
-    for (let i = 1; i < out.length; i++) {
-      for (let j = i; j > 0 && goYamlKeyLess(out[j] as string, out[j - 1] as string); j--) {
-        [out[j], out[j - 1]] = [out[j - 1] as string, out[j] as string];
-      }
-    }
-    return out;
-  }
-  return out.sort((x, y) => (goYamlKeyLess(x, y) ? -1 : goYamlKeyLess(y, x) ? 1 : 0));
+  return [...keys].sort((x, y) => (goYamlKeyLess(x, y) ? -1 : goYamlKeyLess(y, x) ? 1 : 0));
 }
