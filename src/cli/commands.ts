@@ -20,6 +20,16 @@ export const commands: readonly CommandEntry[] = [
     summary: "program Istio's traffic capture rules (iptables or native nftables), like pilot-agent istio-iptables",
     load: () => import('../init/command.js'),
   },
+  {
+    name: 'cni-rules',
+    summary: 'print the rules the CNI plugin would program for a pod (--pod FILE [--ipv6 true|false])',
+    load: () => import('../cni/rules-cli.js'),
+  },
+  {
+    name: 'cni-install',
+    summary: 'install the chained CNI plugin on a node; `cni-install merge-conflist` prints a merge',
+    load: () => import('../cni/install-cli.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {
