@@ -12,8 +12,11 @@ export type JsonObject = Record<string, unknown>;
  * (never from a per-request API call).
  */
 export interface ClusterSnapshot {
-  /** Kubelet version per node name; `undefined` when there is no node watch (no API access). */
-  readonly nodeKubeletVersions: ReadonlyMap<string, string> | undefined;
+  /**
+   * Every node with its kubelet version (`status.nodeInfo.kubeletVersion`); `undefined` when
+   * there is no node watch (no API access). Same shape as the core's `ClusterFacts.nodes`.
+   */
+  readonly nodes: readonly { readonly name: string; readonly kubeletVersion: string }[] | undefined;
   /** Annotations per namespace name; `undefined` unless the namespace watch runs (OpenShift). */
   readonly namespaceAnnotations: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined;
 }

@@ -6,6 +6,10 @@ import { startClusterFacts } from './cluster-facts.js';
 
 const node = (name: string, kubeletVersion: string) => ({ metadata: { name }, status: { nodeInfo: { kubeletVersion } } });
 const silent = pino({ level: 'silent' });
+const versions = (facts: { snapshot(): { nodes: readonly { name: string; kubeletVersion: string }[] | undefined } }) => {
+  const nodes = facts.snapshot().nodes;
+  return nodes && new Map(nodes.map((n) => [n.name, n.kubeletVersion]));
+};
 
 async function until(cond: () => boolean, ms = 5000) {
   const end = Date.now() + ms;
@@ -27,15 +31,15 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     api.put(NODES, node('n2', 'v1.32.0'));
     const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: true, namespaces: false });
     try {
-      await until(() => facts.snapshot().nodeKubeletVersions?.size === 2);
-      expect([...(facts.snapshot().nodeKubeletVersions ?? [])]).toEqual([['n1', 'v1.33.1'], ['n2', 'v1.32.0']]);
+      await until(() => versions(facts)?.size === 2);
+      expect([...(versions(facts) ?? [])]).toEqual([['n1', 'v1.33.1'], ['n2', 'v1.32.0']]);
       await until(() => api.openWatches(NODES) === 1);
 
       api.put(NODES, node('n2', 'v1.34.0'));
       api.put(NODES, node('n3', 'v1.35.0-eks-1'));
       api.delete(NODES, 'n1');
-      await until(() => facts.snapshot().nodeKubeletVersions?.get('n2') === 'v1.34.0' && !facts.snapshot().nodeKubeletVersions?.has('n1'));
-      expect(Object.fromEntries(facts.snapshot().nodeKubeletVersions ?? [])).toEqual({ n2: 'v1.34.0', n3: 'v1.35.0-eks-1' });
+      await until(() => versions(facts)?.get('n2') === 'v1.34.0' && !versions(facts)?.has('n1'));
+      expect(Object.fromEntries(versions(facts) ?? [])).toEqual({ n2: 'v1.34.0', n3: 'v1.35.0-eks-1' });
 
       const before = api.requests.length;
       for (let i = 0; i < 1000; i++) facts.snapshot();
@@ -56,7 +60,7 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
       api.closeWatches();
       await until(() => api.openWatches(NODES) === 1);
       api.put(NODES, node('r1', 'v1.33.0'));
-      await until(() => facts.snapshot().nodeKubeletVersions?.get('r1') === 'v1.33.0');
+      await until(() => versions(facts)?.get('r1') === 'v1.33.0');
     } finally {
       await facts.stop();
       api.delete(NODES, 'r1');
@@ -74,12 +78,12 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     });
     try {
       await until(() => api.requests.slice(start).filter((r) => r.path === '/api/v1/nodes').length >= 4);
-      expect(facts.snapshot().nodeKubeletVersions).toBeUndefined();
+      expect(versions(facts)).toBeUndefined();
       const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
       expect(warnings).toHaveLength(1);
       expect(warnings[0].msg).toContain('cannot list/watch nodes');
       api.failWith = undefined;
-      await until(() => facts.snapshot().nodeKubeletVersions?.get('f1') === 'v1.33.0');
+      await until(() => versions(facts)?.get('f1') === 'v1.33.0');
     } finally {
       api.failWith = undefined;
       await facts.stop();
@@ -93,7 +97,7 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     try {
       await until(() => facts.snapshot().namespaceAnnotations?.has('test-ns') === true);
       expect(facts.snapshot().namespaceAnnotations?.get('test-ns')).toEqual({ 'openshift.io/sa.scc.uid-range': '1000620000/10000' });
-      expect(facts.snapshot().nodeKubeletVersions).toBeUndefined();
+      expect(versions(facts)).toBeUndefined();
     } finally {
       await facts.stop();
     }
@@ -102,7 +106,7 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
   it('without API access answers "unknown" at once', async () => {
     const lines: string[] = [];
     const facts = startClusterFacts({ access: undefined, logger: pino({}, { write: (l: string) => void lines.push(l) }), nodes: true, namespaces: false });
-    expect(facts.snapshot()).toEqual({ nodeKubeletVersions: undefined, namespaceAnnotations: undefined });
+    expect(facts.snapshot()).toEqual({ nodes: undefined, namespaceAnnotations: undefined });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('ENABLE_NATIVE_SIDECARS=auto is treated as false');
     await facts.stop();

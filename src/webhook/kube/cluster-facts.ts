@@ -32,11 +32,11 @@ export function startClusterFacts(opts: ClusterFactsOptions): ClusterFactsWatch 
   if (!access) {
     if (opts.nodes) logger.warn('no Kubernetes API access: ENABLE_NATIVE_SIDECARS=auto is treated as false (no node information)');
     if (opts.namespaces) logger.warn('no Kubernetes API access: OpenShift namespace UID ranges are unknown, the default proxy UID is used');
-    const empty: ClusterSnapshot = { nodeKubeletVersions: undefined, namespaceAnnotations: undefined };
+    const empty: ClusterSnapshot = { nodes: undefined, namespaceAnnotations: undefined };
     return { snapshot: () => empty, stop: async () => undefined };
   }
   const core = access.kubeConfig.makeApiClient(CoreV1Api);
-  let snapshot: ClusterSnapshot = { nodeKubeletVersions: undefined, namespaceAnnotations: undefined };
+  let snapshot: ClusterSnapshot = { nodes: undefined, namespaceAnnotations: undefined };
   // Snapshots are rebuilt on change (rare), so an admission only reads a ready-made map.
   let nodes: WatchedCache<V1Node> | undefined;
   let namespaces: WatchedCache<V1Namespace> | undefined;
@@ -44,7 +44,7 @@ export function startClusterFacts(opts: ClusterFactsOptions): ClusterFactsWatch 
     const nodeItems = nodes?.items();
     const nsItems = namespaces?.items();
     snapshot = {
-      nodeKubeletVersions: nodeItems && new Map(nodeItems.map((n) => [n.metadata?.name ?? '', n.status?.nodeInfo?.kubeletVersion ?? ''])),
+      nodes: nodeItems?.map((n) => ({ name: n.metadata?.name ?? '', kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '' })),
       namespaceAnnotations: nsItems && new Map(nsItems.map((n) => [n.metadata?.name ?? '', { ...(n.metadata?.annotations ?? {}) }])),
     };
   };

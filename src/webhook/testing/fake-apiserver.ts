@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import fjp, { type Operation } from 'fast-json-patch';
 import { createSelfSignedBundle } from '../certs/self-signed.js';
 
@@ -50,11 +51,16 @@ export class FakeApiServer {
   private rv = 100;
   private readonly server: Server;
   private port = 0;
+  private readonly sockets = new Set<Socket>();
 
   constructor() {
     const b = createSelfSignedBundle({ hosts: ['127.0.0.1', 'localhost'], now: new Date(), organization: 'fake-apiserver' });
     this.ca = b.caPem;
     this.server = createServer({ cert: b.certPem, key: b.keyPem }, (req, res) => this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
     for (const c of Object.keys(COLLECTIONS) as Collection[]) this.store.set(c, new Map());
   }
 
@@ -79,10 +85,11 @@ export class FakeApiServer {
   }
 
   async stop(): Promise<void> {
+    const closed = new Promise((r) => this.server.close(r));
     for (const w of this.watchers) w.res.destroy();
     this.watchers.clear();
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+    for (const s of this.sockets) s.destroy();
+    await closed;
   }
 
   /** Ends every open watch stream, as an API server does on timeout or restart. */

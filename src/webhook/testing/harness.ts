@@ -5,7 +5,7 @@ import { createWebhookMetrics, type WebhookMetrics } from '../metrics.js';
 import type { ClusterSnapshot, PodInjector } from '../types.js';
 import { createStubInjector } from './stub-injector.js';
 
-export const NO_CLUSTER: ClusterSnapshot = { nodeKubeletVersions: undefined, namespaceAnnotations: undefined };
+export const NO_CLUSTER: ClusterSnapshot = { nodes: undefined, namespaceAnnotations: undefined };
 
 export function buildTestApp(opts: { injector?: PodInjector; cluster?: ClusterSnapshot; app?: WebhookAppOptions } = {}) {
   const metrics: WebhookMetrics = createWebhookMetrics();

@@ -1,0 +1,133 @@
+/**
+ * The injector's configuration, read from files laid out like Istio's ConfigMaps and hot-reloaded:
+ * `--configDir` holds the injector ConfigMap's keys as files (`config`, `values`, and `mesh` when
+ * the mesh ConfigMap is mounted there too); `--injectConfigFile`, `--valuesFile` and
+ * `--meshConfigFile` name single files and win over the directory. Every change rebuilds the
+ * injector from all files; a build that fails keeps the last good injector, logs why and counts
+ * the failure in a metric, so a bad ConfigMap edit never stops admissions.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { WebhookMetrics } from './metrics.js';
+import type { InjectorSource, PodInjector } from './types.js';
+import { watchFiles, type FileWatch, type WatchOptions } from './watch.js';
+
+export type ConfigKey = 'config' | 'values' | 'mesh';
+export const CONFIG_KEYS: readonly ConfigKey[] = ['config', 'values', 'mesh'];
+
+export interface ConfigPaths {
+  readonly configDir?: string;
+  readonly injectConfigFile?: string;
+  readonly valuesFile?: string;
+  readonly meshConfigFile?: string;
+}
+
+/** The text of each configured file; a key is absent when no file provides it. */
+export type ConfigTexts = Partial<Record<ConfigKey, string>>;
+
+/** Turns file contents into an injector; throws (ideally a coded ConfigError) when invalid. */
+export type InjectorBuilder = (texts: ConfigTexts) => PodInjector;
+
+export class ConfigLoadError extends Error {
+  readonly code = 'WEBHOOK_CONFIG_INVALID';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigLoadError';
+  }
+}
+
+/** Which file provides which key. Explicit files win; directory entries are optional. */
+export function resolveConfigFiles(p: ConfigPaths): Partial<Record<ConfigKey, string>> {
+  const out: Partial<Record<ConfigKey, string>> = {};
+  if (p.configDir) {
+    for (const key of CONFIG_KEYS) {
+      const f = path.join(p.configDir, key);
+      if (existsSync(f)) out[key] = f;
+    }
+  }
+  if (p.injectConfigFile) out.config = p.injectConfigFile;
+  if (p.valuesFile) out.values = p.valuesFile;
+  if (p.meshConfigFile) out.mesh = p.meshConfigFile;
+  return out;
+}
+
+const FLAG: Record<ConfigKey, string> = { config: '--injectConfigFile', values: '--valuesFile', mesh: '--meshConfigFile' };
+
+export function readConfigTexts(files: Partial<Record<ConfigKey, string>>): ConfigTexts {
+  const texts: ConfigTexts = {};
+  for (const [key, file] of Object.entries(files) as [ConfigKey, string][]) {
+    try {
+      texts[key] = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigLoadError(`${FLAG[key]} ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return texts;
+}
+
+export interface ReloadingInjector extends InjectorSource {
+  /** Re-reads and rebuilds now; returns false when the files are invalid (old injector kept). */
+  reload(): boolean;
+  close(): void;
+}
+
+export interface ReloadingInjectorOptions {
+  readonly paths: ConfigPaths;
+  readonly build: InjectorBuilder;
+  readonly logger: Logger;
+  readonly metrics: WebhookMetrics;
+  readonly watch?: WatchOptions | false;
+}
+
+/**
+ * Loads the configuration once (throwing if the first load fails: there is no last good one
+ * to fall back to) and watches the files for changes.
+ */
+export function startReloadingInjector(opts: ReloadingInjectorOptions): ReloadingInjector {
+  const { logger, metrics } = opts;
+  const load = () => {
+    const files = resolveConfigFiles(opts.paths);
+    const texts = readConfigTexts(files);
+    return { files, texts, injector: opts.build(texts) };
+  };
+  let state = load();
+  metrics.configLastReloadSuccess.set({ source: 'files' }, 1);
+  logger.info({ files: state.files }, 'injector configuration loaded');
+
+  const reload = (): boolean => {
+    let next: ReturnType<typeof load>;
+    try {
+      // The directory may have gained or lost keys: resolve the file list again.
+      next = load();
+    } catch (err) {
+      metrics.configReloadFailures.inc({ source: 'files' });
+      metrics.configLastReloadSuccess.set({ source: 'files' }, 0);
+      logger.error({ err: (err as Error).message }, 'invalid injector configuration, keeping the last good one');
+      return false;
+    }
+    metrics.configLastReloadSuccess.set({ source: 'files' }, 1);
+    if (sameTexts(next.texts, state.texts) && sameTexts(next.files, state.files)) return true;
+    state = next;
+    metrics.configReloads.inc({ source: 'files' });
+    logger.info({ files: state.files }, 'injector configuration reloaded');
+    return true;
+  };
+
+  const watched = [
+    ...Object.values(resolveConfigFiles({ ...opts.paths, configDir: undefined })),
+    ...(opts.paths.configDir ? CONFIG_KEYS.map((k) => path.join(opts.paths.configDir as string, k)) : []),
+  ];
+  const watch: FileWatch | undefined = opts.watch === false ? undefined : watchFiles(watched, () => void reload(), opts.watch);
+  return {
+    current: () => state.injector,
+    reload,
+    close: () => watch?.close(),
+  };
+}
+
+function sameTexts(a: Partial<Record<string, string>>, b: Partial<Record<string, string>>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
