@@ -16,6 +16,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => ({ run: async () => (process.stdout.write('0.1.0\n'), 0) }),
   },
   {
+    name: 'kube-inject',
+    summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject (-f FILE)',
+    load: () => import('../kubeinject/command.js'),
+  },
+  {
     name: 'istio-iptables',
     summary: "program Istio's traffic capture rules (iptables or native nftables), like pilot-agent istio-iptables",
     load: () => import('../init/command.js'),

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+
+/** A setting that is missing, malformed or of the wrong type; `path` names the field. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Turns zod issues into one ConfigError naming each bad field, e.g. `values.global.proxy.statusPort: expected number, received string`. */
+export function configErrorFromZod(prefix: string, error: z.ZodError): ConfigError {
+  const lines = error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  });
+  const first = error.issues[0];
+  return new ConfigError(lines.join('; '), first ? [prefix, ...first.path.map(String)].join('.') : prefix, { cause: error });
+}

@@ -1,0 +1,76 @@
+/**
+ * Inputs that come from istiod's environment and from the cluster rather than from the
+ * injector configuration. They are parameters of the core (never read from process.env here).
+ */
+import type { Pod } from '../k8s/pod.js';
+import type { TemplateCompiler } from './templates/index.js';
+
+export interface InjectionEnvironment {
+  /** ENABLE_NATIVE_SIDECARS: `auto` (default), `true`, `false`; anything else is `false`. */
+  readonly enableNativeSidecars?: string;
+  /** COMPLIANCE_POLICY (e.g. `fips-140-3`); "" when unset. */
+  readonly compliancePolicy?: string;
+  /** PLATFORM (`openshift` switches proxy UID/GID to the namespace's SCC range). */
+  readonly platform?: string;
+  /** Compiles custom (Go text/template) templates; default: they fail as unsupported. */
+  readonly templateCompiler?: TemplateCompiler;
+}
+
+export interface NodeFact {
+  readonly name: string;
+  /** status.nodeInfo.kubeletVersion, e.g. `v1.33.2`. */
+  readonly kubeletVersion: string;
+}
+
+/** What the webhook learns from the API server; absent fields mean "no client". */
+export interface ClusterFacts {
+  /** All nodes (undefined: no node client, so `auto` native sidecars are off). */
+  readonly nodes?: readonly NodeFact[];
+  /** Annotations of the pod's namespace (used on OpenShift). */
+  readonly namespaceAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** Kubernetes 1.33 made native sidecars (restartable init containers) generally available. */
+const NATIVE_SIDECAR_MIN_MINOR = 33;
+
+function kubeletSupportsNative(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const major = Number(m[1]);
+  return major > 1 || (major === 1 && Number(m[2]) >= NATIVE_SIDECAR_MIN_MINOR);
+}
+
+/** DetectNativeSidecar: the per-request default before the pod's own annotation. */
+export function detectNativeSidecar(env: InjectionEnvironment, facts: ClusterFacts, pod: Pod): boolean {
+  const mode = env.enableNativeSidecars ?? 'auto';
+  if (mode === 'true') return true;
+  if (mode !== 'auto') return false;
+  const nodes = facts.nodes;
+  if (!nodes) return false;
+  const nodeName = pod.spec?.nodeName;
+  if (nodeName) {
+    const n = nodes.find((x) => x.name === nodeName);
+    return n ? kubeletSupportsNative(n.kubeletVersion) : false;
+  }
+  return nodes.length > 0 && nodes.every((n) => kubeletSupportsNative(n.kubeletVersion));
+}
+
+/** Highest id of the first block of an OpenShift range annotation (`start/size` or `start-end`). */
+function rangeMax(value: string | undefined): number | undefined {
+  const block = value?.split(',')[0]?.trim();
+  if (!block) return undefined;
+  let m = /^(\d+)\/(\d+)$/.exec(block);
+  if (m) return Number(m[1]) + Number(m[2]) - 1;
+  m = /^(\d+)-(\d+)$/.exec(block);
+  return m ? Number(m[2]) : undefined;
+}
+
+/** GetProxyIDs: 1337/1337, or on OpenShift the top of the namespace's SCC uid range / supplemental groups. */
+export function proxyIds(env: InjectionEnvironment, facts: ClusterFacts): { uid: number; gid: number } {
+  if (env.platform !== 'openshift' || !facts.namespaceAnnotations) return { uid: 1337, gid: 1337 };
+  const a = facts.namespaceAnnotations;
+  return {
+    uid: rangeMax(a['openshift.io/sa.scc.uid-range']) ?? 1337,
+    gid: rangeMax(a['openshift.io/sa.scc.supplemental-groups']) ?? 1337,
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * injectPod: the whole injection algorithm, shared by the webhook and kube-inject.
+ *
+ * 1. Decode the pod as Go's typed structs would (`original`); validate its annotations (§d.2).
+ * 2. Per-pod ProxyConfig = mesh defaultConfig + `proxy.istio.io/config`; cluster/network from
+ *    values, webhook URL overrides and the `topology.istio.io/network` label.
+ * 3. Strip what a previous injection added and put saved overrides back (§b.2); build the
+ *    template context from that stripped pod.
+ * 4. For each selected template (annotation `inject.istio.io/templates` or the defaults,
+ *    aliases expanded) render a patch and strategic-merge it into an empty "template pod" and
+ *    into the merged pod, which starts as the original pod (§c.10).
+ * 5. Re-apply user-declared containers of the same name as injected ones (§c.10 step 4).
+ * 6. Post-process (§c.10 step 5) and diff against the original into an RFC 6902 patch.
+ *
+ * Pure: no I/O, clock or environment reads; inputs are never mutated.
+ */
+import { proxyConfigFor, type MeshConfig } from '../../config/mesh.js';
+import type { InjectionSettings } from '../../config/settings.js';
+import { K8sDecodeError } from '../k8s/errors.js';
+import { normalizeAs } from '../k8s/normalize.js';
+import { deploymentMetaFromPod } from '../k8s/owner.js';
+import { findContainer, PROXY_CONTAINER, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
+import { strategicMerge } from '../k8s/smp.js';
+import { detectNativeSidecar, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
+import { InjectionError, InjectionErrorCode } from './errors.js';
+import { imageUrl } from './image.js';
+import { reapplyOverwrittenContainers } from './overrides.js';
+import { createPatch, type PatchOperation } from './patch.js';
+import { postProcessPod } from './postprocess.js';
+import { parseProxyConfigText } from './proxy-config-annotation.js';
+import { reinsertOverrides, stripPod } from './strip.js';
+import { nativeSidecarOf, type TemplateContext } from './template-context.js';
+import { lookupTemplate, unsupportedTemplateCompiler } from './templates/index.js';
+import { annotationErrors, formatMultiError } from './validate.js';
+
+export interface InjectionRequest {
+  /** The pod as received (a workload's pod template for kube-inject). Never mutated. */
+  readonly pod: Pod;
+  /** Owner TypeMeta; default: derived from owner references (deploymentMetaFromPod). */
+  readonly typeMeta?: TypeMeta;
+  /** Owner name/namespace; default: derived from owner references. */
+  readonly deploymentMeta?: DeploymentMeta;
+  /** Webhook URL environment overrides (ISTIO_META_CLUSTER_ID, ISTIO_META_NETWORK, ...). */
+  readonly envOverrides?: Readonly<Record<string, string>>;
+}
+
+export interface InjectionResult {
+  /** The injected pod (typed-normalised). */
+  readonly pod: Pod;
+  /** RFC 6902 patch that turns the received pod into `pod`. */
+  readonly patch: readonly PatchOperation[];
+  /** What the templates alone rendered (its names make up the status annotation). */
+  readonly templatePod: Pod;
+}
+
+const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
+
+function fail(code: InjectionErrorCode, prefix: string, e: unknown): never {
+  if (e instanceof InjectionError) throw new InjectionError(e.code, `${prefix}${e.message}`, { cause: e });
+  throw new InjectionError(code, `${prefix}${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
+function decodePod(pod: Pod): Pod {
+  try {
+    return normalizeAs('Pod', pod) as Pod;
+  } catch (e) {
+    if (e instanceof K8sDecodeError) throw new InjectionError(InjectionErrorCode.invalidPod, `invalid pod: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+function selectTemplates(pod: Pod, settings: InjectionSettings): string[] {
+  const ann = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
+  const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...settings.injector.defaultTemplates];
+  return names.flatMap((n) => settings.injector.aliases[n] ?? [n]);
+}
+
+function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<Record<string, string>>): Record<string, string> {
+  const envs: Record<string, string> = { ...overrides };
+  const cluster = overrides.ISTIO_META_CLUSTER_ID || settings.values.global.multiCluster?.clusterName || '';
+  let network = overrides.ISTIO_META_NETWORK || settings.values.global.network || '';
+  const labels = pod.metadata?.labels ?? {};
+  if (Object.hasOwn(labels, 'topology.istio.io/network')) network = labels['topology.istio.io/network'] ?? '';
+  if (cluster !== '') envs.ISTIO_META_CLUSTER_ID = cluster;
+  if (network !== '') envs.ISTIO_META_NETWORK = network;
+  return envs;
+}
+
+/** Runs the injection. Throws InjectionError (message as Istio's) when the pod is rejected. */
+export function injectPod(
+  request: InjectionRequest,
+  settings: InjectionSettings,
+  env: InjectionEnvironment = {},
+  facts: ClusterFacts = {},
+): InjectionResult {
+  const original = decodePod(request.pod);
+  const annotations = original.metadata?.annotations ?? {};
+  const errors = annotationErrors(annotations);
+  if (errors.length > 0) {
+    throw new InjectionError(InjectionErrorCode.invalidAnnotations, `failed to run injection template: ${formatMultiError(errors)}`);
+  }
+  const pcText = annotations[PROXY_CONFIG_ANNOTATION];
+  const proxyConfig = proxyConfigFor(settings.mesh, pcText === undefined ? undefined : parseProxyConfigText(pcText));
+  const mesh: MeshConfig = { ...settings.mesh, defaultConfig: proxyConfig };
+  const derived = deploymentMetaFromPod(original);
+  const typeMeta = request.typeMeta ?? derived.typeMeta;
+  const deploymentMeta = request.deploymentMeta ?? derived.deploymentMeta;
+  const proxyEnvs = clusterEnvs(settings, original, request.envOverrides ?? {});
+  const statusPort = proxyConfig.statusPort ?? 15020;
+  let stripped: Pod;
+  try {
+    stripped = reinsertOverrides(stripPod(original, statusPort));
+  } catch (e) {
+    fail(InjectionErrorCode.invalidOverrides, 'failed to run injection template: ', e);
+  }
+
+  const nativeDefault = detectNativeSidecar(env, facts, original);
+  const native = nativeSidecarOf(original.metadata ?? {}, nativeDefault);
+  const ids = proxyIds(env, facts);
+  const values = settings.values;
+  const variant = proxyConfig.image ? (proxyConfig.image.imageType ?? '') : (values.global.variant ?? '');
+  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? variant;
+  const ctx: TemplateContext = {
+    typeMeta,
+    deploymentMeta,
+    objectMeta: stripped.metadata ?? {},
+    spec: stripped.spec ?? {},
+    proxyConfig,
+    meshConfig: mesh,
+    values,
+    revision: settings.revision,
+    nativeSidecars: nativeDefault,
+    proxyImage: imageUrl(values.global.hub, values.global.proxy?.image || 'proxyv2', values.global.tag, imageType),
+    proxyInitImage: imageUrl(values.global.hub, values.global.proxy_init?.image || 'proxyv2', values.global.tag, imageType),
+    proxyUID: ids.uid,
+    proxyGID: ids.gid,
+    inboundTrafficPolicyMode: mesh.inboundTrafficPolicy?.mode === 'LOCALHOST' || mesh.inboundTrafficPolicy?.mode === 1 ? 'localhost' : 'passthrough',
+    compliancePolicy: env.compliancePolicy ?? '',
+  };
+
+  let merged: Pod = original;
+  let templatePod: Pod = {};
+  const compile = env.templateCompiler ?? unsupportedTemplateCompiler;
+  for (const name of selectTemplates(original, settings)) {
+    let patch;
+    try {
+      patch = lookupTemplate(name, settings.injector.customTemplates, compile)(ctx);
+    } catch (e) {
+      fail(InjectionErrorCode.templateFailed, 'failed to run injection template: ', e);
+    }
+    try {
+      templatePod = normalizeAs('Pod', strategicMerge(templatePod, patch)) as Pod;
+      if (native && findContainer(PROXY_CONTAINER, templatePod.spec?.initContainers) && findContainer(PROXY_CONTAINER, merged.spec?.containers)) {
+        merged = moveProxyToInit(merged);
+      }
+      merged = normalizeAs('Pod', strategicMerge(merged, patch)) as Pod;
+    } catch (e) {
+      fail(InjectionErrorCode.mergeFailed, 'failed to run injection template: failed applying injection overlay: ', e);
+    }
+  }
+
+  const interceptionMode = annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT';
+  try {
+    merged = reapplyOverwrittenContainers(merged, original, templatePod, interceptionMode);
+  } catch (e) {
+    fail(InjectionErrorCode.mergeFailed, 'failed to re apply container: ', e);
+  }
+  merged = structuredClone(merged);
+  postProcessPod(merged, templatePod, {
+    mesh,
+    values,
+    revision: settings.revision,
+    proxyEnvs,
+    injectedAnnotations: settings.injector.injectedAnnotations,
+    holdApplicationUntilProxyStarts: proxyConfig.holdApplicationUntilProxyStarts === true || values.global.proxy?.holdApplicationUntilProxyStarts === true,
+  });
+  const pod = normalizeAs('Pod', merged) as Pod;
+  return { pod, patch: createPatch(original, pod), templatePod };
+}
+
+/** With native sidecars a user-declared istio-proxy moves from containers to initContainers before merging. */
+function moveProxyToInit(pod: Pod): Pod {
+  const copy = structuredClone(pod);
+  const spec = (copy.spec ??= {});
+  const at = (spec.containers ?? []).findIndex((c) => c.name === PROXY_CONTAINER);
+  const [proxy] = (spec.containers ?? []).splice(at, 1);
+  if (proxy) (spec.initContainers ??= []).push(proxy);
+  return copy;
+}

@@ -1,0 +1,85 @@
+/**
+ * User overrides of injected containers (reapplyOverwrittenContainers, §c.10 step 4): a
+ * container the user declared with the same name as a template container (e.g. their own
+ * `istio-proxy`) is strategic-merged on top of the injected one, and on first injection the
+ * overrides are saved in `proxy.istio.io/overrides` so re-injection can apply them again.
+ */
+import { goJsonMarshalOrdered } from '../format/go-json.js';
+import { normalizeAs } from '../k8s/normalize.js';
+import { findContainer, findSidecar, VALIDATION_CONTAINER, INIT_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
+import { strategicMerge } from '../k8s/smp.js';
+import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides } from './strip.js';
+
+/** `image: auto` in a user container means "keep the injected image". */
+const AUTO_IMAGE = 'auto';
+
+function overlayOf(c: Container): Record<string, unknown> {
+  const overlay = normalizeAs('Container', c);
+  if (overlay.image === AUTO_IMAGE) delete overlay.image;
+  return overlay;
+}
+
+/**
+ * Re-applies user containers over the merged pod; returns the new merged pod. `original` is the
+ * pod as received, `templatePod` what the templates alone produced.
+ */
+export function reapplyOverwrittenContainers(merged: Pod, original: Pod, templatePod: Pod, interceptionMode: string): Pod {
+  const existing = parseOverrides(original);
+  const status = parseInjectionStatus(original);
+  const saved: { containers: Record<string, unknown>[]; initContainers: Record<string, unknown>[] } = { containers: [], initContainers: [] };
+  let result = merged;
+  const findUser = (name: string, stored: readonly Container[]): Container | undefined =>
+    findContainer(name, stored) ?? findContainer(name, original.spec?.containers) ?? findContainer(name, original.spec?.initContainers);
+
+  for (const field of ['containers', 'initContainers'] as const) {
+    const alreadyInjected = field === 'containers' ? status?.containers : status?.initContainers;
+    for (const c of templatePod.spec?.[field] ?? []) {
+      if (alreadyInjected?.includes(c.name)) continue;
+      const match = findUser(c.name, existing[field]);
+      if (!match) continue;
+      const overlay = overlayOf(match);
+      saved[field].push(overlay);
+      result = normalizeAs('Pod', strategicMerge(result, { spec: { [field]: [overlay] } })) as Pod;
+    }
+  }
+
+  if (!status && (saved.containers.length > 0 || saved.initContainers.length > 0)) {
+    const json: Record<string, unknown> = {};
+    if (saved.containers.length > 0) json.containers = saved.containers;
+    if (saved.initContainers.length > 0) json.initContainers = saved.initContainers;
+    ((result.metadata ??= {}).annotations ??= {})[OVERRIDES_ANNOTATION] = goJsonMarshalOrdered(json);
+  }
+  adjustInitContainerUser(result, original, interceptionMode);
+  return result;
+}
+
+/**
+ * When the user's istio-proxy sets runAsUser/runAsGroup: in TPROXY mode the proxy must still run
+ * as root; otherwise istio-validation runs as the same user. The iptables `-u` argument follows
+ * a non-zero user id so the proxy's own traffic is still recognised.
+ */
+function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): void {
+  const user = findSidecar(original)?.securityContext;
+  if (!user || (user.runAsUser === undefined && user.runAsGroup === undefined)) return;
+  if (interceptionMode === 'TPROXY') {
+    const sidecar = findSidecar(pod);
+    if (sidecar) sidecar.securityContext = { ...sidecar.securityContext, runAsUser: 0 };
+  } else {
+    const validation = findContainer(VALIDATION_CONTAINER, pod.spec?.initContainers);
+    if (validation) {
+      validation.securityContext = {
+        ...validation.securityContext,
+        ...(user.runAsUser !== undefined ? { runAsUser: user.runAsUser } : {}),
+        ...(user.runAsGroup !== undefined ? { runAsGroup: user.runAsGroup } : {}),
+      };
+    }
+  }
+  if (user.runAsUser === undefined || user.runAsUser === 0) return;
+  for (const name of [INIT_CONTAINER, VALIDATION_CONTAINER]) {
+    const c = findContainer(name, pod.spec?.initContainers);
+    const at = c?.args?.indexOf('-u') ?? -1;
+    if (c?.args && at >= 0 && at + 1 < c.args.length) {
+      c.args = [...c.args.slice(0, at + 1), String(user.runAsUser), ...c.args.slice(at + 2)];
+    }
+  }
+}

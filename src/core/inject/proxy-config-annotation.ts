@@ -1,0 +1,19 @@
+/**
+ * The `proxy.istio.io/config` pod annotation: a ProxyConfig in YAML or JSON that is merged over
+ * the mesh `defaultConfig` for this pod.
+ */
+import { proxyConfigSchema, type ProxyConfig } from '../../config/proxy-config.js';
+import { parseYamlDocument } from '../yaml/parse.js';
+
+/** Parses the annotation text; throws an Error whose message says what is wrong. */
+export function parseProxyConfigText(text: string): ProxyConfig {
+  const doc = parseYamlDocument(text);
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('expected a ProxyConfig object');
+  const r = proxyConfigSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new Error(`${issue?.path.join('.') ?? ''}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
+  }
+  return r.data;
+}

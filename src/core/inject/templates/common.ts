@@ -1,0 +1,229 @@
+/**
+ * Pieces shared by the built-in templates: resources, proxy image choice, the common proxy
+ * environment, ISTIO_META_POD_PORTS, volumes. Each mirrors one block of Istio's templates.
+ */
+import { goJsonMarshalOrdered } from '../../format/go-json.js';
+import { normalizeAs } from '../../k8s/normalize.js';
+import type { EnvVar } from '../../k8s/pod.js';
+import { annotationOr, goString, hasAnnotation, type TemplateContext } from '../template-context.js';
+
+type Obj = Record<string, unknown>;
+
+const RESOURCE_ANNOTATIONS = {
+  cpu: 'sidecar.istio.io/proxyCPU',
+  memory: 'sidecar.istio.io/proxyMemory',
+  cpuLimit: 'sidecar.istio.io/proxyCPULimit',
+  memoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
+} as const;
+
+/** The `resources` define: annotations if any is set, else values.global.proxy.resources (null if none). */
+export function proxyResources(ctx: TemplateContext): Obj | null {
+  const meta = ctx.objectMeta;
+  const ann = meta.annotations ?? {};
+  const set = (k: string): boolean => hasAnnotation(meta, k);
+  if (Object.values(RESOURCE_ANNOTATIONS).some(set)) {
+    const out: Obj = {};
+    if (set(RESOURCE_ANNOTATIONS.cpu) || set(RESOURCE_ANNOTATIONS.memory)) {
+      const requests: Obj = {};
+      if (set(RESOURCE_ANNOTATIONS.cpu)) requests.cpu = ann[RESOURCE_ANNOTATIONS.cpu];
+      if (set(RESOURCE_ANNOTATIONS.memory)) requests.memory = ann[RESOURCE_ANNOTATIONS.memory];
+      out.requests = requests;
+    }
+    if (set(RESOURCE_ANNOTATIONS.cpuLimit) || set(RESOURCE_ANNOTATIONS.memoryLimit)) {
+      const limits: Obj = {};
+      if (set(RESOURCE_ANNOTATIONS.cpuLimit)) limits.cpu = ann[RESOURCE_ANNOTATIONS.cpuLimit];
+      if (set(RESOURCE_ANNOTATIONS.memoryLimit)) limits.memory = ann[RESOURCE_ANNOTATIONS.memoryLimit];
+      out.limits = limits;
+    }
+    return out;
+  }
+  const r = ctx.values.global.proxy?.resources;
+  if (!r || Object.keys(r).length === 0) return null;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object' && !Array.isArray(v)) {
+      const inner = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined));
+      if (Object.keys(inner).length > 0) out[k] = inner;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Image: the annotation/value verbatim when it contains "/", else the computed image URL. */
+export function imageFor(ctx: TemplateContext, valuesImage: string | undefined, computed: string): string {
+  const explicit = annotationOr(ctx.objectMeta, 'sidecar.istio.io/proxyImage', valuesImage);
+  return explicit.includes('/') ? explicit : computed;
+}
+
+export const fieldRefEnv = (name: string, fieldPath: string): EnvVar => ({
+  name,
+  valueFrom: { fieldRef: { fieldPath } },
+});
+
+export const resourceRefEnv = (name: string, resource: string): EnvVar => ({
+  name,
+  valueFrom: { resourceFieldRef: { resource, divisor: '1' } },
+});
+
+/** CA_ADDR: values.global.caAddress, else `istiod[-<revision>].<istioNamespace>.svc:15012`. */
+export function caAddress(ctx: TemplateContext): string {
+  const g = ctx.values.global;
+  if (g.caAddress) return g.caAddress;
+  const rev = ctx.values.revision ?? '';
+  return `istiod${rev !== '' ? `-${rev}` : ''}.${goString(g.istioNamespace)}.svc:15012`;
+}
+
+/** PILOT_CERT_PROVIDER .. HOST_IP, the head of every proxy env list. */
+export function podIdentityEnv(ctx: TemplateContext): EnvVar[] {
+  return [
+    { name: 'PILOT_CERT_PROVIDER', value: goString(ctx.values.global.pilotCertProvider) },
+    { name: 'CA_ADDR', value: caAddress(ctx) },
+    fieldRefEnv('POD_NAME', 'metadata.name'),
+    fieldRefEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldRefEnv('INSTANCE_IP', 'status.podIP'),
+    fieldRefEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    fieldRefEnv('HOST_IP', 'status.hostIP'),
+  ];
+}
+
+/** ISTIO_META_POD_PORTS: each container port as Go-marshalled ContainerPort, one per line. */
+export function podPortsValue(ctx: TemplateContext): string {
+  const lines: string[] = [];
+  for (const c of ctx.spec.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      const json = goJsonMarshalOrdered(normalizeAs('ContainerPort', p));
+      lines.push(`    ${lines.length > 0 ? ',' : ''}${json}`);
+    }
+  }
+  return ['[', ...lines, ']'].join('\n');
+}
+
+/** COMPLIANCE_POLICY (and GODEBUG for FIPS) when istiod runs with a compliance policy. */
+export function complianceEnv(ctx: TemplateContext): EnvVar[] {
+  if (!ctx.compliancePolicy) return [];
+  const out: EnvVar[] = [{ name: 'COMPLIANCE_POLICY', value: ctx.compliancePolicy }];
+  if (ctx.compliancePolicy === 'fips-140-3') out.push({ name: 'GODEBUG', value: 'fips140=only' });
+  return out;
+}
+
+export function clusterIdValue(ctx: TemplateContext): string {
+  return ctx.values.global.multiCluster?.clusterName || 'Kubernetes';
+}
+
+/** ISTIO_META_OWNER when the owner's apiVersion and name are known. */
+export function ownerEnv(ctx: TemplateContext): EnvVar[] {
+  const { typeMeta: t, deploymentMeta: d } = ctx;
+  if (!t.apiVersion || !d.name) return [];
+  const ns = d.namespace || 'default';
+  return [{ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${t.apiVersion}/namespaces/${ns}/${t.kind.toLowerCase()}s/${d.name}` }];
+}
+
+export function trustDomainOf(ctx: TemplateContext): string {
+  return ctx.meshConfig.trustDomain || ctx.values.global.trustDomain || '';
+}
+
+/** ISTIO_META_MESH_ID and TRUST_DOMAIN. */
+export function meshIdentityEnv(ctx: TemplateContext): EnvVar[] {
+  const out: EnvVar[] = [];
+  const td = trustDomainOf(ctx);
+  const meshId = ctx.values.global.meshID || td;
+  if (meshId) out.push({ name: 'ISTIO_META_MESH_ID', value: meshId });
+  if (td) out.push({ name: 'TRUST_DOMAIN', value: td });
+  return out;
+}
+
+/** One env entry per ProxyConfig.proxyMetadata key, sorted by key. */
+export function proxyMetadataEnv(ctx: TemplateContext): EnvVar[] {
+  const md = ctx.proxyConfig.proxyMetadata ?? {};
+  return Object.keys(md)
+    .sort()
+    .map((k) => ({ name: k, value: md[k] as string }));
+}
+
+export function bootstrapOverrideSet(ctx: TemplateContext): boolean {
+  return hasAnnotation(ctx.objectMeta, 'sidecar.istio.io/bootstrapOverride');
+}
+
+/** The readiness probe fields read from annotations with values fallbacks (as integers). */
+export function readinessNumbers(ctx: TemplateContext): { initialDelaySeconds: number; periodSeconds: number; failureThreshold: number } {
+  const p = ctx.values.global.proxy ?? {};
+  const n = (ann: string, v: unknown): number => Number.parseInt(annotationOr(ctx.objectMeta, ann, v), 10);
+  return {
+    initialDelaySeconds: n('readiness.status.sidecar.istio.io/initialDelaySeconds', p.readinessInitialDelaySeconds),
+    periodSeconds: n('readiness.status.sidecar.istio.io/periodSeconds', p.readinessPeriodSeconds),
+    failureThreshold: n('readiness.status.sidecar.istio.io/failureThreshold', p.readinessFailureThreshold),
+  };
+}
+
+/** The status port as the template prints it (annotation or values). */
+export function statusPortText(ctx: TemplateContext): string {
+  return annotationOr(ctx.objectMeta, 'status.sidecar.istio.io/port', ctx.values.global.proxy?.statusPort);
+}
+
+/** The istiod CA root cert volume: configMap, or a ClusterTrustBundle projection when enabled. */
+export function istiodCaVolume(ctx: TemplateContext): Obj {
+  const trustBundle = ctx.values.global.trustBundleName;
+  if (ctx.values.pilot.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true) {
+    return {
+      name: 'istiod-ca-cert',
+      projected: {
+        sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${trustBundle || 'root-cert'}`, path: 'root-cert.pem' } }],
+      },
+    };
+  }
+  return { name: 'istiod-ca-cert', configMap: { name: trustBundle || 'istio-ca-root-cert' } };
+}
+
+export const podInfoVolume: Obj = {
+  name: 'istio-podinfo',
+  downwardAPI: {
+    items: [
+      { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+      { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
+    ],
+  },
+};
+
+export function tokenVolume(ctx: TemplateContext): Obj {
+  return {
+    name: 'istio-token',
+    projected: {
+      sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: goString(ctx.values.global.sds?.token?.aud) } }],
+    },
+  };
+}
+
+export function mtlsCertsVolume(ctx: TemplateContext): Obj {
+  const sa = ctx.spec.serviceAccountName ?? '';
+  return { name: 'istio-certs', secret: { optional: true, secretName: sa === '' ? 'istio.default' : `istio.${sa}` } };
+}
+
+export function bootstrapVolume(ctx: TemplateContext): Obj {
+  return { name: 'custom-bootstrap-volume', configMap: { name: annotationOr(ctx.objectMeta, 'sidecar.istio.io/bootstrapOverride', '') } };
+}
+
+/** Entries of a JSON-map annotation (`sidecar.istio.io/userVolume`, `userVolumeMount`), sorted by key. */
+export function jsonMapAnnotation(ctx: TemplateContext, name: string): [string, Obj][] {
+  const raw = ctx.objectMeta.annotations?.[name];
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`invalid JSON in annotation ${name}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`annotation ${name} must be a JSON object`);
+  }
+  return Object.keys(parsed)
+    .sort()
+    .map((k) => [k, (parsed as Record<string, Obj>)[k] as Obj]);
+}
+
+export function imagePullSecrets(ctx: TemplateContext): Obj[] | undefined {
+  const s = ctx.values.global.imagePullSecrets ?? [];
+  return s.length > 0 ? s.map((name) => ({ name })) : undefined;
+}

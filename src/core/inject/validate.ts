@@ -1,0 +1,176 @@
+/**
+ * Annotation validation (pkg/kube/inject/validate.go, §d.2) with Istio's exact messages. All
+ * failures are collected into one hashicorp-multierror text; each names the annotation.
+ */
+import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../../config/proxy-config.js';
+import { isValidQuantity } from '../format/quantity.js';
+import { parseProxyConfigText } from './proxy-config-annotation.js';
+
+type Validator = (value: string) => string | undefined;
+
+/** strconv.ParseUint(s, 10, bits) error text, or undefined when valid. */
+export function parseUintError(s: string, bits: 16 | 32): string | undefined {
+  if (!/^\d+$/.test(s)) return `strconv.ParseUint: parsing ${goQuote(s)}: invalid syntax`;
+  if (BigInt(s) > (1n << BigInt(bits)) - 1n) return `strconv.ParseUint: parsing ${goQuote(s)}: value out of range`;
+  return undefined;
+}
+
+/** Go's %q for the ASCII strings that reach these messages. */
+function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+function portError(portStr: string): string | undefined {
+  const e = parseUintError(portStr.trim(), 16);
+  return e ? `failed parsing port ${goQuote(portStr)}: ${e}` : undefined;
+}
+
+function portListError(ports: string): string | undefined {
+  const trimmed = ports.trim();
+  if (trimmed === '') return undefined;
+  for (const p of trimmed.split(',')) {
+    const e = portError(p);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** netip.ParsePrefix error text, or undefined when `s` is a valid prefix. */
+export function parsePrefixError(s: string): string | undefined {
+  const fail = (why: string): string => `netip.ParsePrefix(${goQuote(s)}): ${why}`;
+  const slash = s.lastIndexOf('/');
+  if (slash < 0) return fail("no '/'");
+  const addr = s.slice(0, slash);
+  const bitsText = s.slice(slash + 1);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  let maxBits: number;
+  if (v4) {
+    if (v4.slice(1).some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith('0')))) {
+      return fail(`ParseAddr(${goQuote(addr)}): IPv4 field has value >255 or leading zero`);
+    }
+    maxBits = 32;
+  } else if (addr.includes(':') && isIPv6(addr)) {
+    maxBits = 128;
+  } else {
+    return fail(`ParseAddr(${goQuote(addr)}): ${addr.includes(':') ? 'invalid IPv6 address' : 'unable to parse IP'}`);
+  }
+  if (!/^(0|[1-9]\d{0,2})$/.test(bitsText)) return fail(`bad bits after slash: ${goQuote(bitsText)}`);
+  if (Number(bitsText) > maxBits) return fail('prefix length out of range');
+  return undefined;
+}
+
+function isIPv6(a: string): boolean {
+  if (a.includes('%')) return false;
+  const parts = a.split('::');
+  if (parts.length > 2) return false;
+  const groups = (p: string): string[] => (p === '' ? [] : p.split(':'));
+  const all = parts.flatMap(groups);
+  let count = all.length;
+  const last = all[all.length - 1];
+  if (last !== undefined && last.includes('.')) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(last)) return false;
+    count += 1;
+  }
+  if (!all.every((g, i) => /^[0-9a-fA-F]{1,4}$/.test(g) || (i === all.length - 1 && g.includes('.')))) return false;
+  return parts.length === 2 ? count < 8 : count === 8;
+}
+
+function cidrListError(cidrs: string): string | undefined {
+  if (cidrs.length === 0) return undefined;
+  for (const c of cidrs.split(',')) {
+    const e = parsePrefixError(c);
+    if (e) return `failed parsing cidr '${c}': ${e}`;
+  }
+  return undefined;
+}
+
+const INTERFACE = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
+
+function interfaceListError(param: string): Validator {
+  return (v) => {
+    for (const raw of v.split(',')) {
+      const name = raw.trim();
+      if (name === '' || name.length > 15 || !INTERFACE.test(name)) return `${param} invalid: invalid interface name ${goQuote(name)}`;
+    }
+    return undefined;
+  };
+}
+
+const GO_BOOL = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+function quantityError(v: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) return 'contains control characters';
+  if (!isValidQuantity(v)) return "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+  return undefined;
+}
+
+function proxyConfigError(v: string): string | undefined {
+  let parsed;
+  try {
+    parsed = parseProxyConfigText(v);
+  } catch (e) {
+    return `failed to convert to apply proxy config: ${(e as Error).message}`;
+  }
+  return validateProxyConfig(mergeProxyConfig(DEFAULT_PROXY_CONFIG, parsed));
+}
+
+const VALIDATORS: Readonly<Record<string, Validator>> = {
+  'sidecar.istio.io/interceptionMode': (v) =>
+    v === 'REDIRECT' || v === 'TPROXY' || v === 'NONE' ? undefined : `interceptionMode invalid, use REDIRECT,TPROXY,NONE: ${v}`,
+  // Istio's message really says excludeInboundPorts here.
+  'status.sidecar.istio.io/port': (v) => {
+    const e = portError(v);
+    return e ? `excludeInboundPorts invalid: ${e}` : undefined;
+  },
+  'readiness.status.sidecar.istio.io/initialDelaySeconds': (v) => parseUintError(v, 32),
+  'readiness.status.sidecar.istio.io/periodSeconds': (v) => parseUintError(v, 32),
+  'readiness.status.sidecar.istio.io/failureThreshold': (v) => parseUintError(v, 32),
+  'traffic.sidecar.istio.io/includeOutboundIPRanges': (v) => {
+    const e = v === '*' ? undefined : cidrListError(v);
+    return e ? `includeIPRanges invalid: ${e}` : undefined;
+  },
+  'traffic.sidecar.istio.io/excludeOutboundIPRanges': (v) => {
+    const e = cidrListError(v);
+    return e ? `excludeIPRanges invalid: ${e}` : undefined;
+  },
+  'traffic.sidecar.istio.io/includeInboundPorts': (v) => {
+    const e = v === '*' ? undefined : portListError(v);
+    return e ? `includeInboundPorts invalid: ${e}` : undefined;
+  },
+  'traffic.sidecar.istio.io/excludeInboundPorts': (v) => {
+    const e = portListError(v);
+    return e ? `excludeInboundPorts invalid: ${e}` : undefined;
+  },
+  'traffic.sidecar.istio.io/excludeOutboundPorts': (v) => {
+    const e = portListError(v);
+    return e ? `excludeOutboundPorts invalid: ${e}` : undefined;
+  },
+  'traffic.sidecar.istio.io/excludeInterfaces': interfaceListError('excludeInterfaces'),
+  'traffic.sidecar.istio.io/kubevirtInterfaces': interfaceListError('kubevirtInterfaces'),
+  'istio.io/reroute-virtual-interfaces': interfaceListError('rerouteVirtualInterfaces'),
+  'prometheus.istio.io/merge-metrics': (v) => (GO_BOOL.has(v) ? undefined : `strconv.ParseBool: parsing ${goQuote(v)}: invalid syntax`),
+  'proxy.istio.io/config': proxyConfigError,
+  'sidecar.istio.io/proxyCPU': quantityError,
+  'sidecar.istio.io/proxyMemory': quantityError,
+  'sidecar.istio.io/proxyCPULimit': quantityError,
+  'sidecar.istio.io/proxyMemoryLimit': quantityError,
+};
+
+/** Each failure as `invalid value '<v>' for annotation '<name>': <reason>`, sorted by annotation. */
+export function annotationErrors(annotations: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const name of Object.keys(annotations).sort()) {
+    const check = VALIDATORS[name];
+    const value = annotations[name] as string;
+    const reason = check?.(value);
+    if (reason !== undefined) out.push(`invalid value '${value}' for annotation '${name}': ${reason}`);
+  }
+  return out;
+}
+
+/** hashicorp/go-multierror's list format. */
+export function formatMultiError(errors: readonly string[]): string {
+  if (errors.length === 1) return `1 error occurred:\n\t* ${errors[0]}\n\n`;
+  return `${errors.length} errors occurred:\n\t${errors.map((e) => `* ${e}`).join('\n\t')}\n\n`;
+}

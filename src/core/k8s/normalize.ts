@@ -1,0 +1,152 @@
+/**
+ * Typed-struct normalisation: the effect of decoding JSON into k8s.io/api Go structs and encoding
+ * it again. Unknown fields are dropped, zero values of `omitempty` fields disappear, value
+ * structs and non-omitempty fields appear with their zero value (`status: {}`,
+ * `resources: {}`), `null` means "absent", quantities become canonical. Field order follows the
+ * Go declaration order so the result can also be marshalled as Go would (see go-json).
+ *
+ * A value of the wrong JSON type fails as Go's decoder would, naming the field path.
+ */
+import { K8sDecodeError } from './errors.js';
+import { canonicalQuantityOf } from './quantity.js';
+import { structSpec, type FieldSpec, type FieldType } from './schema.js';
+import './structs-workloads.js';
+
+export { K8sDecodeError };
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: unknown };
+
+const jsonType = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v;
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Normalises `value` as the named struct (e.g. `Deployment`, `Pod`, `Container`). */
+export function normalizeAs(structName: string, value: unknown, path = ''): JsonObject {
+  return normalizeStruct(structName, value, path);
+}
+
+function normalizeStruct(name: string, value: unknown, path: string): JsonObject {
+  if (value !== null && value !== undefined && !isObject(value)) {
+    throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`);
+  }
+  const spec = structSpec(name);
+  const input = (value ?? {}) as JsonObject;
+  const out: JsonObject = {};
+  for (const [key, field] of spec.fields) {
+    const v = input[key];
+    const fieldPath = path ? `${path}.${key}` : key;
+    const normalized = normalizeField(field, v, fieldPath);
+    if (normalized !== undefined) out[key] = normalized;
+  }
+  return out;
+}
+
+/** Returns the field's encoded value, or undefined when Go would omit it. */
+function normalizeField(field: FieldSpec, v: unknown, path: string): unknown {
+  const t = field.type;
+  const absent = v === null || v === undefined;
+  if (t.kind === 'struct') {
+    if (absent) return field.pointer ? (field.always ? null : undefined) : normalizeStruct(t.name, {}, path);
+    return normalizeStruct(t.name, v, path);
+  }
+  if (absent) {
+    if (!field.always) return undefined;
+    return field.pointer ? null : zeroValue(t);
+  }
+  const n = normalizeValue(t, v, path);
+  if (field.pointer || field.always) return n;
+  return isZero(t, n) ? undefined : n;
+}
+
+function zeroValue(t: FieldType): unknown {
+  switch (t.kind) {
+    case 'scalar':
+      return t.scalar === 'str' ? '' : t.scalar === 'bool' ? false : 0;
+    case 'qty':
+      return '0';
+    case 'ios':
+      return 0;
+    default:
+      return null;
+  }
+}
+
+function isZero(t: FieldType, v: unknown): boolean {
+  switch (t.kind) {
+    case 'scalar':
+      return v === '' || v === 0 || v === false;
+    case 'list':
+      return (v as unknown[]).length === 0;
+    case 'map':
+      return Object.keys(v as object).length === 0;
+    default:
+      return false;
+  }
+}
+
+function normalizeValue(t: FieldType, v: unknown, path: string): unknown {
+  switch (t.kind) {
+    case 'scalar':
+      return checkScalar(t.scalar, v, path);
+    case 'qty':
+      return canonicalQuantityOf(v, path);
+    case 'ios':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      throw new K8sDecodeError(path, `expected integer or string, got ${jsonType(v)}`);
+    case 'any':
+      return stripNulls(v as Json);
+    case 'struct':
+      return normalizeStruct(t.name, v, path);
+    case 'list': {
+      if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
+      return v.map((item, i) => {
+        const itemPath = `${path}[${i}]`;
+        if (t.of.kind === 'struct') return normalizeStruct(t.of.name, item, itemPath);
+        if (item === null || item === undefined) return zeroValue(t.of);
+        return normalizeValue(t.of, item, itemPath);
+      });
+    }
+    case 'map': {
+      if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`);
+      const out: JsonObject = {};
+      for (const [k, item] of Object.entries(v)) {
+        const itemPath = `${path}.${k}`;
+        if (t.of.kind === 'struct') out[k] = normalizeStruct(t.of.name, item, itemPath);
+        else out[k] = item === null || item === undefined ? zeroValue(t.of) : normalizeValue(t.of, item, itemPath);
+      }
+      return out;
+    }
+  }
+}
+
+function checkScalar(kind: 'str' | 'int' | 'bool' | 'float', v: unknown, path: string): unknown {
+  const ok =
+    kind === 'str'
+      ? typeof v === 'string'
+      : kind === 'bool'
+        ? typeof v === 'boolean'
+        : kind === 'int'
+          ? typeof v === 'number' && Number.isInteger(v)
+          : typeof v === 'number';
+  if (!ok) {
+    const want = kind === 'str' ? 'string' : kind === 'bool' ? 'boolean' : kind === 'int' ? 'integer' : 'number';
+    throw new K8sDecodeError(path, `expected ${want}, got ${jsonType(v)}`);
+  }
+  return v;
+}
+
+/** Drops `null` object members recursively (Go decodes them as "absent"). */
+export function stripNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => stripNulls(x)) as T;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = stripNulls(x);
+    return out as T;
+  }
+  return v;
+}

@@ -1,0 +1,75 @@
+/**
+ * IntoResourceFile (§h.3): a multi-document manifest in, the injected manifest out. Documents
+ * of recognised kinds are injected and re-serialised like Go's typed structs; everything else
+ * is copied byte for byte. Every document is followed by `---`. Pure: the whole output is built
+ * before anything is written, so a failing document leaves no partial output.
+ */
+import { emitYaml } from '../core/yaml/emit.js';
+import { parseYamlDocument, splitYamlDocuments } from '../core/yaml/parse.js';
+import { intoObject, RECOGNISED_KINDS, type InjectContext } from './workload.js';
+
+export interface ManifestResult {
+  readonly output: string;
+  /** Skip messages, each ending with a newline (as istioctl prints them). */
+  readonly warnings: readonly string[];
+}
+
+/** A document that could not be processed; the message names it. */
+export class ManifestError extends Error {
+  constructor(
+    message: string,
+    readonly documentIndex: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ManifestError';
+  }
+}
+
+function describe(doc: unknown, index: number): string {
+  const at = `document ${index + 1}`;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return at;
+  const o = doc as Record<string, unknown>;
+  const meta = (o.metadata ?? {}) as Record<string, unknown>;
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const ns = typeof meta.namespace === 'string' && meta.namespace ? `${meta.namespace}/` : '';
+  return `${typeof o.kind === 'string' && o.kind ? o.kind : 'object'} "${ns}${name}" (${at})`;
+}
+
+/** Injects every document of `text`. Throws ManifestError naming the failing document. */
+export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): ManifestResult {
+  const warnings: string[] = [];
+  const out: string[] = [];
+  let docs: string[];
+  try {
+    docs = splitYamlDocuments(text);
+  } catch (e) {
+    throw new ManifestError(`cannot split input into YAML documents: ${(e as Error).message}`, -1, { cause: e });
+  }
+  docs.forEach((raw, index) => {
+    let doc: unknown;
+    try {
+      doc = parseYamlDocument(raw);
+    } catch (e) {
+      throw new ManifestError(`document ${index + 1}: ${(e as Error).message}`, index, { cause: e });
+    }
+    if (doc === null || doc === undefined) {
+      out.push(raw, '---\n');
+      return;
+    }
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new ManifestError(`document ${index + 1}: expected a Kubernetes object, got ${Array.isArray(doc) ? 'a list' : typeof doc}`, index);
+    }
+    const kind = (doc as Record<string, unknown>).kind;
+    if (typeof kind !== 'string' || !RECOGNISED_KINDS.has(kind)) {
+      out.push(raw, '---\n');
+      return;
+    }
+    try {
+      out.push(emitYaml(intoObject(doc as Record<string, unknown>, { ...ctx, warn: (w) => warnings.push(w) })), '---\n');
+    } catch (e) {
+      throw new ManifestError(`${describe(doc, index)}: ${(e as Error).message}`, index, { cause: e });
+    }
+  });
+  return { output: out.join(''), warnings };
+}
