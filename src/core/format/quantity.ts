@@ -198,7 +198,8 @@ export function formatQuantity(q: Quantity): string {
       return `${amount}${BINARY_BY_EXPONENT.get(times * 10) ?? ''}`;
     }
   }
-  let [amount, times] = removeFactors(q.unscaled, 10n);
+  const [stripped, times] = removeFactors(q.unscaled, 10n);
+  let amount = stripped;
   let exponent = q.exponent + times;
   while (exponent % 3 !== 0) {
     amount *= 10n;
@@ -209,19 +210,30 @@ export function formatQuantity(q: Quantity): string {
 }
 
 /**
- * The canonical text Kubernetes stores for a quantity given as JSON: strings are trimmed and
- * parsed (Quantity.UnmarshalJSON), numbers are parsed from their encoding/json text.
+ * `ParseQuantity(s).String()`. A number is parsed from its encoding/json text, as
+ * Quantity.UnmarshalJSON does for a JSON number (1.5 -> "1.5" -> "1500m").
  */
 export function canonicalQuantity(input: string | number): string {
-  const text = typeof input === 'number' ? jsonNumberText(input) : input.trim();
-  return formatQuantity(parseQuantity(text));
+  return formatQuantity(parseQuantity(typeof input === 'number' ? jsonNumberText(input) : input));
 }
+
+/**
+ * Quantity.UnmarshalJSON then String(): the form a quantity read from a manifest is written back
+ * in. Unlike ParseQuantity, surrounding whitespace of a JSON string is trimmed.
+ */
+export function canonicalJsonQuantity(input: string | number): string {
+  return canonicalQuantity(typeof input === 'string' ? input.replace(GO_SPACE, '') : input);
+}
+
+/** strings.TrimSpace's character set. */
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 function jsonNumberText(n: number): string {
   if (!Number.isFinite(n)) throw errNumeric();
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
+/** True when ParseQuantity accepts the text (numbers: their encoding/json text). */
 export function isValidQuantity(input: string | number): boolean {
   try {
     canonicalQuantity(input);

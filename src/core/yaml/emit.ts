@@ -176,7 +176,7 @@ function isSimpleKey(key: string): boolean {
 export function emitYaml(value: unknown): string {
   const found = survey(value);
   if (found.unsupported !== null) formatYamlNumber(found.unsupported); // throws json's error
-  if (found.unreadable) throw new YamlError(YamlErrorCode.controlCharacter, 'yaml: control characters are not allowed');
+  if (found.unreadable) throw new YamlError(YamlErrorCode.controlCharacter, 'error converting JSON to YAML: yaml: control characters are not allowed');
   const t = new TreeEmitter();
   t.node(found.reread ? rereadJsonAsGoYaml(value) : value, VALUE);
   t.e.writeIndent(); // document end

@@ -50,7 +50,7 @@ class Reader {
     const n = s.length;
     for (;;) {
       if (afterBreak && (s.startsWith('---', i) || s.startsWith('...', i)) && i + 3 < n && (s[i + 3] === ' ' || s[i + 3] === NEL)) {
-        throw new YamlError(YamlErrorCode.syntax, `yaml: line ${this.line + 1}: found unexpected document indicator`);
+        throw new YamlError(YamlErrorCode.syntax, `error converting JSON to YAML: yaml: line ${this.line + 1}: found unexpected document indicator`);
       }
       let j = i;
       while (j < n && s[j] !== ' ' && s[j] !== NEL) j++;
@@ -90,7 +90,7 @@ class Reader {
       const k = this.scalar(key);
       if (this.line !== startLine || jsonEncodedLength(key) > 1024) {
         const line = this.line !== 0 ? this.line : openLine;
-        throw new YamlError(YamlErrorCode.syntax, `yaml: ${line !== 0 ? `line ${line}: ` : ''}did not find expected ',' or '}'`);
+        throw new YamlError(YamlErrorCode.syntax, `error converting JSON to YAML: yaml: ${line !== 0 ? `line ${line}: ` : ''}did not find expected ',' or '}'`);
       }
       out.set(k, this.read(obj[key]));
     }

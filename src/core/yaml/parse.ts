@@ -16,7 +16,7 @@ import { resolvePlain } from './resolve.js';
 import type { Resolved } from './resolve.js';
 import { formatGoFloat32G } from '../format/go-number.js';
 
-export { splitYamlDocuments } from './split.js';
+export { splitRawYamlDocuments, splitYamlDocuments } from './split.js';
 export type { RawYamlDocument } from './split.js';
 
 export interface ParseYamlOptions {
