@@ -35,6 +35,11 @@ export const commands: readonly CommandEntry[] = [
     summary: 'install the chained CNI plugin on a node; `cni-install merge-conflist` prints a merge',
     load: () => import('../cni/install-cli.js'),
   },
+  {
+    name: 'webhook',
+    summary: 'serve the sidecar injection admission webhook over HTTPS (--self-signed or --tlsCertFile/--tlsKeyFile)',
+    load: () => import('../webhook/command.js'),
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -4,7 +4,7 @@
  * Dependencies are passed in; the same function serves HTTPS in production and `app.inject()`
  * in tests.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { handleInjectRequest, MAX_BODY_BYTES } from './handle.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -29,7 +29,7 @@ export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {})
   const app = Fastify({
     ...(opts.server ?? {}),
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     // Go's mux does not care about a trailing slash either.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },

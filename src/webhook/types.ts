@@ -3,9 +3,16 @@
  * and the AdmissionReview, asks a `PodInjector` what to do with the pod and renders the answer;
  * the injector (an adapter over the pure core in src/core/inject) decides and computes the patch.
  */
-import type { Operation } from 'fast-json-patch';
 
 export type JsonObject = Record<string, unknown>;
+
+/** One RFC 6902 operation. */
+export interface JsonPatchOperation {
+  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  readonly path: string;
+  readonly value?: unknown;
+  readonly from?: string;
+}
 
 /**
  * What the webhook knows about the cluster at admission time, read from informer caches
@@ -32,7 +39,7 @@ export interface AdmissionInput {
 }
 
 export type AdmissionOutcome =
-  | { readonly kind: 'injected'; readonly patch: readonly Operation[]; readonly warnings: readonly string[] }
+  | { readonly kind: 'injected'; readonly patch: readonly JsonPatchOperation[]; readonly warnings: readonly string[] }
   /** The pod is admitted unchanged; `reason` is the core's typed code, `message` explains it. */
   | { readonly kind: 'skipped'; readonly reason: string; readonly message: string }
   /** Injection failed (invalid annotation, template error…): the pod is rejected. */

@@ -1,0 +1,86 @@
+/**
+ * The `PodInjector` over the pure injection core (src/core/inject): the decision with the
+ * configured policy and selectors, then `injectPod`. A skip becomes a typed reason with a
+ * sentence for the admission warning; an `InjectionError` becomes a rejection with Istio's
+ * message. The patch is the core's: it takes the pod exactly as the API server sent it to the
+ * injected pod.
+ */
+import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
+import { resolveSettings, type InjectionSettings } from '../config/settings.js';
+import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
+import type { InjectionEnvironment } from '../core/inject/environment.js';
+import { InjectionError } from '../core/inject/errors.js';
+import { injectPod } from '../core/inject/inject.js';
+import type { Pod } from '../core/k8s/pod.js';
+import type { ConfigTexts, InjectorBuilder } from './config-source.js';
+import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
+
+const INJECT = 'sidecar.istio.io/inject';
+
+/** Why a pod was not injected, in words for the admission warning. */
+export function skipMessage(reason: SkipReason, namespace: string, policy: string): string {
+  switch (reason) {
+    case SkipReason.hostNetwork:
+      return 'the pod uses hostNetwork';
+    case SkipReason.ignoredNamespace:
+      return `namespace "${namespace}" is never injected (${IGNORED_NAMESPACES.join(', ')})`;
+    case SkipReason.podOptOut:
+      return `the pod sets ${INJECT}="false"`;
+    case SkipReason.neverSelector:
+      return "the pod's labels match the injector's neverInjectSelector";
+    case SkipReason.policyDisabled:
+      return `the injection policy is "disabled" and the pod does not set ${INJECT}="true"`;
+    case SkipReason.invalidPolicy:
+      return `the injection policy "${policy}" is invalid (must be enabled or disabled), so injection is off`;
+  }
+}
+
+export function createCoreInjector(settings: InjectionSettings, env: InjectionEnvironment): PodInjector {
+  const policy: DecisionPolicy = {
+    policy: settings.injector.policy,
+    neverInjectSelector: settings.injector.neverInjectSelector,
+    alwaysInjectSelector: settings.injector.alwaysInjectSelector,
+  };
+  return {
+    admit(input: AdmissionInput): AdmissionOutcome {
+      const pod = input.pod as Pod;
+      const namespace = pod.metadata?.namespace || input.namespace;
+      const decision = decideInjection(pod, namespace, policy);
+      if (!decision.inject) {
+        const message = [skipMessage(decision.reason, namespace, policy.policy), ...decision.warnings].join('; ');
+        return { kind: 'skipped', reason: decision.reason, message };
+      }
+      const facts = { nodes: input.cluster.nodes, namespaceAnnotations: input.cluster.namespaceAnnotations?.get(namespace) };
+      try {
+        const result = injectPod({ pod, envOverrides: input.proxyEnv }, settings, env, facts);
+        return { kind: 'injected', patch: result.patch, warnings: decision.warnings };
+      } catch (err) {
+        if (err instanceof InjectionError) return { kind: 'rejected', code: err.code, message: err.message };
+        throw err;
+      }
+    },
+  };
+}
+
+/** istiod's environment variables that shape injection. */
+export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironment {
+  return {
+    enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
+    compliancePolicy: env.COMPLIANCE_POLICY ?? '',
+    platform: env.PLATFORM ?? '',
+  };
+}
+
+/** Settings from ConfigMap-layout file texts (YAML or JSON) over the built-in defaults. */
+export function settingsFromTexts(texts: ConfigTexts, revision: string): InjectionSettings {
+  return resolveSettings({
+    values: texts.values === undefined ? undefined : parseSettingsText(texts.values, 'values', 'valuesFile'),
+    mesh: texts.mesh === undefined ? undefined : parseSettingsText(texts.mesh, 'mesh', 'meshConfigFile'),
+    injectConfig: texts.config === undefined ? undefined : parseInjectConfigText(texts.config, 'config'),
+    revision,
+  });
+}
+
+export function coreInjectorBuilder(revision: string, env: InjectionEnvironment): InjectorBuilder {
+  return (texts) => createCoreInjector(settingsFromTexts(texts, revision), env);
+}

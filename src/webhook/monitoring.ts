@@ -1,0 +1,27 @@
+/**
+ * The plain-HTTP monitoring server (Istio's port 15014): `/metrics` in the Prometheus text
+ * format, `/ready` (readiness: configuration loaded, webhook listening, not shutting down) and
+ * `/healthz` (liveness: the process answers).
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { WebhookMetrics } from './metrics.js';
+
+export interface Readiness {
+  /** `undefined` when ready, else why not. */
+  notReadyReason(): string | undefined;
+}
+
+export function buildMonitoringApp(deps: { metrics: WebhookMetrics; readiness: Readiness; logger: Logger }): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true }) as unknown as FastifyInstance;
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+  app.get('/ready', async (_req, reply) => {
+    const why = deps.readiness.notReadyReason();
+    return why === undefined ? reply.type('text/plain').send('ready\n') : reply.code(503).type('text/plain').send(`not ready: ${why}\n`);
+  });
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok\n'));
+  return app;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseWebhookOptions } from './options.js';
+
+describe('parseWebhookOptions', () => {
+  it('has Istio defaults', () => {
+    expect(parseWebhookOptions(['--self-signed'], {})).toMatchObject({
+      port: 15017,
+      monitoringPort: 15014,
+      listenAddress: '0.0.0.0',
+      selfSigned: true,
+      revision: '',
+      webhookConfigName: 'istio-sidecar-injector',
+      serviceName: 'istiod',
+      serviceNamespace: 'istio-system',
+      logLevel: 'info',
+      shutdownTimeoutSeconds: 25,
+    });
+  });
+
+  it('derives revisioned names', () => {
+    expect(parseWebhookOptions(['--self-signed', '--revision', 'canary'], {})).toMatchObject({
+      webhookConfigName: 'istio-sidecar-injector-canary',
+      serviceName: 'istiod-canary',
+    });
+  });
+
+  it('reads env vars, flags win', () => {
+    const env = { WEBHOOK_PORT: '9443', MONITORING_PORT: '9090', TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k', INJECT_CONFIG_DIR: '/cm', POD_NAMESPACE: 'mesh' };
+    expect(parseWebhookOptions(['--port', '8443'], env)).toMatchObject({
+      port: 8443, monitoringPort: 9090, tlsCertFile: '/c', tlsKeyFile: '/k', configDir: '/cm', serviceNamespace: 'mesh', selfSigned: false,
+    });
+    expect(parseWebhookOptions([], { WEBHOOK_SELF_SIGNED: 'true' }).selfSigned).toBe(true);
+  });
+
+  it.each([
+    [['--self-signed', '--port', 'abc'], {}, '--port: must be a port number'],
+    [['--self-signed', '--port', '70000'], {}, '--port: must be 0-65535'],
+    [['--self-signed'], { MONITORING_PORT: '1.5' }, 'MONITORING_PORT (--monitoringPort): must be an integer'],
+    [['--self-signed', '--logLevel', 'loud'], {}, '--logLevel: must be one of'],
+    [[], {}, 'a serving certificate is required'],
+    [['--tlsCertFile', '/c'], {}, 'missing --tlsKeyFile'],
+    [['--self-signed', '--tlsCertFile', '/c', '--tlsKeyFile', '/k'], {}, '--self-signed cannot be combined'],
+    [['--tlsCertFile', '/c', '--tlsKeyFile', '/k', '--caOutFile', '/ca'], {}, '--caOutFile only makes sense with --self-signed'],
+    [['--self-signed', '--bogus'], {}, "unknown option '--bogus'"],
+    [['--self-signed', 'extra'], {}, 'too many arguments'],
+    [[], { WEBHOOK_SELF_SIGNED: 'yes' }, 'WEBHOOK_SELF_SIGNED: must be true or false'],
+  ] as const)('%j %j → %s', (argv, env, message) => {
+    expect(() => parseWebhookOptions(argv, env)).toThrow(message);
+  });
+});
