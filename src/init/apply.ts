@@ -12,12 +12,12 @@
 import type { CaptureConfig } from '../config/capture.js';
 import { buildRules } from '../core/capture/build.js';
 import type { Family, RuleSet } from '../core/capture/model.js';
-import { renderNft, renderNftCleanup, unusedNftTables } from '../core/capture/nft.js';
+import { renderNft, renderNftCleanup } from '../core/capture/nft.js';
 import type { Backend } from './backend.js';
 import { CaptureError, CaptureErrorCode } from './errors.js';
 import { firstError, run, type ExecContext } from './exec-context.js';
 import { IptablesFamily, type FamilyOutcome } from './iptables-exec.js';
-import { addTproxyRoutes, removeTproxyRoutes } from './routes.js';
+import { programTproxyRoutes } from './routes.js';
 import type { Runner } from './runner.js';
 
 export interface ApplyOptions {
@@ -41,7 +41,8 @@ export async function applyCapture(config: CaptureConfig, options: ApplyOptions)
   const ctx: ExecContext = { runner: options.runner, netns: options.netns, xtablesLockFile: options.xtablesLockFile, log: options.log ?? (() => undefined) };
   const set = buildRules(config);
   const families: Family[] = set.ipv6 ? ['v4', 'v6'] : ['v4'];
-  const routeFamilies = (fams: readonly Family[]): Family[] => fams.filter((f) => f === 'v4' || set.ipv6);
+  /** The policy route a TPROXY run with this config's mark and table would have added. */
+  const anyRoute = { mark: config.tproxyMark, table: config.tproxyRouteTable };
   if (options.backend.kind === 'nft') return applyNft(ctx, config, set, families, options.dryRun === true);
 
   const backend = options.backend;
@@ -50,7 +51,7 @@ export async function applyCapture(config: CaptureConfig, options: ApplyOptions)
 
   if (config.cleanupOnly) {
     for (const f of ['v4', 'v6'] as const) if (await fam(f).cleanup()) outcomes[f] = 'cleaned';
-    if (set.tproxyRoute && !options.dryRun) await removeTproxyRoutes(ctx, set.tproxyRoute, routeFamilies(['v4', 'v6']));
+    if (!options.dryRun) await programTproxyRoutes(ctx, { remove: anyRoute }, ['v4', 'v6']);
     return { rules: set, families: outcomes };
   }
 
@@ -64,10 +65,9 @@ export async function applyCapture(config: CaptureConfig, options: ApplyOptions)
       if (outcomes[f] !== 'unchanged') done.push(executor);
     }
     const changed = families.filter((f) => outcomes[f] !== 'unchanged');
-    if (set.tproxyRoute && !options.dryRun && changed.length > 0) {
-      if (changed.some((f) => outcomes[f] === 'reconciled')) await removeTproxyRoutes(ctx, set.tproxyRoute, changed);
-      await addTproxyRoutes(ctx, set.tproxyRoute, changed);
-    }
+    // Routes of an earlier TPROXY run go with its rules, whatever the new mode is.
+    const remove = changed.some((f) => outcomes[f] === 'reconciled') ? anyRoute : undefined;
+    if (!options.dryRun && (remove || set.tproxyRoute)) await programTproxyRoutes(ctx, { remove, add: set.tproxyRoute }, changed);
   } catch (err) {
     for (const executor of done.reverse()) await executor.rollback();
     throw err;
@@ -77,28 +77,33 @@ export async function applyCapture(config: CaptureConfig, options: ApplyOptions)
 }
 
 /**
- * Native nftables: one `nft -f -` transaction, atomic by itself. It adds and flushes Istio's
- * tables, so a rerun leaves the same rules and a different configuration replaces them;
- * --reconcile (and --cleanup-only) also delete Istio tables this configuration does not use.
+ * Native nftables: one `nft -f -` transaction, atomic by itself. Before Istio's transaction
+ * (add + flush each table, chains, rules) it deletes all of Istio's tables: nft resolves
+ * `insert rule ... index N` against the rules that existed before a `flush` in the same
+ * transaction, so rerunning Istio's transaction alone misorders inserted rules. Every run
+ * therefore replaces Istio's tables as a whole: a rerun leaves the same ruleset, different
+ * flags replace it (--reconcile is implied). A dry run records Istio's transaction only.
  */
 async function applyNft(ctx: ExecContext, config: CaptureConfig, set: RuleSet, families: Family[], dryRun: boolean): Promise<ApplyReport> {
   const nft = (text: string): Promise<{ code: number; stderr: string; stdout: string }> => run(ctx, ['nft', '-f', '-'], text);
   const outcome: FamilyOutcome = config.cleanupOnly ? 'cleaned' : 'applied';
-  const text = config.cleanupOnly ? renderNftCleanup() : renderNft(set) + (config.reconcile ? renderNftCleanup(unusedNftTables(set)) : '');
+  const text = config.cleanupOnly ? renderNftCleanup() : (dryRun ? '' : renderNftCleanup()) + renderNft(set);
   const r = await nft(text);
   if (r.code !== 0) {
     const code = config.cleanupOnly ? CaptureErrorCode.CleanupFailed : CaptureErrorCode.ApplyFailed;
     throw new CaptureError(code, `nft failed: ${firstError(r)}`);
   }
-  if (set.tproxyRoute && !dryRun) {
-    await removeTproxyRoutes(ctx, set.tproxyRoute, families);
-    if (!config.cleanupOnly) {
-      try {
-        await addTproxyRoutes(ctx, set.tproxyRoute, families);
-      } catch (err) {
-        await nft(renderNftCleanup());
-        throw err;
-      }
+  if (dryRun) return { rules: set, families: Object.fromEntries(families.map((f) => [f, outcome])) };
+  // The transaction replaced the tables; make the policy routes match too (a rerun must not
+  // add a second `ip rule`, and a former TPROXY run's routes go with its rules).
+  const add = config.cleanupOnly ? undefined : set.tproxyRoute;
+  if (add || config.reconcile || config.cleanupOnly) {
+    const remove = { mark: config.tproxyMark, table: config.tproxyRouteTable };
+    try {
+      await programTproxyRoutes(ctx, { remove, add }, config.cleanupOnly ? ['v4', 'v6'] : families);
+    } catch (err) {
+      await nft(renderNftCleanup());
+      throw err;
     }
   }
   return { rules: set, families: Object.fromEntries(families.map((f) => [f, outcome])) };

@@ -12,7 +12,7 @@
 import type { CaptureConfig } from '../config/capture.js';
 import { applySections, checkSections, rollbackSections, sectionsText, type RestoreSection } from '../core/capture/iptables.js';
 import type { Family, RuleSet } from '../core/capture/model.js';
-import { describeShapeDelta, failedLine, hasIstioState, locateFailure, parseIptablesSave, planCleanup, planReconcile, type IptablesState } from '../core/capture/state.js';
+import { committedBefore, describeShapeDelta, failedLine, hasIstioState, parseIptablesSave, planCleanup, planReconcile, type IptablesState } from '../core/capture/state.js';
 import type { IptablesBinaries } from './backend.js';
 import { CaptureError, CaptureErrorCode } from './errors.js';
 import { firstError, run, type ExecContext } from './exec-context.js';
@@ -36,28 +36,14 @@ export class IptablesFamily {
     return r.code === 0 ? parseIptablesSave(r.stdout) : undefined;
   }
 
-  /**
-   * Runs the sections in one restore. A failure on an optional line drops that line and
-   * retries the sections not yet committed; `committed` lists tables the kernel kept.
-   */
+  /** Runs the sections in one restore; on failure, `committed` lists the tables the kernel kept. */
   async restore(sections: readonly RestoreSection[]): Promise<RestoreResult> {
-    let remaining = [...sections];
-    const committed: string[] = [];
-    for (;;) {
-      if (remaining.length === 0) return { ok: true };
-      const r = await run(this.ctx, [this.bins.restore, '--noflush', ...this.bins.restoreArgs], sectionsText(remaining), true);
-      if (r.code === 0) return { ok: true };
-      const lineNo = failedLine(r.stderr);
-      const where = lineNo === undefined ? undefined : locateFailure(remaining, lineNo);
-      const message = `${this.bins.restore} failed: ${firstError(r)}`;
-      if (!where) return { ok: false, message, committed };
-      committed.push(...remaining.slice(0, where.committed).map((s) => s.table));
-      const section = remaining[where.section] as RestoreSection;
-      const line = where.line === undefined ? undefined : section.lines[where.line];
-      if (!line?.optional) return { ok: false, message, committed };
-      const lines = section.lines.filter((_, i) => i !== where.line);
-      remaining = [{ ...section, lines }, ...remaining.slice(where.section + 1)];
-    }
+    if (sections.length === 0) return { ok: true };
+    const r = await run(this.ctx, [this.bins.restore, '--noflush', ...this.bins.restoreArgs], sectionsText(sections), true);
+    if (r.code === 0) return { ok: true };
+    const lineNo = failedLine(r.stderr);
+    const committed = lineNo === undefined ? 0 : (committedBefore(sections, lineNo) ?? 0);
+    return { ok: false, message: `${this.bins.restore} failed: ${firstError(r)}`, committed: sections.slice(0, committed).map((s) => s.table) };
   }
 
   /** Programs the family; `known` is the state already read (dry-run order), else apply first. */
@@ -106,7 +92,7 @@ export class IptablesFamily {
   async cleanup(known?: IptablesState): Promise<boolean> {
     const state = known ?? (await this.save());
     if (state === undefined) return false;
-    const r = await this.restore(planCleanup(this.set, this.family, state));
+    const r = await this.restore(planCleanup(state));
     if (!r.ok) throw new CaptureError(CaptureErrorCode.CleanupFailed, `${this.family}: cleanup failed: ${r.message}`);
     return true;
   }

@@ -125,20 +125,15 @@ export function declaredChains(list: readonly FamilyRule[]): IstioChain[] {
   return chains;
 }
 
-/** One `iptables-restore` table section; `optional` lines may fail harmlessly (see state.ts). */
-export interface RestoreLine {
-  readonly text: string;
-  readonly optional?: boolean;
-}
-
+/** One `iptables-restore` table section, committed by the kernel at its `COMMIT`. */
 export interface RestoreSection {
   readonly table: string;
-  readonly lines: readonly RestoreLine[];
+  readonly lines: readonly string[];
 }
 
 /** Sections as restore input: `* table`, the lines, `COMMIT`. */
 export function sectionsText(sections: readonly RestoreSection[]): string {
-  return sections.map((s) => `* ${s.table}\n${s.lines.map((l) => `${l.text}\n`).join('')}COMMIT\n`).join('');
+  return sections.map((s) => `* ${s.table}\n${s.lines.map((l) => `${l}\n`).join('')}COMMIT\n`).join('');
 }
 
 /** `-A chain args` (or `-I chain pos args`), `-C chain args`, `-D chain args`. */
@@ -151,7 +146,7 @@ export function ruleLine(r: FamilyRule, op: 'A' | 'C' | 'D' = 'A'): string {
 export function applySections(set: RuleSet, family: Family): RestoreSection[] {
   return [...rulesByTable(set, family)].map(([table, list]) => ({
     table,
-    lines: [...declaredChains(list).map((c) => ({ text: `-N ${c}` })), ...list.map((r) => ({ text: ruleLine(r) }))],
+    lines: [...declaredChains(list).map((c) => `-N ${c}`), ...list.map((r) => ruleLine(r))],
   }));
 }
 
@@ -162,7 +157,7 @@ export function renderIptables(set: RuleSet, family: Family): string {
 
 /** Restore sections that succeed only if every rule of the family is in place (`-C` lines). */
 export function checkSections(set: RuleSet, family: Family): RestoreSection[] {
-  return [...rulesByTable(set, family)].map(([table, list]) => ({ table, lines: list.map((r) => ({ text: ruleLine(r, 'C') })) }));
+  return [...rulesByTable(set, family)].map(([table, list]) => ({ table, lines: list.map((r) => ruleLine(r, 'C')) }));
 }
 
 /**
@@ -177,7 +172,7 @@ export function rollbackSections(set: RuleSet, family: Family, tables?: Readonly
     const builtin = list.filter((r) => isBuiltinChain(r.rule.chain)).reverse();
     out.push({
       table,
-      lines: [...builtin.map((r) => ({ text: ruleLine(r, 'D') })), ...chains.map((c) => ({ text: `-F ${c}` })), ...chains.map((c) => ({ text: `-X ${c}` }))],
+      lines: [...builtin.map((r) => ruleLine(r, 'D')), ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)],
     });
   }
   return out;

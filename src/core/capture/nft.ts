@@ -6,8 +6,9 @@
  * order), each added and flushed, so applying the transaction atomically replaces whatever an
  * earlier run left in them. Chains are declared when a rule uses them, base chains first.
  * IPv4 and IPv6 share each table: a rule is written once when its two family variants render
- * the same text. `-I chain N` becomes `insert rule ... index N-1`, or `add rule` while the
- * chain is still empty (nft cannot insert relative to a rule that does not exist).
+ * the same text. `-I chain N` becomes `insert rule ... index N-1`, or `add rule` when the chain
+ * has fewer than N rules so far (nft can only insert before a rule that exists; iptables
+ * appends in that case too).
  */
 import { jumpTarget, type Chain, type Family, type Owner, type RuleSet, type RuleSpec, type Table, type Target } from './model.js';
 
@@ -148,7 +149,8 @@ export function renderNft(set: RuleSet): string {
     for (const l of lines) {
       const n = count.get(l.chain) ?? 0;
       const name = nftChainName(l.chain);
-      out.push(l.insertAt && n > 0 ? `insert rule ${t} ${name} index ${l.insertAt - 1} ${l.expr}` : `add rule ${t} ${name} ${l.expr}`);
+      const index = l.insertAt === undefined ? n : l.insertAt - 1;
+      out.push(index < n ? `insert rule ${t} ${name} index ${index} ${l.expr}` : `add rule ${t} ${name} ${l.expr}`);
       count.set(l.chain, n + 1);
     }
   }
@@ -161,9 +163,4 @@ export function renderNft(set: RuleSet): string {
  */
 export function renderNftCleanup(tables: readonly Table[] = NFT_TABLES): string {
   return tables.map((t) => `add table inet ${nftTableName(t)}\ndelete table inet ${nftTableName(t)}\n`).join('');
-}
-
-/** Istio nft tables the rule set does not use (left over from another configuration). */
-export function unusedNftTables(set: RuleSet): Table[] {
-  return NFT_TABLES.filter((t) => tableLines(set, t).length === 0);
 }

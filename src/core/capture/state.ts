@@ -1,14 +1,11 @@
 /**
  * Reading live iptables state (`iptables-save` output) against the rule model, and planning
  * the restore input that cleans it up or reconciles it. Pure: the executor runs the commands.
- *
- * Restore input is planned as sections (one table each, committed by the kernel at its
- * `COMMIT`), with some lines marked optional: a `-D` of a rule that may not exist. When
- * `iptables-restore` fails on an optional line the executor drops it and retries the tables not
- * yet committed, so a cleanup removes everything that is there without knowing exactly what is.
+ * Deletions reuse the saved rule text (`-A` becomes `-D`), so they match the live rules
+ * exactly whatever canonical form the kernel printed.
  */
-import { declaredChains, ruleLine, rulesByTable, type RestoreLine, type RestoreSection } from './iptables.js';
-import { isBuiltinChain, jumpTarget, type Family, type RuleSet, type Table } from './model.js';
+import { declaredChains, ruleLine, rulesByTable, type RestoreSection } from './iptables.js';
+import type { Family, RuleSet, Table } from './model.js';
 
 export interface TableState {
   readonly chains: ReadonlySet<string>;
@@ -74,27 +71,42 @@ export function describeShapeDelta(set: RuleSet, family: Family, state: Iptables
   return undefined;
 }
 
-/** Removal lines for one table: Istio jumps seen live, the model's other built-in chain rules. */
-function removalLines(set: RuleSet, family: Family, table: string, live: TableState | undefined): RestoreLine[] {
-  const lines: RestoreLine[] = [];
-  for (const r of [...(live?.rules ?? [])].reverse()) {
-    const target = savedTarget(r.line);
-    if (BUILTIN.has(r.chain) && target && isIstio(target)) lines.push({ text: r.line.replace(/^-A /, '-D ') });
-  }
-  const model = (rulesByTable(set, family).get(table as Table) ?? []).filter((r) => isBuiltinChain(r.rule.chain) && !jumpTarget(r.spec)).reverse();
-  for (const r of model) lines.push({ text: ruleLine(r, 'D'), optional: true });
-  return lines;
+/**
+ * Whether a saved rule in a built-in chain is one Istio's capture adds, under any
+ * configuration: a jump to an Istio chain, an excluded/reroute interface RETURN, or the TPROXY
+ * mark plumbing in mangle. Matching the shape (not this run's values) lets a reconcile or
+ * cleanup remove what an earlier run with other flags left. In a pod's namespace nothing else
+ * puts such rules in these chains.
+ */
+export function isIstioBuiltinRule(table: string, line: string): boolean {
+  const target = savedTarget(line);
+  if (target !== undefined && isIstio(target)) return true;
+  if (table === 'mangle' && (target === 'CONNMARK' || target === 'MARK')) return true;
+  if (target !== 'RETURN' || (table !== 'nat' && table !== 'mangle')) return false;
+  const matches = line.replace(/^-A \S+ /, '').replace(/ -j RETURN$/, '');
+  return /^-[io] \S+$/.test(matches) || /^-o lo -p tcp -m mark --mark \S+$/.test(matches);
 }
 
-/** Restore sections removing every Istio chain and jump (plus the model's other rules) seen live. */
-export function planCleanup(set: RuleSet, family: Family, state: IptablesState): RestoreSection[] {
+/** `-D` lines (newest first) for the Istio rules in built-in chains of one live table. */
+function removalLines(table: string, live: TableState | undefined): string[] {
+  return [...(live?.rules ?? [])]
+    .reverse()
+    .filter((r) => BUILTIN.has(r.chain) && isIstioBuiltinRule(table, r.line))
+    .map((r) => r.line.replace(/^-A /, '-D '));
+}
+
+/**
+ * Restore sections removing every Istio rule and chain seen live, whatever configuration
+ * created them (`rollbackSections` removes exactly what this model added instead).
+ */
+export function planCleanup(state: IptablesState): RestoreSection[] {
   const sections: RestoreSection[] = [];
   for (const [table, live] of state) {
     const chains = [...live.chains].filter(isIstio);
-    const lines = [...removalLines(set, family, table, live), ...chains.map((c) => ({ text: `-F ${c}` })), ...chains.map((c) => ({ text: `-X ${c}` }))];
-    if (chains.length > 0 || lines.length > 0) sections.push({ table, lines });
+    const lines = [...removalLines(table, live), ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)];
+    if (lines.length > 0) sections.push({ table, lines });
   }
-  return sections.filter((s) => s.lines.length > 0);
+  return sections;
 }
 
 /**
@@ -115,11 +127,11 @@ export function planReconcile(set: RuleSet, family: Family, state: IptablesState
     sections.push({
       table,
       lines: [
-        ...removalLines(set, family, table, live),
-        ...liveChains.map((c) => ({ text: `-F ${c}` })),
-        ...liveChains.filter((c) => !(wanted as string[]).includes(c)).map((c) => ({ text: `-X ${c}` })),
-        ...wanted.filter((c) => !liveChains.includes(c)).map((c) => ({ text: `-N ${c}` })),
-        ...list.map((r) => ({ text: ruleLine(r) })),
+        ...removalLines(table, live),
+        ...liveChains.map((c) => `-F ${c}`),
+        ...liveChains.filter((c) => !(wanted as string[]).includes(c)).map((c) => `-X ${c}`),
+        ...wanted.filter((c) => !liveChains.includes(c)).map((c) => `-N ${c}`),
+        ...list.map((r) => ruleLine(r)),
       ],
     });
   }
@@ -132,24 +144,15 @@ export function failedLine(stderr: string): number | undefined {
   return m?.[1] ? Number(m[1]) : undefined;
 }
 
-export interface RestoreFailure {
-  /** Sections committed before the failing one. */
-  readonly committed: number;
-  /** Index of the failing section and line within it (undefined: the header or COMMIT). */
-  readonly section: number;
-  readonly line?: number;
-}
-
-/** Maps an iptables-restore failure line number to the sections of `sectionsText`. */
-export function locateFailure(sections: readonly RestoreSection[], lineNumber: number): RestoreFailure | undefined {
+/**
+ * How many sections of `sectionsText` the kernel committed before failing at `lineNumber`
+ * (iptables-restore commits table by table); undefined when the line is not in the input.
+ */
+export function committedBefore(sections: readonly RestoreSection[], lineNumber: number): number | undefined {
   let first = 1;
   for (let i = 0; i < sections.length; i++) {
-    const s = sections[i] as RestoreSection;
-    const last = first + s.lines.length + 1;
-    if (lineNumber >= first && lineNumber <= last) {
-      const idx = lineNumber - first - 1;
-      return { committed: i, section: i, ...(idx >= 0 && idx < s.lines.length ? { line: idx } : {}) };
-    }
+    const last = first + (sections[i]?.lines.length ?? 0) + 1;
+    if (lineNumber >= first && lineNumber <= last) return i;
     first = last + 1;
   }
   return undefined;
