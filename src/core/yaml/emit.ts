@@ -9,11 +9,18 @@
  */
 import { Emitter } from './emitter.js';
 import { YamlError, YamlErrorCode } from './errors.js';
-import { needsJsonReread, rereadJsonAsGoYaml } from './json-reread.js';
+import { rereadJsonAsGoYaml } from './json-reread.js';
 import { sortGoYamlKeys } from './key-order.js';
 import { canBePlainString } from './resolve.js';
 import { analyzeScalar, codePoints, selectScalarStyle, Style, utf8Width } from './scalar-analysis.js';
 import { formatGoFloatG, formatGoJsonFloat } from '../format/go-number.js';
+
+/**
+ * Strings that go-yaml's analysis always allows as plain scalars in block context: printable
+ * ASCII without spaces (so never folded), not starting with an indicator, "-" or ".", and not
+ * ending with ":". They skip the per-character analysis (the common case: names, images, paths).
+ */
+const SAFE_PLAIN = /^[A-Za-z0-9_/(](?:[A-Za-z0-9_./=+:@()-]*[A-Za-z0-9_./=+@()-])?$/;
 
 interface NodeContext {
   readonly mapping: boolean;
@@ -67,23 +74,28 @@ interface Survey {
 function survey(value: unknown): Survey {
   let unsupported: number | null = null;
   let unreadable = false;
+  let reread = false;
+  const visitString = (v: string, isKey: boolean): void => {
+    if (!unreadable && REJECTED_BY_READER.test(v)) unreadable = true;
+    if (!reread && (v.includes('\u0085') || (isKey && v.length > 300))) reread = true;
+  };
   const visit = (v: unknown): void => {
-    if (typeof v === 'string') {
-      if (!unreadable && REJECTED_BY_READER.test(v)) unreadable = true;
-    } else if (typeof v === 'number') {
+    if (typeof v === 'string') visitString(v, false);
+    else if (typeof v === 'number') {
       if (unsupported === null && !Number.isFinite(v)) unsupported = v;
     } else if (Array.isArray(v)) {
       for (const item of v) visit(item);
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) {
-        if (item === undefined) continue;
-        visit(k);
-        visit(item);
+      const obj = v as Record<string, unknown>;
+      for (const k in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, k) || obj[k] === undefined) continue;
+        visitString(k, true);
+        visit(obj[k]);
       }
     }
   };
   visit(value);
-  return { unsupported, unreadable, reread: needsJsonReread(value) };
+  return { unsupported, unreadable, reread };
 }
 
 class TreeEmitter {
@@ -98,15 +110,18 @@ class TreeEmitter {
   private scalarValue(value: unknown, ctx: NodeContext): void {
     switch (typeof value) {
       case 'string':
-        return this.scalar(value, value.includes('\n') ? Style.literal : canBePlainString(value) ? Style.plain : Style.double, ctx);
+        if (value.includes('\n')) return this.scalar(value, Style.literal, ctx);
+        if (!canBePlainString(value)) return this.scalar(value, Style.double, ctx);
+        if (SAFE_PLAIN.test(value)) return this.e.writeSimplePlain(value);
+        return this.scalar(value, Style.plain, ctx);
       case 'number':
-        return this.scalar(formatYamlNumber(value), Style.plain, ctx);
+        return this.e.writeSimplePlain(formatYamlNumber(value));
       case 'boolean':
-        return this.scalar(value ? 'true' : 'false', Style.plain, ctx);
+        return this.e.writeSimplePlain(value ? 'true' : 'false');
       case 'undefined':
-        return this.scalar('null', Style.plain, ctx);
+        return this.e.writeSimplePlain('null');
       default:
-        if (value === null) return this.scalar('null', Style.plain, ctx);
+        if (value === null) return this.e.writeSimplePlain('null');
         throw new YamlError(YamlErrorCode.unsupportedValue, `emitYaml: unsupported value of type ${typeof value}`);
     }
   }
@@ -116,7 +131,7 @@ class TreeEmitter {
     const analysis = analyzeScalar(v);
     const style = selectScalarStyle(requested, analysis, v.length, ctx.simpleKey, this.e.flowLevel);
     this.e.increaseIndent(true, false);
-    this.e.writeScalar(style, v, !ctx.simpleKey);
+    this.e.writeScalar(style, v, !ctx.simpleKey, v.length === text.length ? text : null);
     this.e.popIndent();
   }
 
@@ -164,6 +179,7 @@ class TreeEmitter {
 
 /** libyaml `yaml_emitter_check_simple_key` for a string key: single line, at most 128 bytes. */
 function isSimpleKey(key: string): boolean {
+  if (key.length <= 128 && SAFE_PLAIN.test(key)) return true;
   let bytes = 0;
   for (const c of codePoints(key)) {
     if (c === 0x0a || c === 0x0d || c === 0x85 || c === 0x2028 || c === 0x2029) return false;

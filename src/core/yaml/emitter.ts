@@ -22,6 +22,7 @@ export class Emitter {
   indent = -1;
   flowLevel = 0;
   private readonly indents: number[] = [];
+  private text: string | null = null;
 
   output(): string {
     return this.parts.join('');
@@ -39,7 +40,7 @@ export class Emitter {
   }
 
   private writeChar(c: number): void {
-    this.parts.push(String.fromCodePoint(c));
+    this.parts.push(c < 0x10000 ? String.fromCharCode(c) : String.fromCodePoint(c));
     this.column++;
   }
 
@@ -76,7 +77,20 @@ export class Emitter {
     this.indention = this.indention && isIndention;
   }
 
-  writeScalar(style: Style, v: readonly number[], allowBreaks: boolean): void {
+  /** A plain scalar known to need no analysis and no folding (see SAFE_PLAIN in emit.ts). */
+  writeSimplePlain(text: string): void {
+    if (!this.whitespace) this.put(' ');
+    this.put(text);
+    this.whitespace = false;
+    this.indention = false;
+  }
+
+  /**
+   * Write a scalar in the chosen style. `text` is the original string when its UTF-16 units are
+   * exactly its code points (no astral characters), which lets runs be copied by slicing.
+   */
+  writeScalar(style: Style, v: readonly number[], allowBreaks: boolean, text: string | null = null): void {
+    this.text = text;
     switch (style) {
       case Style.plain:
         return this.writePlain(v, allowBreaks);
@@ -102,6 +116,11 @@ export class Emitter {
 
   private writeRun(v: readonly number[], from: number, to: number): void {
     if (to <= from) return;
+    if (this.text !== null) {
+      this.parts.push(this.text.slice(from, to));
+      this.column += to - from;
+      return;
+    }
     for (let i = from; i < to; i += 4096) {
       this.parts.push(String.fromCodePoint(...v.slice(i, Math.min(to, i + 4096))));
     }
