@@ -13,7 +13,7 @@ export interface Readiness {
 }
 
 export function buildMonitoringApp(deps: { metrics: WebhookMetrics; readiness: Readiness; logger: Logger }): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: deps.logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
   app.get('/metrics', async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
