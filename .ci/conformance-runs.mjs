@@ -4,4 +4,20 @@
 export const runs = [
   { label: 'kube-inject', script: 'run-inject.mjs', suite: 'inject', args: () => [] },
   { label: 'capture', script: 'run-capture.mjs', suite: 'capture', suiteFromHeaders: true, args: () => ['all'] },
+  {
+    // The admission webhook over real TLS: our server started with the base settings (README,
+    // "The webhook contract"), a self-signed CA handed to the runner, stopped with SIGTERM.
+    label: 'webhook', script: 'run-inject.mjs', suite: 'webhook',
+    setup: async ({ root, shared }) => {
+      const { startWebhookProcess } = await import('../e2e/webhook/server-process.mjs');
+      const data = `${shared}/inject/data`;
+      return startWebhookProcess({
+        cli: `${root}/dist/sidecar-kit.js`,
+        args: ['--valuesFile', `${data}/base-values.yaml`, '--meshConfigFile', `${data}/base-mesh.yaml`],
+        env: { ENABLE_NATIVE_SIDECARS: 'true' },
+      });
+    },
+    args: (server) => ['--webhook', server.url, '--cacert', server.caFile],
+    teardown: (server) => server?.stop?.(),
+  },
 ];
