@@ -176,7 +176,7 @@ export function injectPod(
     holdApplicationUntilProxyStarts: proxyConfig.holdApplicationUntilProxyStarts === true || values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
   const pod = normalizeAs('Pod', merged) as Pod;
-  return { pod, patch: createPatch(original, pod), templatePod };
+  return { pod, patch: createPatch(request.pod, original, pod), templatePod };
 }
 
 /** With native sidecars a user-declared istio-proxy moves from containers to initContainers before merging. */

@@ -1,8 +1,14 @@
 /**
  * The admission response patch: an RFC 6902 JSON patch from the pod as received to the
- * injected pod. fast-json-patch's `compare` yields a valid patch (not the same operations as
- * Istio's gomodules jsonpatch, whose order is not deterministic anyway); applying it to the
- * received pod reproduces the injected one.
+ * injected pod.
+ *
+ * The core works on the typed-normalised pod, so the diff is taken from that (fast-json-patch
+ * `compare`; Istio's gomodules jsonpatch orders operations nondeterministically anyway). The
+ * received JSON may lack what normalisation adds (`resources: {}`, `status: {}`) and may carry
+ * fields the core does not model; the operations are therefore replayed on the received pod,
+ * adding missing parents first and turning `replace` of a missing member into `add`. The
+ * result applies cleanly to the received pod, leaves unmodelled fields alone, and yields the
+ * injected pod (modulo those fields).
  */
 import fastJsonPatch from 'fast-json-patch';
 import type { Pod } from '../k8s/pod.js';
@@ -14,6 +20,46 @@ export interface PatchOperation {
   readonly from?: string;
 }
 
-export function createPatch(original: Pod, injected: Pod): PatchOperation[] {
-  return fastJsonPatch.compare(original, injected) as PatchOperation[];
+type Container = Record<string, unknown> | unknown[];
+
+const unescape = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~');
+const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+function child(node: unknown, key: string): unknown {
+  if (Array.isArray(node)) return node[Number(key)];
+  if (typeof node === 'object' && node !== null) return (node as Record<string, unknown>)[key];
+  return undefined;
+}
+
+function has(node: unknown, key: string): boolean {
+  if (Array.isArray(node)) return /^\d+$/.test(key) && Number(key) < node.length;
+  return typeof node === 'object' && node !== null && Object.hasOwn(node, key);
+}
+
+/** Operations taking `received` to `injected`; `decoded` is `received` as the core decoded it. */
+export function createPatch(received: Pod, decoded: Pod, injected: Pod): PatchOperation[] {
+  const ops = fastJsonPatch.compare(decoded, injected) as PatchOperation[];
+  const doc = structuredClone(received) as Container;
+  const out: PatchOperation[] = [];
+  const apply = (op: PatchOperation): void => {
+    fastJsonPatch.applyOperation(doc, op as fastJsonPatch.Operation, false, true);
+    out.push(op);
+  };
+  for (const op of ops) {
+    const parts = op.path.split('/').slice(1).map(unescape);
+    let node: unknown = doc;
+    let model: unknown = decoded;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i] as string;
+      if (!has(node, key)) apply({ op: 'add', path: `/${parts.slice(0, i + 1).map(escape).join('/')}`, value: structuredClone(child(model, key) ?? {}) });
+      node = child(node, key);
+      model = child(model, key);
+    }
+    const last = parts[parts.length - 1] as string;
+    const present = has(node, last);
+    if (op.op === 'replace' && !present) apply({ ...op, op: 'add' });
+    else if (op.op === 'remove' && !present) continue;
+    else apply(op);
+  }
+  return out;
 }

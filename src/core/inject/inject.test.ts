@@ -1,0 +1,122 @@
+import fastJsonPatch from 'fast-json-patch';
+import { describe, expect, it } from 'vitest';
+import { deepFreeze } from '../../config/merge.js';
+import { resolveSettings } from '../../config/settings.js';
+import { findSidecar, type Pod } from '../k8s/pod.js';
+import { InjectionError, InjectionErrorCode } from './errors.js';
+import { injectPod } from './inject.js';
+import type { Template } from './template-context.js';
+
+const settings = resolveSettings();
+const pod = (annotations: Record<string, string> = {}, extra: Record<string, unknown> = {}): Pod =>
+  deepFreeze({ metadata: { name: 'p', annotations }, spec: { containers: [{ name: 'app', image: 'a' }], ...extra } });
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof InjectionError ? e.code : 'not an InjectionError';
+  }
+  return undefined;
+}
+
+describe('injectPod', () => {
+  it('rejects invalid annotations with Istio\'s message', () => {
+    expect(() => injectPod({ pod: pod({ 'traffic.sidecar.istio.io/excludeInboundPorts': 'x' }) }, settings)).toThrow(
+      /^failed to run injection template: 1 error occurred:\n\t\* invalid value 'x' for annotation 'traffic.sidecar.istio.io\/excludeInboundPorts'/,
+    );
+    expect(codeOf(() => injectPod({ pod: pod({ 'sidecar.istio.io/interceptionMode': 'x' }) }, settings))).toBe(InjectionErrorCode.invalidAnnotations);
+  });
+
+  it('fails on an unknown template, listing the known ones', () => {
+    expect(() => injectPod({ pod: pod({ 'inject.istio.io/templates': 'sidecar,nope' }) }, settings)).toThrow(
+      'failed to run injection template: requested template "nope" not found; have agentgateway, agentgateway-waypoint, gateway, grpc-agent, grpc-simple, kube-gateway, sidecar, waypoint',
+    );
+  });
+
+  it('fails clearly when a custom Go template is selected and no engine is plugged in', () => {
+    const s = resolveSettings({ values: { sidecarInjectorWebhook: { templates: { custom: 'spec: {}' } } } });
+    expect(() => injectPod({ pod: pod({ 'inject.istio.io/templates': 'custom' }) }, s)).toThrow(
+      'custom templates are not supported yet: template "custom"',
+    );
+    // Defined but not selected: no effect.
+    expect(() => injectPod({ pod: pod() }, s)).not.toThrow();
+  });
+
+  it('uses a plugged-in template compiler for custom templates (the Go engine seam)', () => {
+    const s = resolveSettings({ values: { sidecarInjectorWebhook: { templates: { extra: 'ignored' } } } });
+    const compiled: Template = () => ({ metadata: { annotations: { compiled: 'yes' } } });
+    const r = injectPod({ pod: pod({ 'inject.istio.io/templates': 'sidecar,extra' }) }, s, { templateCompiler: () => compiled });
+    expect(r.pod.metadata?.annotations?.compiled).toBe('yes');
+    expect(findSidecar(r.pod)).toBeDefined();
+  });
+
+  it('expands aliases from an inject config', () => {
+    const s = resolveSettings({ injectConfig: { aliases: { both: ['sidecar', 'grpc-simple'] } } });
+    const r = injectPod({ pod: pod({ 'inject.istio.io/templates': 'both' }) }, s);
+    expect(r.pod.spec?.initContainers?.map((c) => c.name)).toEqual(['grpc-bootstrap-init', 'istio-init']);
+  });
+
+  it('moves a user-declared istio-proxy into initContainers with native sidecars', () => {
+    const p = deepFreeze({ metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', image: 'auto', args: ['x'] }] } });
+    const r = injectPod({ pod: p }, settings, { enableNativeSidecars: 'true' });
+    expect(r.pod.spec?.containers?.map((c) => c.name)).toEqual(['app']);
+    expect(r.pod.spec?.initContainers?.map((c) => c.name)).toEqual(['istio-init', 'istio-proxy']);
+    expect(findSidecar(r.pod)?.args).toEqual(['x']);
+    expect(findSidecar(r.pod)?.image).toBe('docker.io/istio/proxyv2:1.28.0');
+  });
+
+  it.each([
+    ['true', undefined, undefined, true],
+    ['false', undefined, undefined, false],
+    ['auto', undefined, undefined, false],
+    ['auto', [{ name: 'n1', kubeletVersion: 'v1.33.1' }, { name: 'n2', kubeletVersion: 'v1.34.0' }], undefined, true],
+    ['auto', [{ name: 'n1', kubeletVersion: 'v1.33.1' }, { name: 'n2', kubeletVersion: 'v1.32.9' }], undefined, false],
+    ['auto', [{ name: 'n1', kubeletVersion: 'v1.32.1' }, { name: 'n2', kubeletVersion: 'v1.34.0' }], 'n2', true],
+    ['true', undefined, 'false', false],
+    ['false', undefined, 'true', true],
+  ])('native sidecars: ENABLE_NATIVE_SIDECARS=%s nodes=%j nodeName/annotation', (mode, nodes, x, native) => {
+    const annotations2: Record<string, string> = x === 'true' || x === 'false' ? { 'sidecar.istio.io/nativeSidecar': x } : {};
+    const p: Pod = deepFreeze({ metadata: { name: 'p', annotations: annotations2 }, spec: { containers: [{ name: 'app' }], ...(x === 'n2' ? { nodeName: 'n2' } : {}) } });
+    const r = injectPod({ pod: p }, settings, { enableNativeSidecars: mode }, { nodes });
+    expect(r.pod.spec?.initContainers?.some((c) => c.name === 'istio-proxy')).toBe(native);
+  });
+
+  it('moves webhook cluster/network overrides to the end of the proxy env and labels the network', () => {
+    const r = injectPod({ pod: pod(), envOverrides: { ISTIO_META_NETWORK: 'n1', ISTIO_META_CLUSTER_ID: 'c1', FOO: 'bar' } }, settings);
+    const env = findSidecar(r.pod)?.env ?? [];
+    expect(env.slice(-3)).toEqual([
+      { name: 'FOO', value: 'bar' },
+      { name: 'ISTIO_META_CLUSTER_ID', value: 'c1' },
+      { name: 'ISTIO_META_NETWORK', value: 'n1' },
+    ]);
+    expect(r.pod.metadata?.labels?.['topology.istio.io/network']).toBe('n1');
+  });
+
+  it('runs the proxy as the top of the OpenShift namespace range', () => {
+    const facts = { namespaceAnnotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' } };
+    const r = injectPod({ pod: pod() }, settings, { platform: 'openshift' }, facts);
+    expect(findSidecar(r.pod)?.securityContext).toMatchObject({ runAsUser: 1000629999, runAsGroup: 1000629999 });
+    expect(r.pod.spec?.initContainers?.[0]?.args).toContain('1000629999');
+  });
+
+  it('produces a patch that applies to the pod as received and keeps fields the core does not model', () => {
+    const received = deepFreeze({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'ns' },
+      spec: { containers: [{ name: 'app', image: 'a', futureField: { x: 1 } }], futureSpecField: true },
+    });
+    const r = injectPod({ pod: received }, settings);
+    const patched = fastJsonPatch.applyPatch(structuredClone(received), structuredClone(r.patch) as never, true, false).newDocument as Pod;
+    expect(patched.spec?.futureSpecField).toBe(true);
+    expect(patched.spec?.containers?.find((c) => c.name === 'app')?.futureField).toEqual({ x: 1 });
+    expect(findSidecar(patched)?.name).toBe('istio-proxy');
+  });
+
+  it('rejects a pod that Go could not decode, naming the field', () => {
+    expect(() => injectPod({ pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', ports: [{ containerPort: 'x' }] }] } } as never }, settings)).toThrow(
+      'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got string',
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { Pod } from '../k8s/pod.js';
+import { applyPrometheusMerge } from './prometheus.js';
+
+const mesh = { enablePrometheusMerge: true };
+const pod = (annotations: Record<string, string>): Pod => ({
+  metadata: { annotations },
+  spec: { containers: [{ name: 'app' }, { name: 'istio-proxy', env: [] }] },
+});
+const merged = { 'prometheus.io/port': '15020', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' };
+
+describe('applyPrometheusMerge', () => {
+  it.each([
+    { name: 'no app settings: only the merged endpoint', ann: {}, env: undefined, out: merged },
+    {
+      name: 'app settings move into ISTIO_PROMETHEUS_ANNOTATIONS',
+      ann: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102' },
+      env: '{"scrape":"true","port":"9102"}',
+      out: merged,
+    },
+    {
+      name: 'any spelling Prometheus sanitises the same is recognised and cleared',
+      ann: { 'prometheus.io.port': '8080', prometheus_io_path: '/m' },
+      env: '{"path":"/m","port":"8080"}',
+      out: merged,
+    },
+    {
+      name: 'scrape-targets: first target fills port/path, all listed',
+      ann: { 'prometheus.istio.io/scrape-targets': '9000, 9100:/x' },
+      env: '{"path":"/metrics","port":"9000","targets":[{"port":"9000","path":"/metrics"},{"port":"9100","path":"/x"}]}',
+      out: merged,
+    },
+    { name: 'scrape disabled: untouched', ann: { 'prometheus.io/scrape': 'false' }, env: undefined, out: { 'prometheus.io/scrape': 'false' } },
+    { name: 'merge disabled by annotation', ann: { 'prometheus.istio.io/merge-metrics': 'false' }, env: undefined, out: { 'prometheus.istio.io/merge-metrics': 'false' } },
+    { name: 'already pointing at the status port: untouched', ann: { 'prometheus.io/port': '15020' }, env: undefined, out: { 'prometheus.io/port': '15020' } },
+  ])('$name', ({ ann, env, out }) => {
+    const p = pod({ ...(ann as Record<string, string>) });
+    applyPrometheusMerge(p, mesh, 15020);
+    const { 'prometheus.istio.io/merge-metrics': _m, ...rest } = p.metadata?.annotations ?? {};
+    const expectedRest = { ...out } as Record<string, string>;
+    delete expectedRest['prometheus.istio.io/merge-metrics'];
+    expect(rest).toEqual(expectedRest);
+    expect(p.spec?.containers?.[1]?.env?.find((e) => e.name === 'ISTIO_PROMETHEUS_ANNOTATIONS')?.value).toBe(env);
+  });
+
+  it('respects mesh enablePrometheusMerge=false', () => {
+    const p = pod({ 'prometheus.io/port': '9000' });
+    applyPrometheusMerge(p, { enablePrometheusMerge: false }, 15020);
+    expect(p.metadata?.annotations).toEqual({ 'prometheus.io/port': '9000' });
+  });
+
+  it.each([['15090', 'is reserved by the Istio proxy'], ['0', 'must be a port number between 1 and 65535'], ['http', 'must be a port number']])(
+    'rejects scrape port %s',
+    (port, why) => {
+      expect(() => applyPrometheusMerge(pod({ 'prometheus.io/port': port }), mesh, 15020)).toThrow(why);
+    },
+  );
+});
