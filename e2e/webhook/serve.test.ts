@@ -1,0 +1,112 @@
+/**
+ * The assembled webhook (startWebhook) over real HTTPS on loopback: self-signed certificate and
+ * caBundle patching, native sidecars in `auto` mode following node kubelet versions, readiness
+ * and metrics, graceful shutdown with a request in flight. The Kubernetes API is a LOCAL TEST
+ * DOUBLE (src/webhook/testing/fake-apiserver.ts): no real API server can run here.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreInjectorBuilder, injectionEnvironment } from '../../src/webhook/core-injector.js';
+import { kubeAccessFromOptions } from '../../src/webhook/kube/client.js';
+import { parseWebhookOptions } from '../../src/webhook/options.js';
+import { startWebhook, type RunningWebhook } from '../../src/webhook/serve.js';
+import { FakeApiServer, MWCS, NODES } from '../../src/webhook/testing/fake-apiserver.js';
+import { createStubInjector } from '../../src/webhook/testing/stub-injector.js';
+import { decodePatch, pod, postReview, reviewOf, until } from './helpers.js';
+
+const silent = pino({ level: 'silent' });
+const node = (name: string, kubeletVersion: string) => ({ metadata: { name }, status: { nodeInfo: { kubeletVersion } } });
+const get = (port: number, path: string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+
+describe('assembled webhook against a test double of the Kubernetes API', () => {
+  let api: FakeApiServer;
+  let hook: RunningWebhook;
+  const env = { ENABLE_NATIVE_SIDECARS: 'auto' };
+
+  beforeAll(async () => {
+    api = await new FakeApiServer().start();
+    api.put(NODES, node('n1', 'v1.33.2'));
+    api.put(NODES, node('n2', 'v1.34.0'));
+    api.put(MWCS, { metadata: { name: 'istio-sidecar-injector' }, webhooks: [{ name: 'namespace.sidecar-injector.istio.io', clientConfig: { service: { name: 'istiod', namespace: 'istio-system', path: '/inject' } } }] });
+    const opts = parseWebhookOptions(['--self-signed', '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1'], {});
+    hook = await startWebhook(opts, { logger: silent, env, build: coreInjectorBuilder('', injectionEnvironment(env)), kubeAccess: kubeAccessFromOptions(api.kubeconfigOptions(), 'test double') });
+  }, 60_000);
+  afterAll(async () => {
+    await hook?.close();
+    await api?.stop();
+  });
+
+  it('writes its CA into the MutatingWebhookConfiguration and serves a certificate for the Service name', async () => {
+    const ca64 = Buffer.from(hook.caPem ?? '').toString('base64');
+    await until(() => (api.get(MWCS, 'istio-sidecar-injector')?.webhooks as { clientConfig: { caBundle?: string } }[])[0]?.clientConfig.caBundle === ca64);
+    const res = await postReview(hook.port, reviewOf(pod('a')), { ca: hook.caPem ?? '', servername: 'istiod.istio-system.svc' });
+    expect(res.status).toBe(200);
+  });
+
+  it('uses native sidecars while every node runs kubelet >= 1.33, classic ones after an old node joins', async () => {
+    const where = async () => {
+      const { ops } = decodePatch((await postReview(hook.port, reviewOf(pod('b')), { ca: hook.caPem ?? '' })).body);
+      const text = JSON.stringify(ops);
+      return text.includes('"restartPolicy":"Always"') ? 'native' : 'classic';
+    };
+    await until(async () => (await where()) === 'native');
+    api.put(NODES, node('old', 'v1.30.4'));
+    await until(async () => (await where()) === 'classic');
+    api.delete(NODES, 'old');
+    await until(async () => (await where()) === 'native');
+    // a pod already scheduled on a node follows that node alone
+    api.put(NODES, node('old', 'v1.30.4'));
+    await until(async () => (await where()) === 'classic');
+    const onNew = decodePatch((await postReview(hook.port, reviewOf(pod('c', { nodeName: 'n2' })), { ca: hook.caPem ?? '' })).body);
+    expect(JSON.stringify(onNew.ops)).toContain('"restartPolicy":"Always"');
+    api.delete(NODES, 'old');
+  });
+
+  it('serves /metrics, /ready and /healthz on the plain monitoring port', async () => {
+    expect(await get(hook.monitoringPort, '/ready')).toEqual({ status: 200, body: 'ready\n' });
+    expect((await get(hook.monitoringPort, '/healthz')).status).toBe(200);
+    const metrics = (await get(hook.monitoringPort, '/metrics')).body;
+    expect(metrics).toMatch(/^sidecar_injection_requests_total [1-9]/m);
+    expect(metrics).toMatch(/^sidecar_injection_success_total [1-9]/m);
+    expect(metrics).toMatch(/^sidecar_injection_time_seconds_bucket\{le="0.0005"\} \d+/m);
+    expect(metrics).toMatch(/^sidecar_injection_cabundle_patches_total\{result="ok"\} 1$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes /m);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes the admission in flight, then refuses new connections', async () => {
+    const stub = createStubInjector();
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const slow = {
+      admit: (input: Parameters<typeof stub.admit>[0]) => {
+        entered();
+        const until = Date.now() + 400; // a slow admission: blocks like a heavy injection would
+        while (Date.now() < until);
+        return stub.admit(input);
+      },
+    };
+    const opts = parseWebhookOptions(['--self-signed', '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1'], {});
+    const hook = await startWebhook(opts, { logger: silent, env: { ENABLE_NATIVE_SIDECARS: 'true' }, build: () => slow, kubeAccess: null });
+    const agent = new https.Agent({ keepAlive: true });
+    const inFlight = postReview(hook.port, reviewOf(pod('slow')), { ca: hook.caPem ?? '', agent });
+    await inside;
+    const closing = hook.close();
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(decodePatch(answer.body).allowed).toBe(true);
+    await closing;
+    await expect(postReview(hook.port, reviewOf(pod('late')), { ca: hook.caPem ?? '' })).rejects.toThrow(/ECONNREFUSED/);
+    agent.destroy();
+  });
+});
