@@ -1,0 +1,284 @@
+/**
+ * The chained CNI plugin on the path a kubelet takes: containerd's CRI plugin creates pod
+ * sandboxes through the node's conflist (Debian's real bridge + host-local + portmap) into
+ * which our installer chained the self-contained plugin executable. Real connections prove the
+ * rules; the pod comes either from the runtime-provided annotations or from a LOCAL TEST
+ * DOUBLE of the Kubernetes API (HTTPS, bearer token), and `istio-validation` runs as a real
+ * container in the sandbox.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureFactsAnnotation } from '../../src/core/cni/pod-facts.js';
+import type { PodSpec } from './cri.js';
+import { buildArtefacts, makeCerts, must, PAUSE_IMAGE, root, sh, skipReason, TestNode, type Artefacts } from './node.js';
+
+const reason = skipReason();
+const PY = '/usr/bin/python3';
+const HELPER = join(root, 'e2e', 'cni', 'orig-dst.py');
+const API_PORT = 16443;
+const TOKEN = 'e2e-service-account-token';
+const GATEWAY = '198.51.100.1';
+/** istio-validation's arguments as the injector writes them in CNI mode, with a short probe timeout. */
+const VALIDATION_ARGS = ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020', '--run-validation', '--skip-rule-apply', '--probe-timeout=2s'];
+
+/** The pod the injector (CNI mode) produces, with the proxy running as `uid`. */
+function injectedPod(name: string, namespace: string, uid: number, extraAnnotations: Record<string, string> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace,
+      labels: { app: name },
+      annotations: {
+        'sidecar.istio.io/status': '{"initContainers":["istio-validation"],"containers":["istio-proxy"]}',
+        'sidecar.istio.io/interceptionMode': 'REDIRECT',
+        'traffic.sidecar.istio.io/includeOutboundIPRanges': '*',
+        'traffic.sidecar.istio.io/includeInboundPorts': '*',
+        'traffic.sidecar.istio.io/excludeInboundPorts': '15020',
+        ...extraAnnotations,
+      },
+    },
+    spec: {
+      initContainers: [{ name: 'istio-validation', args: VALIDATION_ARGS }],
+      containers: [
+        { name: name, image: 'app' },
+        { name: 'istio-proxy', args: ['proxy', 'sidecar'], securityContext: { runAsUser: uid, runAsGroup: uid } },
+      ],
+    },
+  };
+}
+
+type Pod = ReturnType<typeof injectedPod>;
+const podSpec = (pod: Pod, annotations: Record<string, string>): PodSpec => ({
+  name: pod.metadata.name,
+  namespace: pod.metadata.namespace,
+  uid: `uid-${pod.metadata.name}`,
+  annotations,
+});
+/** What the runtime hands the plugin when the injector wrote the facts annotation. */
+const withFacts = (pod: Pod) => ({ ...pod.metadata.annotations, 'cni.sidecar-kit.io/capture': captureFactsAnnotation(pod) });
+
+describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  const node = new TestNode();
+  let art!: Artefacts;
+  let installer: ChildProcess | undefined;
+  const apiRequests: { path: string; authorized: boolean }[] = [];
+  const podsDir = () => join(node.dir, 'api-pods');
+  const pluginLog = () => (existsSync(join(node.runDir, 'plugin.log')) ? readFileSync(join(node.runDir, 'plugin.log'), 'utf8') : '');
+  const conflist = () => JSON.parse(readFileSync(join(node.netDir, '10-podnet.conflist'), 'utf8')) as { plugins: { type: string }[] };
+
+  async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function runPod(spec: PodSpec): Promise<{ id: string; netns: string; ip: string }> {
+    const id = await node.cri.runPodSandbox({ ...spec });
+    node.sandboxes.add(id);
+    return { id, netns: await node.cri.netnsPath(id), ip: await node.cri.podIp(id) };
+  }
+
+  async function removePod(id: string): Promise<void> {
+    await node.cri.stopPodSandbox(id);
+    await node.cri.removePodSandbox(id);
+    node.sandboxes.delete(id);
+  }
+
+  /** istio-validation as a real container of the sandbox (uid 1337, read-only root, no caps). */
+  async function runValidation(sandboxId: string, spec: PodSpec): Promise<{ exitCode: number; log: string }> {
+    const logDir = join(node.dir, 'logs', spec.name);
+    mkdirSync(logDir, { recursive: true });
+    // The container runs the host's Node and our CLI bundle, bind-mounted read-only.
+    const nodePrefix = dirname(dirname(process.execPath));
+    const hostMounts = [...new Set(['/usr', '/lib', '/lib64', nodePrefix, dirname(art.cli)])].filter((p) => existsSync(p));
+    const id = await node.cri.createContainer(sandboxId, { ...spec, logDirectory: logDir }, {
+      name: 'istio-validation',
+      image: PAUSE_IMAGE,
+      command: [process.execPath, art.cli],
+      args: VALIDATION_ARGS,
+      mounts: hostMounts.map((p) => ({ containerPath: p, hostPath: p })),
+      runAsUser: 1337,
+      runAsGroup: 1337,
+      logPath: 'istio-validation.log',
+    });
+    await node.cri.startContainer(id);
+    const status = await node.cri.waitExited(id, 20_000);
+    await node.cri.removeContainer(id);
+    const logFile = join(logDir, 'istio-validation.log');
+    return { exitCode: status.exitCode, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+  }
+
+  /** Listeners for the proxy ports in the pod and an upstream on the node; returns a closer. */
+  async function listeners(podNetns: string, podIp: string): Promise<() => void> {
+    const ready = (n: string) => join(node.dir, `${n}-${podIp}.ready`);
+    const kids = [
+      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('out'), 'out15001', '0.0.0.0:15001']),
+      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('in'), 'in15006', '0.0.0.0:15006']),
+      node.spawnIn(node.netnsPath, [PY, HELPER, 'listen', ready('up'), 'upstream', `${GATEWAY}:8080`]),
+    ];
+    await until('listeners', () => ['out', 'in', 'up'].every((n) => existsSync(ready(n))));
+    return () => kids.forEach((k) => k.kill('SIGTERM'));
+  }
+
+  const connect = (netns: string, host: string, port: number, uid?: number) => node.inNetns(netns, [PY, HELPER, 'connect', host, String(port)], uid).stdout.trim();
+
+  beforeAll(async () => {
+    art = buildArtefacts();
+    await node.start();
+    const certs = makeCerts(node.dir);
+    writeFileSync(join(node.saDir, 'token'), TOKEN);
+    writeFileSync(join(node.saDir, 'ca.crt'), readFileSync(certs.ca));
+    mkdirSync(podsDir(), { recursive: true });
+    const api = node.spawnIn(node.netnsPath, [process.execPath, '--import', 'tsx', join(root, 'e2e/cni/kube-api-test-double.ts'), String(API_PORT), certs.cert, certs.key, TOKEN, podsDir()], { cwd: root });
+    let listening = false;
+    let buf = '';
+    api.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const msg = JSON.parse(buf.slice(0, nl)) as { listening?: number; path?: string; authorized?: boolean };
+        buf = buf.slice(nl + 1);
+        if (msg.listening) listening = true;
+        else apiRequests.push({ path: msg.path ?? '', authorized: msg.authorized ?? false });
+      }
+    });
+    await until('the API test double', () => listening, 20_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (installer && installer.exitCode === null) installer.kill('SIGTERM');
+    await node.stop();
+    art?.cleanup();
+  }, 60_000);
+
+  it('speaks CRI v1 with containerd', async () => {
+    expect(await node.cri.version()).toMatchObject({ runtimeName: 'containerd', runtimeApiVersion: 'v1' });
+  });
+
+  it('istio-validation exits 126 in a sandbox created without our plugin', async () => {
+    const pod = injectedPod('before', 'shop', 1337);
+    const spec = podSpec(pod, withFacts(pod));
+    const sb = await runPod(spec);
+    expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
+    const v = await runValidation(sb.id, spec);
+    expect(v.exitCode).toBe(126);
+    expect(v.log).toContain('iptables validation failed; workload is not ready for Istio.');
+    await removePod(sb.id);
+  });
+
+  it('the installer copies the executable, writes the kubeconfig and chains our entry', async () => {
+    installer = node.track(
+      spawn(process.execPath, [
+        art.cli, 'cni-install',
+        '--mounted-cni-net-dir', node.netDir,
+        '--mounted-cni-bin-dir', node.binDir,
+        '--cni-agent-run-dir', node.runDir,
+        '--service-account-dir', node.saDir,
+        '--plugin-binary', art.plugin,
+        '--kube-api-server', `https://127.0.0.1:${API_PORT}`,
+        '--pod-namespace', 'istio-system',
+        '--exclude-namespaces', 'kube-system',
+        '--plugin-log-level', 'debug',
+        '--plugin-log-file', join(node.runDir, 'plugin.log'),
+        '--pod-lookup-attempts', '3',
+        '--pod-lookup-interval-ms', '200',
+      ], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    );
+    let stderr = '';
+    installer.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    installer.once('exit', (code) => {
+      if (code !== 0) process.stderr.write(`cni-install exited ${code}: ${stderr}\n`);
+    });
+    await until('our conflist entry', () => conflist().plugins.at(-1)?.type === 'istio-cni');
+    expect(conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap', 'istio-cni']);
+    expect(existsSync(join(node.binDir, 'istio-cni'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(node.runDir, 'istio-cni-kubeconfig'), 'utf8')).users[0].user.token).toBe(TOKEN);
+    // containerd reloads the directory on change; wait until the CRI reports our plugin loaded.
+    await until('containerd to load the new conflist', async () => ((await node.cri.status()).info.cniconfig ?? '').includes('istio-cni'));
+  });
+
+  it('annotation path: rules from the runtime-provided annotations, no API call, real redirects', async () => {
+    const pod = injectedPod('web', 'shop', 1337);
+    const before = apiRequests.length;
+    const sb = await runPod(podSpec(pod, withFacts(pod)));
+    expect(apiRequests.length).toBe(before);
+    expect(pluginLog()).toMatch(/pod facts from runtime annotations pod=shop\/web/);
+    const close = await listeners(sb.netns, sb.ip);
+    try {
+      expect(connect(sb.netns, GATEWAY, 8080, 1000)).toMatch(new RegExp(`^tag=out15001 .*orig=${GATEWAY}:8080$`));
+      expect(connect(sb.netns, GATEWAY, 8080, 1337)).toMatch(new RegExp(`^tag=upstream local=${GATEWAY}:8080 orig=none$`));
+      expect(connect(node.netnsPath, sb.ip, 8080)).toMatch(new RegExp(`^tag=in15006 .*orig=${sb.ip.replace(/\./g, '\\.')}:8080$`));
+      // Excluded inbound port (15021): not redirected, so nothing answers.
+      expect(connect(node.netnsPath, sb.ip, 15021)).toMatch(/^error=/);
+    } finally {
+      close();
+    }
+    const v = await runValidation(sb.id, podSpec(pod, withFacts(pod)));
+    expect(v.exitCode).toBe(0);
+    // DEL (StopPodSandbox) twice is fine, and so is a direct DEL repeated.
+    await node.cri.stopPodSandbox(sb.id);
+    await node.cri.stopPodSandbox(sb.id);
+    expect(pluginLog()).toMatch(/DEL is a no-op/);
+    const entry = { ...conflist().plugins.at(-1), cniVersion: '1.0.0', name: 'podnet' };
+    for (let i = 0; i < 2; i++) {
+      const r = sh([join(node.binDir, 'istio-cni')], {
+        input: JSON.stringify(entry),
+        env: { CNI_COMMAND: 'DEL', CNI_CONTAINERID: sb.id, CNI_NETNS: '', CNI_IFNAME: 'eth0', CNI_ARGS: 'K8S_POD_NAMESPACE=shop;K8S_POD_NAME=web', CNI_PATH: node.binDir },
+      });
+      expect(r).toMatchObject({ code: 0, stdout: '' });
+    }
+    await removePod(sb.id);
+  });
+
+  it('API path: without the facts annotation the pod is read from the local test double of the API', async () => {
+    const pod = injectedPod('api', 'shop', 2000);
+    mkdirSync(join(podsDir(), 'shop'), { recursive: true });
+    writeFileSync(join(podsDir(), 'shop', 'api.json'), JSON.stringify(pod));
+    const before = apiRequests.length;
+    const sb = await runPod(podSpec(pod, pod.metadata.annotations));
+    expect(apiRequests.slice(before)).toEqual([{ path: '/api/v1/namespaces/shop/pods/api', authorized: true }]);
+    const close = await listeners(sb.netns, sb.ip);
+    try {
+      // The proxy uid came from the API object (2000), not from a default.
+      expect(connect(sb.netns, GATEWAY, 8080, 2000)).toMatch(/^tag=upstream /);
+      expect(connect(sb.netns, GATEWAY, 8080, 1337)).toMatch(/^tag=out15001 /);
+    } finally {
+      close();
+    }
+    await removePod(sb.id);
+  });
+
+  it('leaves pods in excluded namespaces alone', async () => {
+    const pod = injectedPod('dns', 'kube-system', 1337);
+    const sb = await runPod(podSpec(pod, withFacts(pod)));
+    expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
+    await removePod(sb.id);
+  });
+
+  it.each([
+    ['an invalid annotation', injectedPod('bad', 'shop', 1337, { 'sidecar.istio.io/interceptionMode': 'NONE' }), true, /invalid annotation sidecar\.istio\.io\/interceptionMode="NONE"/],
+    ['a pod the API cannot find', injectedPod('ghost', 'shop', 1337), false, /cannot read pod shop\/ghost .*\(3 attempts\).*HTTP 404/],
+  ])('a plugin failure fails the sandbox with our message: %s', async (_n, pod, facts, message) => {
+    const err = await node.cri.runPodSandbox(podSpec(pod, facts ? withFacts(pod) : pod.metadata.annotations)).then(
+      () => undefined,
+      (e: Error & { details?: string }) => e,
+    );
+    expect(err?.details ?? String(err)).toMatch(message);
+  });
+
+  it('on SIGTERM the installer removes its entry, kubeconfig and executable', async () => {
+    expect(installer?.exitCode).toBeNull();
+    const exited = new Promise((r) => installer?.once('exit', r));
+    installer?.kill('SIGTERM');
+    await exited;
+    expect(installer?.exitCode).toBe(0);
+    expect(conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap']);
+    expect(existsSync(join(node.binDir, 'istio-cni'))).toBe(false);
+    expect(existsSync(join(node.runDir, 'istio-cni-kubeconfig'))).toBe(false);
+  });
+});
