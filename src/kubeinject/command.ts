@@ -2,61 +2,50 @@
  * `sidecar-kit kube-inject`: the offline equivalent of `istioctl kube-inject` (§h). Parses
  * flags and environment, loads settings, runs the pure manifest injection, writes the result
  * (stdout, or a file replaced atomically) and reports warnings/errors on stderr.
+ *
+ * Flags are parsed with node:util parseArgs (built in, so it adds nothing to start-up time).
  */
-import { Command, CommanderError } from 'commander';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { injectManifest } from './manifest.js';
 
-interface Options {
-  filename?: string;
-  output?: string;
-  meshConfigFile?: string;
-  meshConfigMapName?: string;
-  injectConfigFile?: string;
-  injectConfigMapName?: string;
-  valuesFile?: string;
-  operatorFileName?: string;
-  webhookConfig?: string;
-  revision?: string;
-}
+type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: string; cluster?: true };
 
-/** Flags of istioctl that only matter with a cluster; accepted and ignored offline. */
-const CLUSTER_FLAGS = [
-  ['--xds-address <address>', 'control plane xDS address (needs a cluster; ignored)'],
-  ['--cert-dir <dir>', 'xDS client certificates (needs a cluster; ignored)'],
-  ['--xds-label <selector>', 'istiod pod selector (needs a cluster; ignored)'],
-  ['--xds-port <port>', 'istiod xDS port (needs a cluster; ignored)'],
-  ['--timeout <duration>', 'control plane request timeout (needs a cluster; ignored)'],
-  ['--authority <name>', 'xDS authority (needs a cluster; ignored)'],
-  ['--insecure', 'skip server certificate verification (needs a cluster; ignored)'],
-  ['--plaintext', 'use plain-text xDS (needs a cluster; ignored)'],
-  ['-i, --istioNamespace <ns>', 'Istio system namespace (needs a cluster; ignored)'],
-  ['--context <name>', 'kubeconfig context (needs a cluster; ignored)'],
-  ['--kubeconfig <file>', 'kubeconfig file (needs a cluster; ignored)'],
-] as const;
+/** Istio's flags; `cluster` ones only matter with a Kubernetes cluster and are ignored offline. */
+const OPTIONS: Record<string, OptionSpec> = {
+  filename: { type: 'string', short: 'f', help: 'input manifest (required); - reads stdin' },
+  output: { type: 'string', short: 'o', help: 'write the result to this file (atomically) instead of stdout' },
+  meshConfigFile: { type: 'string', help: 'MeshConfig file (default: Istio mesh defaults)' },
+  meshConfigMapName: { type: 'string', help: 'mesh ConfigMap name', cluster: true },
+  injectConfigFile: { type: 'string', help: 'injector config (ConfigMap `config` layout) or a bare sidecar template' },
+  injectConfigMapName: { type: 'string', help: 'injector ConfigMap name', cluster: true },
+  valuesFile: { type: 'string', help: 'Helm values (ConfigMap `values` layout) deep-merged over the chart defaults' },
+  operatorFileName: { type: 'string', help: 'IstioOperator whose spec.values / spec.meshConfig apply on top' },
+  webhookConfig: { type: 'string', help: 'MutatingWebhookConfiguration name (unused offline)' },
+  revision: { type: 'string', short: 'r', help: 'control plane revision ("default" = none)' },
+  'xds-address': { type: 'string', help: 'control plane xDS address', cluster: true },
+  'cert-dir': { type: 'string', help: 'xDS client certificates', cluster: true },
+  'xds-label': { type: 'string', help: 'istiod pod selector', cluster: true },
+  'xds-port': { type: 'string', help: 'istiod xDS port', cluster: true },
+  timeout: { type: 'string', help: 'control plane request timeout', cluster: true },
+  authority: { type: 'string', help: 'xDS authority', cluster: true },
+  insecure: { type: 'boolean', help: 'skip server certificate verification', cluster: true },
+  plaintext: { type: 'boolean', help: 'plain-text xDS', cluster: true },
+  istioNamespace: { type: 'string', short: 'i', help: 'Istio system namespace', cluster: true },
+  context: { type: 'string', help: 'kubeconfig context', cluster: true },
+  kubeconfig: { type: 'string', help: 'kubeconfig file', cluster: true },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
 
-function buildCommand(): Command {
-  const cmd = new Command('kube-inject')
-    .description('Inject the Istio sidecar into Kubernetes workload manifests (offline istioctl kube-inject)')
-    .option('-f, --filename <file>', 'input manifest; - reads stdin')
-    .option('-o, --output <file>', 'write the result to this file (atomically) instead of stdout')
-    .option('--meshConfigFile <file>', 'MeshConfig file (default: Istio mesh defaults)')
-    .option('--meshConfigMapName <name>', 'mesh ConfigMap name (needs a cluster; ignored offline)')
-    .option('--injectConfigFile <file>', 'injector config (ConfigMap `config` layout) or a bare sidecar template')
-    .option('--injectConfigMapName <name>', 'injector ConfigMap name (needs a cluster; ignored offline)')
-    .option('--valuesFile <file>', 'Helm values (ConfigMap `values` layout) over the chart defaults')
-    .option('--operatorFileName <file>', 'IstioOperator whose spec.values / spec.meshConfig apply on top')
-    .option('--webhookConfig <name>', 'MutatingWebhookConfiguration name (unused offline)')
-    .option('-r, --revision <rev>', 'control plane revision')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
-    .allowExcessArguments(false)
-    .helpOption('-h, --help', 'show this help');
-  for (const [flags, help] of CLUSTER_FLAGS) cmd.option(flags, help);
-  return cmd;
+function usage(): string {
+  const lines = Object.entries(OPTIONS).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flag.padEnd(34)} ${o.help}${o.cluster ? ' (needs a cluster; ignored)' : ''}`;
+  });
+  return `Usage: sidecar-kit kube-inject -f FILE [options]\n\nInject the Istio sidecar into Kubernetes workload manifests, offline (istioctl kube-inject).\nEnvironment: ENABLE_NATIVE_SIDECARS (auto|true|false; auto = off offline), COMPLIANCE_POLICY, PLATFORM.\n\nOptions:\n${lines.join('\n')}\n`;
 }
 
 function environment(): InjectionEnvironment {
@@ -86,41 +75,41 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-function ignoredFlagNotes(cmd: Command, o: Options): string[] {
-  const notes: string[] = [];
-  const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
-  for (const name of ['meshConfigMapName', 'injectConfigMapName', 'xdsAddress', 'certDir', 'xdsLabel', 'xdsPort', 'timeout', 'authority', 'insecure', 'plaintext', 'istioNamespace', 'context', 'kubeconfig']) {
-    if (given(name)) notes.push(`note: --${name === 'xdsAddress' ? 'xds-address' : name === 'certDir' ? 'cert-dir' : name === 'xdsLabel' ? 'xds-label' : name === 'xdsPort' ? 'xds-port' : name} needs a Kubernetes cluster and is ignored (sidecar-kit kube-inject works offline)`);
-  }
-  if (given('meshConfigMapName') && !o.meshConfigFile && !o.operatorFileName) notes.push('note: using the built-in mesh defaults');
-  return notes;
-}
-
 export async function run(args: readonly string[]): Promise<number> {
-  const cmd = buildCommand();
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
-    cmd.parse([...args], { from: 'user' });
+    const options = Object.fromEntries(Object.entries(OPTIONS).map(([k, { help: _h, cluster: _c, ...o }]) => [k, o]));
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
+    process.stderr.write(`error: ${(e as Error).message}\n\n${usage()}`);
+    return 2;
   }
-  const o = cmd.opts<Options>();
-  if (!o.filename) {
+  if (values.help) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const filename = str('filename');
+  if (!filename) {
     process.stderr.write('error: filename not specified (see --filename or -f)\n');
     return 1;
   }
-  for (const note of ignoredFlagNotes(cmd, o)) process.stderr.write(`${note}\n`);
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    if (o.cluster && values[name] !== undefined) {
+      process.stderr.write(`note: --${name} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
+    }
+  }
   try {
     const settings = await loadSettingsFromFiles({
-      valuesFile: o.valuesFile,
-      meshConfigFile: o.meshConfigFile,
-      injectConfigFile: o.injectConfigFile,
-      operatorFileName: o.operatorFileName,
-      revision: o.revision,
+      valuesFile: str('valuesFile'),
+      meshConfigFile: str('meshConfigFile'),
+      injectConfigFile: str('injectConfigFile'),
+      operatorFileName: str('operatorFileName'),
+      revision: str('revision'),
     });
-    const input = await readInput(o.filename);
-    const result = injectManifest(input, { settings, env: environment(), facts: {} });
-    if (o.output) await writeAtomically(o.output, result.output);
+    const result = injectManifest(await readInput(filename), { settings, env: environment(), facts: {} });
+    const output = str('output');
+    if (output) await writeAtomically(output, result.output);
     else process.stdout.write(result.output);
     if (result.warnings.length > 0) process.stderr.write(`\n${result.warnings.join('')}`);
     return 0;

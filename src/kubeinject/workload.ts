@@ -80,7 +80,8 @@ function podTemplateOf(kind: string, obj: Obj): PodTemplateRef {
 export function intoObject(raw: Obj, ctx: InjectContext): Obj {
   const kind = raw.kind as string;
   if (kind === 'List') return intoList(raw, ctx);
-  const obj = normalizeAs(kind, raw);
+  // A modifiable copy of the decoded object (decoded objects are frozen).
+  const obj = structuredClone(normalizeAs(kind, raw));
   const ref = podTemplateOf(kind, obj);
   const { metadata, spec } = ref;
   const name = metadata.name || ref.deploymentMeta.name;
@@ -101,10 +102,12 @@ export function intoObject(raw: Obj, ctx: InjectContext): Obj {
 function intoList(raw: Obj, ctx: InjectContext): Obj {
   const list = normalizeAs('List', raw);
   const items = (list.items as unknown[] | null) ?? [];
-  list.items = items.map((item) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
-    const k = (item as Obj).kind;
-    return typeof k === 'string' && RECOGNISED_KINDS.has(k) ? intoObject(item as Obj, ctx) : item;
-  });
-  return list;
+  return {
+    ...list,
+    items: items.map((item) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+      const k = (item as Obj).kind;
+      return typeof k === 'string' && RECOGNISED_KINDS.has(k) ? intoObject(item as Obj, ctx) : item;
+    }),
+  };
 }

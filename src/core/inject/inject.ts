@@ -19,7 +19,7 @@ import type { InjectionSettings } from '../../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
-import { findContainer, PROXY_CONTAINER, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
+import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
 import { strategicMerge } from '../k8s/smp.js';
 import { detectNativeSidecar, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
@@ -166,7 +166,7 @@ export function injectPod(
   } catch (e) {
     fail(InjectionErrorCode.mergeFailed, 'failed to re apply container: ', e);
   }
-  merged = structuredClone(merged);
+  merged = thaw(merged);
   postProcessPod(merged, templatePod, {
     mesh,
     values,
@@ -179,12 +179,37 @@ export function injectPod(
   return { pod, patch: createPatch(request.pod, original, pod), templatePod };
 }
 
+/**
+ * A copy of the (frozen) merged pod that post-processing may modify: metadata maps, spec,
+ * container lists, containers and their env lists are copied; everything deeper is shared and
+ * only ever replaced, never modified.
+ */
+function thaw(pod: Pod): Pod {
+  const meta = pod.metadata ?? {};
+  const spec = pod.spec ?? {};
+  const copyContainer = (c: Container): Container => ({ ...c, ...(c.env ? { env: [...c.env] } : {}) });
+  return {
+    ...pod,
+    metadata: { ...meta, annotations: { ...meta.annotations }, labels: { ...meta.labels } },
+    spec: {
+      ...spec,
+      ...(spec.containers ? { containers: spec.containers.map(copyContainer) } : {}),
+      ...(spec.initContainers ? { initContainers: spec.initContainers.map(copyContainer) } : {}),
+    },
+  };
+}
+
 /** With native sidecars a user-declared istio-proxy moves from containers to initContainers before merging. */
 function moveProxyToInit(pod: Pod): Pod {
-  const copy = structuredClone(pod);
-  const spec = (copy.spec ??= {});
-  const at = (spec.containers ?? []).findIndex((c) => c.name === PROXY_CONTAINER);
-  const [proxy] = (spec.containers ?? []).splice(at, 1);
-  if (proxy) (spec.initContainers ??= []).push(proxy);
-  return copy;
+  const containers = pod.spec?.containers ?? [];
+  const proxy = containers.find((c) => c.name === PROXY_CONTAINER);
+  if (!proxy) return pod;
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: containers.filter((c) => c !== proxy),
+      initContainers: [...(pod.spec?.initContainers ?? []), proxy],
+    },
+  };
 }

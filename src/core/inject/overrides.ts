@@ -6,7 +6,7 @@
  */
 import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { normalizeAs } from '../k8s/normalize.js';
-import { findContainer, findSidecar, VALIDATION_CONTAINER, INIT_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
+import { findContainer, findSidecar, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
 import { strategicMerge } from '../k8s/smp.js';
 import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides } from './strip.js';
 
@@ -15,8 +15,8 @@ const AUTO_IMAGE = 'auto';
 
 function overlayOf(c: Container): Record<string, unknown> {
   const overlay = normalizeAs('Container', c);
-  if (overlay.image === AUTO_IMAGE) delete overlay.image;
-  return overlay;
+  if (overlay.image !== AUTO_IMAGE) return overlay;
+  return Object.fromEntries(Object.entries(overlay).filter(([k]) => k !== 'image'));
 }
 
 /**
@@ -47,10 +47,19 @@ export function reapplyOverwrittenContainers(merged: Pod, original: Pod, templat
     const json: Record<string, unknown> = {};
     if (saved.containers.length > 0) json.containers = saved.containers;
     if (saved.initContainers.length > 0) json.initContainers = saved.initContainers;
-    ((result.metadata ??= {}).annotations ??= {})[OVERRIDES_ANNOTATION] = goJsonMarshalOrdered(json);
+    const metadata = result.metadata ?? {};
+    result = { ...result, metadata: { ...metadata, annotations: { ...metadata.annotations, [OVERRIDES_ANNOTATION]: goJsonMarshalOrdered(json) } } };
   }
-  adjustInitContainerUser(result, original, interceptionMode);
-  return result;
+  return adjustInitContainerUser(result, original, interceptionMode);
+}
+
+type Field = 'containers' | 'initContainers';
+
+/** A copy of `pod` with the named container replaced by `update(container)` (if present). */
+function updateContainer(pod: Pod, field: Field, name: string, update: (c: Container) => Container): Pod {
+  const list = pod.spec?.[field];
+  if (!list?.some((c) => c.name === name)) return pod;
+  return { ...pod, spec: { ...pod.spec, [field]: list.map((c) => (c.name === name ? update(c) : c)) } };
 }
 
 /**
@@ -58,28 +67,30 @@ export function reapplyOverwrittenContainers(merged: Pod, original: Pod, templat
  * as root; otherwise istio-validation runs as the same user. The iptables `-u` argument follows
  * a non-zero user id so the proxy's own traffic is still recognised.
  */
-function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): void {
+function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): Pod {
   const user = findSidecar(original)?.securityContext;
-  if (!user || (user.runAsUser === undefined && user.runAsGroup === undefined)) return;
+  if (!user || (user.runAsUser === undefined && user.runAsGroup === undefined)) return pod;
+  let out = pod;
   if (interceptionMode === 'TPROXY') {
-    const sidecar = findSidecar(pod);
-    if (sidecar) sidecar.securityContext = { ...sidecar.securityContext, runAsUser: 0 };
+    const asRoot = (c: Container): Container => ({ ...c, securityContext: { ...c.securityContext, runAsUser: 0 } });
+    out = updateContainer(updateContainer(out, 'containers', PROXY_CONTAINER, asRoot), 'initContainers', PROXY_CONTAINER, asRoot);
   } else {
-    const validation = findContainer(VALIDATION_CONTAINER, pod.spec?.initContainers);
-    if (validation) {
-      validation.securityContext = {
-        ...validation.securityContext,
+    out = updateContainer(out, 'initContainers', VALIDATION_CONTAINER, (c) => ({
+      ...c,
+      securityContext: {
+        ...c.securityContext,
         ...(user.runAsUser !== undefined ? { runAsUser: user.runAsUser } : {}),
         ...(user.runAsGroup !== undefined ? { runAsGroup: user.runAsGroup } : {}),
-      };
-    }
+      },
+    }));
   }
-  if (user.runAsUser === undefined || user.runAsUser === 0) return;
-  for (const name of [INIT_CONTAINER, VALIDATION_CONTAINER]) {
-    const c = findContainer(name, pod.spec?.initContainers);
-    const at = c?.args?.indexOf('-u') ?? -1;
-    if (c?.args && at >= 0 && at + 1 < c.args.length) {
-      c.args = [...c.args.slice(0, at + 1), String(user.runAsUser), ...c.args.slice(at + 2)];
-    }
-  }
+  if (user.runAsUser === undefined || user.runAsUser === 0) return out;
+  const uid = String(user.runAsUser);
+  const withUid = (c: Container): Container => {
+    const at = c.args?.indexOf('-u') ?? -1;
+    if (!c.args || at < 0 || at + 1 >= c.args.length) return c;
+    return { ...c, args: [...c.args.slice(0, at + 1), uid, ...c.args.slice(at + 2)] };
+  };
+  for (const name of [INIT_CONTAINER, VALIDATION_CONTAINER]) out = updateContainer(out, 'initContainers', name, withUid);
+  return out;
 }

@@ -20,8 +20,6 @@ export interface PatchOperation {
   readonly from?: string;
 }
 
-type Container = Record<string, unknown> | unknown[];
-
 const unescape = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~');
 const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -39,27 +37,32 @@ function has(node: unknown, key: string): boolean {
 /** Operations taking `received` to `injected`; `decoded` is `received` as the core decoded it. */
 export function createPatch(received: Pod, decoded: Pod, injected: Pod): PatchOperation[] {
   const ops = fastJsonPatch.compare(decoded, injected) as PatchOperation[];
-  const doc = structuredClone(received) as Container;
   const out: PatchOperation[] = [];
-  const apply = (op: PatchOperation): void => {
-    fastJsonPatch.applyOperation(doc, op as fastJsonPatch.Operation, false, true);
-    out.push(op);
-  };
+  // Paths the patch itself creates, so later operations below them need no parent.
+  const created = new Set<string>();
   for (const op of ops) {
     const parts = op.path.split('/').slice(1).map(unescape);
-    let node: unknown = doc;
+    let node: unknown = received;
     let model: unknown = decoded;
+    let pointer = '';
+    let inCreated = false;
     for (let i = 0; i < parts.length - 1; i++) {
       const key = parts[i] as string;
-      if (!has(node, key)) apply({ op: 'add', path: `/${parts.slice(0, i + 1).map(escape).join('/')}`, value: structuredClone(child(model, key) ?? {}) });
+      pointer += `/${escape(key)}`;
+      inCreated ||= created.has(pointer);
+      if (!inCreated && !has(node, key)) {
+        out.push({ op: 'add', path: pointer, value: structuredClone(child(model, key) ?? {}) });
+        created.add(pointer);
+        inCreated = true;
+      }
       node = child(node, key);
       model = child(model, key);
     }
-    const last = parts[parts.length - 1] as string;
-    const present = has(node, last);
-    if (op.op === 'replace' && !present) apply({ ...op, op: 'add' });
+    const present = inCreated || has(node, parts[parts.length - 1] as string);
+    if (op.op === 'replace' && !present) out.push({ ...op, op: 'add' });
     else if (op.op === 'remove' && !present) continue;
-    else apply(op);
+    else out.push(op);
+    if (op.op === 'add') created.add(op.path);
   }
   return out;
 }

@@ -24,12 +24,26 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Normalises `value` as the named struct (e.g. `Deployment`, `Pod`, `Container`). */
+/**
+ * Normalises `value` as the named struct (e.g. `Deployment`, `Pod`, `Container`). The result
+ * shares unchanged subtrees with earlier results and pods, containers, volumes and metadata in
+ * it are frozen: treat it as immutable and copy before modifying.
+ */
 export function normalizeAs(structName: string, value: unknown, path = ''): JsonObject {
   return normalizeStruct(structName, value, path);
 }
 
+/**
+ * Outputs of these structs are frozen and remembered, so normalising an already normalised
+ * subtree again is free: the core re-normalises after every merge step, and big unchanged parts
+ * (an app container with thousands of env vars) are shared between steps. Small leaf structs
+ * are not remembered: a WeakMap entry and a freeze per env var cost more than normalising it.
+ */
+const MEMO_STRUCTS = new Set(['Pod', 'PodSpec', 'PodTemplateSpec', 'ObjectMeta', 'Container', 'Volume']);
+const NORMALIZED = new WeakMap<object, string>();
+
 function normalizeStruct(name: string, value: unknown, path: string): JsonObject {
+  if (typeof value === 'object' && value !== null && NORMALIZED.get(value) === name) return value as JsonObject;
   if (value !== null && value !== undefined && !isObject(value)) {
     throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`);
   }
@@ -41,6 +55,10 @@ function normalizeStruct(name: string, value: unknown, path: string): JsonObject
     const fieldPath = path ? `${path}.${key}` : key;
     const normalized = normalizeField(field, v, fieldPath);
     if (normalized !== undefined) out[key] = normalized;
+  }
+  if (MEMO_STRUCTS.has(name)) {
+    Object.freeze(out);
+    NORMALIZED.set(out, name);
   }
   return out;
 }
