@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { parsePathEnv } from './path-params.js';
-import { checkPodShape } from './pod-shape.js';
 import type { AdmissionOutcome, ClusterSnapshot, JsonObject, PodInjector } from './types.js';
 
 const API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;
@@ -95,9 +94,11 @@ function podFromRequest(request: DecodedRequest): JsonObject | string {
   if (typeof obj !== 'object' || Array.isArray(obj)) return 'request.object: must be a Pod object';
   const pod = obj as JsonObject;
   if (pod.kind !== undefined && pod.kind !== 'Pod') return `request.object.kind: expected Pod, got ${String(pod.kind)}`;
-  const problem = checkPodShape(pod);
-  if (problem) return problem;
-  const metadata: JsonObject = { ...((pod.metadata ?? {}) as JsonObject) };
+  const meta = pod.metadata ?? {};
+  // Field types are checked by the core's typed decoding (as Go's would be); only what the
+  // edge itself touches is checked here.
+  if (typeof meta !== 'object' || Array.isArray(meta)) return 'request.object.metadata: expected object';
+  const metadata: JsonObject = { ...(meta as JsonObject) };
   delete metadata.managedFields;
   if (!metadata.namespace && request.namespace) metadata.namespace = request.namespace;
   return { ...pod, metadata };

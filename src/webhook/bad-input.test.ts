@@ -4,7 +4,11 @@
  * that reject the pod (allowed: false) with a message naming the offending field.
  */
 import { describe, expect, it } from 'vitest';
+import { createCoreInjector, injectionEnvironment, settingsFromTexts } from './core-injector.js';
 import { buildTestApp, review, simplePod } from './testing/harness.js';
+
+// The real injector over built-in defaults: pod-level failures come from the core's typed decoding.
+const injector = createCoreInjector(settingsFromTexts({}, ''), injectionEnvironment({ ENABLE_NATIVE_SIDECARS: 'true' }));
 
 interface Case {
   readonly name: string;
@@ -49,7 +53,7 @@ const cases: Case[] = [
   { name: '__proto__ key', body: '{"__proto__":{"polluted":true},"apiVersion":"admission.k8s.io/v1"}', status: 400, message: 'forbidden prototype property' },
   { name: 'constructor.prototype key', body: '{"kind":{"constructor":{"prototype":{"x":1}}}}', status: 400, message: 'forbidden prototype property' },
   { name: '__proto__ deep inside the pod', body: withMeta({ name: 'p', labels: { __proto__: 'x' } }).replace('"labels":{}', '"labels":{"__proto__":{"a":"b"}}'), status: 400, message: 'forbidden prototype property' },
-  { name: 'object nested 200k levels deep', body: withSpec({ containers: [] }).replace('"containers":[]', `"containers":[],"x":${deep(200_000)}`), status: 200, message: 'request.object: nested too deeply to process' },
+  { name: 'containers nested 200k levels deep', body: withSpec({ containers: [] }).replace('"containers":[]', `"containers":${deep(200_000)}`), status: 200, message: 'invalid pod: spec.containers[0]: expected object, got array' },
   { name: 'review nested 1M levels deep', body: `{"x":${deep(1_000_000)}}`, status: 400, message: 'could not decode AdmissionReview: apiVersion' },
   // --- AdmissionReview envelope -----------------------------------------------------------
   { name: 'JSON null', body: 'null', status: 400, message: 'AdmissionReview must be a JSON object' },
@@ -76,26 +80,28 @@ const cases: Case[] = [
   { name: 'object is an array', body: withRequest({ object: [pod] }), status: 200, message: 'request.object: must be a Pod object' },
   { name: 'object is a string', body: withRequest({ object: 'pod' }), status: 200, message: 'request.object: must be a Pod object' },
   { name: 'object of kind Service', body: withRequest({ object: { ...pod, kind: 'Service' } }), status: 200, message: 'request.object.kind: expected Pod, got Service' },
-  { name: 'metadata is a string', body: withMeta('web'), status: 200, message: 'request.object.metadata: expected object, got string' },
-  { name: 'labels is an array', body: withMeta({ name: 'p', labels: ['a'] }), status: 200, message: 'request.object.metadata.labels: expected record, got array' },
-  { name: 'label value is a number', body: withMeta({ name: 'p', labels: { version: 2 } }), status: 200, message: 'request.object.metadata.labels.version: expected string, got number' },
-  { name: 'annotation value is an object', body: withMeta({ name: 'p', annotations: { 'sidecar.istio.io/inject': { v: true } } }), status: 200, message: "request.object.metadata.annotations.sidecar.istio.io/inject: expected string, got object" },
-  { name: 'ownerReferences is an object', body: withMeta({ name: 'p', ownerReferences: { kind: 'ReplicaSet' } }), status: 200, message: 'request.object.metadata.ownerReferences: expected array, got object' },
-  { name: 'spec is a number', body: withSpec(5), status: 200, message: 'request.object.spec: expected object, got number' },
-  { name: 'containers is a string', body: withSpec({ containers: 'app' }), status: 200, message: 'request.object.spec.containers: expected array, got string' },
-  { name: 'container is a number', body: withSpec({ containers: [1] }), status: 200, message: 'request.object.spec.containers[0]: expected object, got number' },
-  { name: 'container name is a number', body: withSpec({ containers: [{ name: 1 }] }), status: 200, message: 'request.object.spec.containers[0].name: expected string, got number' },
-  { name: 'initContainers is an object', body: withSpec({ containers: [], initContainers: { name: 'x' } }), status: 200, message: 'request.object.spec.initContainers: expected array, got object' },
-  { name: 'env is an object', body: withContainer({ env: { A: '1' } }), status: 200, message: 'request.object.spec.containers[0].env: expected array, got object' },
-  { name: 'env entry without a name', body: withContainer({ env: [{ value: '1' }] }), status: 200, message: 'request.object.spec.containers[0].env[0].name: expected string, got nothing' },
-  { name: 'env value is a number', body: withContainer({ env: [{ name: 'A', value: 1 }] }), status: 200, message: 'request.object.spec.containers[0].env[0].value: expected string, got number' },
-  { name: 'fractional containerPort', body: withContainer({ ports: [{ containerPort: 80.5 }] }), status: 200, message: 'request.object.spec.containers[0].ports[0].containerPort: expected int, got non-integer 80.5' },
-  { name: 'containerPort beyond int32', body: withContainer({ ports: [{ containerPort: 2 ** 40 }] }), status: 200, message: 'request.object.spec.containers[0].ports[0].containerPort: out of range for a 32-bit integer' },
-  { name: 'containerPort as a string', body: withContainer({ ports: [{ containerPort: '80' }] }), status: 200, message: 'request.object.spec.containers[0].ports[0].containerPort: expected number, got string' },
-  { name: 'probe port is a boolean', body: withContainer({ readinessProbe: { httpGet: { port: true } } }), status: 200, message: 'request.object.spec.containers[0].readinessProbe.httpGet.port: ' },
-  { name: 'hostNetwork as a string', body: withSpec({ hostNetwork: 'true', containers: [] }), status: 200, message: 'request.object.spec.hostNetwork: expected boolean, got string' },
-  { name: 'volume without a name', body: withSpec({ containers: [], volumes: [{ emptyDir: {} }] }), status: 200, message: 'request.object.spec.volumes[0].name: expected string, got nothing' },
-  { name: 'command is a string', body: withContainer({ command: 'sleep 1' }), status: 200, message: 'request.object.spec.containers[0].command: expected array, got string' },
+  { name: 'metadata is a string', body: withMeta('web'), status: 200, message: 'request.object.metadata: expected object' },
+  { name: 'labels is an array', body: withMeta({ name: 'p', labels: ['a'] }), status: 200, message: 'invalid pod: metadata.labels: expected object, got array' },
+  { name: 'label value is a number', body: withMeta({ name: 'p', labels: { version: 2 } }), status: 200, message: 'invalid pod: metadata.labels.version: expected string, got number' },
+  { name: 'annotation value is an object', body: withMeta({ name: 'p', annotations: { 'sidecar.istio.io/inject': { v: true } } }), status: 200, message: 'invalid pod: metadata.annotations.sidecar.istio.io/inject: expected string, got object' },
+  { name: 'ownerReferences is an object', body: withMeta({ name: 'p', ownerReferences: { kind: 'ReplicaSet' } }), status: 200, message: 'invalid pod: metadata.ownerReferences: expected array, got object' },
+  { name: 'spec is a number', body: withSpec(5), status: 200, message: 'invalid pod: spec: expected object, got number' },
+  { name: 'containers is a string', body: withSpec({ containers: 'app' }), status: 200, message: 'invalid pod: spec.containers: expected array, got string' },
+  { name: 'container is a number', body: withSpec({ containers: [1] }), status: 200, message: 'invalid pod: spec.containers[0]: expected object, got number' },
+  { name: 'container name is a number', body: withSpec({ containers: [{ name: 1 }] }), status: 200, message: 'invalid pod: spec.containers[0].name: expected string, got number' },
+  { name: 'initContainers is an object', body: withSpec({ containers: [], initContainers: { name: 'x' } }), status: 200, message: 'invalid pod: spec.initContainers: expected array, got object' },
+  { name: 'env is an object', body: withContainer({ env: { A: '1' } }), status: 200, message: 'invalid pod: spec.containers[0].env: expected array, got object' },
+  { name: 'env value is a number', body: withContainer({ env: [{ name: 'A', value: 1 }] }), status: 200, message: 'invalid pod: spec.containers[0].env[0].value: expected string, got number' },
+  { name: 'fractional containerPort', body: withContainer({ ports: [{ containerPort: 80.5 }] }), status: 200, message: 'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got number' },
+  { name: 'containerPort as a string', body: withContainer({ ports: [{ containerPort: '80' }] }), status: 200, message: 'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got string' },
+  { name: 'probe port is a boolean', body: withContainer({ readinessProbe: { httpGet: { port: true } } }), status: 200, message: 'invalid pod: spec.containers[0].readinessProbe.httpGet.port: expected integer or string, got boolean' },
+  { name: 'hostNetwork as a string', body: withSpec({ hostNetwork: 'true', containers: [] }), status: 200, message: 'invalid pod: spec.hostNetwork: expected boolean, got string' },
+  { name: 'invalid interceptionMode annotation', body: withMeta({ name: 'p', annotations: { 'sidecar.istio.io/interceptionMode': 'bogus' } }), status: 200, message: "failed to run injection template: 1 error occurred:\n\t* invalid value 'bogus' for annotation 'sidecar.istio.io/interceptionMode': interceptionMode invalid, use REDIRECT,TPROXY,NONE: bogus" },
+  { name: 'invalid excludeOutboundPorts annotation', body: withMeta({ name: 'p', annotations: { 'traffic.sidecar.istio.io/excludeOutboundPorts': '70000' } }), status: 200, message: 'failed to run injection template: ' },
+  { name: 'invalid includeOutboundIPRanges annotation', body: withMeta({ name: 'p', annotations: { 'traffic.sidecar.istio.io/includeOutboundIPRanges': 'not-a-cidr' } }), status: 200, message: 'failed to run injection template: ' },
+  { name: 'proxy.istio.io/config is not YAML', body: withMeta({ name: 'p', annotations: { 'proxy.istio.io/config': ': nope: [' } }), status: 200, message: "invalid value ': nope: [' for annotation 'proxy.istio.io/config': failed to convert to apply proxy config: yaml: line 1:" },
+  { name: 'namespace in metadata is a number', body: withMeta({ name: 'p', namespace: 5 }), status: 200, message: 'invalid pod: metadata.namespace: expected string, got number' },
+  { name: 'command is a string', body: withContainer({ command: 'sleep 1' }), status: 200, message: 'invalid pod: spec.containers[0].command: expected array, got string' },
 ];
 
 describe('bad-input catalog', () => {
@@ -105,7 +111,7 @@ describe('bad-input catalog', () => {
   });
 
   it.each(cases)('$name → $status', async (c) => {
-    const { app, metrics } = buildTestApp();
+    const { app, metrics } = buildTestApp({ injector });
     const headers: Record<string, string> = {};
     if (c.contentType !== null) headers['content-type'] = c.contentType ?? 'application/json';
     const res = await app.inject({ method: c.method ?? 'POST', url: c.url ?? '/inject', headers, payload: c.body });

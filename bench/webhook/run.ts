@@ -1,0 +1,118 @@
+/**
+ * Webhook benchmark: HTTPS keep-alive load over loopback (autocannon) against the built webhook
+ * (`sidecar-kit webhook`, a separate process) and, in the same run, against a bare Fastify HTTPS
+ * route answering a fixed AdmissionReview, for three payloads: a small pod, the pods of
+ * examples/shop.yaml, a pod with 2000 env vars. For each: max throughput, p50/p99 latency, peak
+ * RSS; then our p50/p99 at half of our max rate. Run: `npm run build && npx tsx bench/webhook/run.ts`
+ * (BENCH_SECONDS, BENCH_CONNECTIONS, SIDECAR_KIT_CLI override the defaults).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { parseAllDocuments } from 'yaml';
+import { createSelfSignedBundle } from '../../src/webhook/certs/self-signed.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const cli = process.env.SIDECAR_KIT_CLI ?? path.join(root, 'dist', 'sidecar-kit.js');
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
+
+type Obj = Record<string, unknown>;
+const review = (pod: Obj, i: number) =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+    request: { uid: `bench-${i}`, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: ((pod.metadata as Obj).namespace as string) ?? 'default', operation: 'CREATE', object: pod },
+  });
+
+/** Pods of the example manifest, built the way a controller would (template + owner). */
+function examplePods(): Obj[] {
+  const docs = parseAllDocuments(readFileSync(path.join(root, 'examples', 'shop.yaml'), 'utf8')).map((d) => d.toJSON() as Obj);
+  return docs.flatMap((d) => {
+    const tpl = ((d.spec as Obj | undefined)?.template as Obj | undefined) ?? undefined;
+    if (!tpl) return d.kind === 'Pod' ? [d] : [];
+    const meta = (d.metadata ?? {}) as Obj;
+    return [{ apiVersion: 'v1', kind: 'Pod', metadata: { ...((tpl.metadata ?? {}) as Obj), namespace: meta.namespace, generateName: `${meta.name}-`, ownerReferences: [{ apiVersion: 'apps/v1', kind: d.kind, name: meta.name, uid: 'u', controller: true }] }, spec: tpl.spec }];
+  });
+}
+
+const small: Obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'small', namespace: 'default', labels: { app: 'small' } }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }] }] } };
+const env2000: Obj = {
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big-env', namespace: 'default', labels: { app: 'big' } },
+  spec: { containers: [{ name: 'app', image: 'nginx', env: Array.from({ length: 2000 }, (_, i) => ({ name: `ENV_VAR_${i}`, value: `value-${i}-${'x'.repeat(16)}` })) }] },
+};
+const payloads: { name: string; bodies: string[] }[] = [
+  { name: 'small pod', bodies: [review(small, 0)] },
+  { name: 'examples/shop.yaml pods', bodies: examplePods().map(review) },
+  { name: '2000-env pod', bodies: [review(env2000, 0)] },
+];
+
+async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        const p = ready(line);
+        if (p !== undefined) resolve(p);
+      }
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  child.stdout?.resume();
+  return { child, port };
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function load(port: number, bodies: string[], rate?: number) {
+  const r = await autocannon({
+    url: `https://127.0.0.1:${port}`, connections, duration: seconds, ...(rate ? { overallRate: rate } : {}),
+    requests: bodies.map((body) => ({ method: 'POST' as const, path: '/inject', headers: { 'content-type': 'application/json' }, body })),
+  });
+  const bad = r.errors + r.timeouts + r.non2xx;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sk-bench-'));
+const b = createSelfSignedBundle({ hosts: ['localhost', '127.0.0.1'], now: new Date() });
+writeFileSync(path.join(dir, 'tls.crt'), b.certPem);
+writeFileSync(path.join(dir, 'tls.key'), b.keyPem);
+const tls = [path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')] as const;
+
+console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${connections} keep-alive connections, ${seconds}s per run`);
+const rows: string[] = [];
+for (const p of payloads) {
+  const bare = await startChild([path.join(here, 'bare-server.mjs'), ...tls], {}, (l) => (l.startsWith('{"port"') ? (JSON.parse(l) as { port: number }).port : undefined));
+  const bareMax = await load(bare.port, p.bodies);
+  const bareRss = peakRssMiB(bare.child.pid as number);
+  bare.child.kill('SIGTERM');
+
+  const ours = await startChild(
+    [cli, 'webhook', '--tlsCertFile', tls[0], '--tlsKeyFile', tls[1], '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--logLevel', 'info'],
+    { ENABLE_NATIVE_SIDECARS: 'true' },
+    (l) => (l.includes('"webhook serving"') ? (JSON.parse(l) as { port: number }).port : undefined),
+  );
+  await load(ours.port, p.bodies.slice(0, 1)).catch(() => undefined); // warm-up (JIT)
+  const max = await load(ours.port, p.bodies);
+  const half = await load(ours.port, p.bodies, Math.max(1, Math.round(max.rps / 2)));
+  const rss = peakRssMiB(ours.child.pid as number);
+  ours.child.kill('SIGTERM');
+
+  const ratio = (100 * max.rps) / bareMax.rps;
+  rows.push(
+    `| ${p.name} | ${max.rps.toFixed(0)} | ${bareMax.rps.toFixed(0)} | ${ratio.toFixed(0)}% | ${max.p50} / ${max.p99} | ${bareMax.p50} / ${bareMax.p99} | ${half.p50} / ${half.p99} | ${rss.toFixed(0)} / ${bareRss.toFixed(0)} | ${max.bad + half.bad} |`,
+  );
+  console.log(rows[rows.length - 1]);
+}
+console.log('\n| payload | ours req/s | bare req/s | ours/bare | ours p50/p99 ms (max) | bare p50/p99 ms (max) | ours p50/p99 ms at half our max | peak RSS MiB ours / bare | errors |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(r);
+rmSync(dir, { recursive: true, force: true });
