@@ -54,6 +54,11 @@ describe('injectManifest', () => {
     expect(output).not.toContain('istio-proxy');
   });
 
+  it('does not add injectedAnnotations (istioctl leaves them to the webhook)', () => {
+    const settings = resolveSettings({ values: { sidecarInjectorWebhook: { injectedAnnotations: { 'team.example/owner': 'shop' } } } });
+    expect(injectManifest(deployment('web'), { ...ctx, settings }).output).not.toContain('team.example/owner');
+  });
+
   it('injects the items of a List and leaves unrecognised items alone', () => {
     const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { b: '1', a: '2' } }, parseYamlDocument(deployment('web'))] };
     const { output } = injectManifest(JSON.stringify(list), ctx);

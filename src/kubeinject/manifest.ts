@@ -38,6 +38,8 @@ function describe(doc: unknown, index: number): string {
 
 /** Injects every document of `text`. Throws ManifestError naming the failing document. */
 export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): ManifestResult {
+  // istioctl kube-inject does not add the (deprecated) injectedAnnotations; only the webhook does.
+  const settings = { ...ctx.settings, injector: { ...ctx.settings.injector, injectedAnnotations: {} } };
   const warnings: string[] = [];
   const out: string[] = [];
   let docs: string[];
@@ -66,7 +68,7 @@ export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): 
       return;
     }
     try {
-      out.push(emitYaml(intoObject(doc as Record<string, unknown>, { ...ctx, warn: (w) => warnings.push(w) })), '---\n');
+      out.push(emitYaml(intoObject(doc as Record<string, unknown>, { ...ctx, settings, warn: (w) => warnings.push(w) })), '---\n');
     } catch (e) {
       throw new ManifestError(`${describe(doc, index)}: ${(e as Error).message}`, index, { cause: e });
     }

@@ -82,6 +82,11 @@ describe('injectPod', () => {
     expect(r.pod.spec?.initContainers?.some((c) => c.name === 'istio-proxy')).toBe(native);
   });
 
+  it('adds the configured injectedAnnotations', () => {
+    const s = resolveSettings({ values: { sidecarInjectorWebhook: { injectedAnnotations: { 'team.example/owner': 'shop' } } } });
+    expect(injectPod({ pod: pod() }, s).pod.metadata?.annotations?.['team.example/owner']).toBe('shop');
+  });
+
   it('moves webhook cluster/network overrides to the end of the proxy env and labels the network', () => {
     const r = injectPod({ pod: pod(), envOverrides: { ISTIO_META_NETWORK: 'n1', ISTIO_META_CLUSTER_ID: 'c1', FOO: 'bar' } }, settings);
     const env = findSidecar(r.pod)?.env ?? [];
