@@ -1,21 +1,9 @@
 /**
- * Default `toYaml` for templates: what sigs.k8s.io/yaml.Marshal produces for plain JSON data
- * (go-yaml v2 style: map keys sorted, sequences not indented under their key, block scalars
- * for multi-line strings, no line folding). Template output is parsed as YAML again, so only
- * the structure must match Go exactly; scalar styles follow go-yaml where cheap.
+ * Default `toYaml` hook for Istio's template functions: sigs.k8s.io/yaml.Marshal of plain JSON
+ * data, byte for byte, via the project's Go-compatible YAML emitter (src/core/yaml).
  */
-import { stringify } from 'yaml';
+import { emitYaml } from '../yaml/emit.js';
 
 export function goYamlMarshal(json: unknown): string {
-  if (json === null || json === undefined) return 'null\n';
-  return stringify(json, {
-    indent: 2,
-    indentSeq: false,
-    lineWidth: 0,
-    minContentWidth: 0,
-    sortMapEntries: true,
-    blockQuote: 'literal',
-    nullStr: 'null',
-    aliasDuplicateObjects: false,
-  });
+  return emitYaml(json);
 }

@@ -175,6 +175,12 @@ export const SPRIG_COLLECTIONS: FuncMap = {
     for (const k of ks) if (Object.hasOwn(m, k)) setKey(out, k, m[k]);
     return out;
   }, 'string'),
+  omit: fn([ANY_MAP], (d: unknown, ...ks: string[]) => {
+    const m = mapArg(d);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(m)) if (!ks.includes(k)) setKey(out, k, m[k]);
+    return out;
+  }, 'string'),
   values: fn([ANY_MAP], (d: unknown) => {
     const m = mapArg(d);
     return (mapKeys(m) ?? []).map((k) => getKey(m, k));

@@ -18,6 +18,9 @@
 import { ANY_MAP, ANY_SLICE, type EnumType, type GoType, type MapType, type PtrType, type SliceType, type StructDef, type StructType } from './types.js';
 
 export class GoStruct {
+  /** Field views already built (struct views are immutable: templates cannot assign to struct fields). */
+  memo: Map<string, unknown> | undefined;
+
   constructor(
     readonly type: StructType,
     readonly raw: Record<string, unknown>,
@@ -287,6 +290,8 @@ export function parseProtoDuration(raw: unknown): Record<string, unknown> {
 
 /** Reads a struct field by Go name (including promoted fields). */
 export function structField(s: GoStruct, name: string): { found: boolean; value: unknown } {
+  const memo = s.memo;
+  if (memo !== undefined && memo.has(name)) return { found: true, value: memo.get(name) };
   const def = s.def;
   const entry = def.lookup.get(name);
   if (!entry) {
@@ -297,8 +302,9 @@ export function structField(s: GoStruct, name: string): { found: boolean; value:
   for (const f of entry.path) {
     if (!f.inline) raw = isPlainMap(raw) ? raw[f.json] : undefined;
   }
-  const value = entry.field.inline ? raw : isPlainMap(raw) ? raw[entry.field.json] : undefined;
-  return { found: true, value: wrap(entry.field.type, value) };
+  const value = wrap(entry.field.type, entry.field.inline ? raw : isPlainMap(raw) ? raw[entry.field.json] : undefined);
+  (s.memo ??= new Map()).set(name, value);
+  return { found: true, value };
 }
 
 /** Structs we do not describe field by field: any upper-case name maps to its lowerCamel JSON key. */
