@@ -2,18 +2,21 @@
  * Webhook benchmark: HTTPS keep-alive load over loopback (autocannon) against the built webhook
  * (`sidecar-kit webhook`, a separate process) and, in the same run, against a bare Fastify HTTPS
  * route answering a fixed AdmissionReview, for three payloads: a small pod, the pods of
- * examples/shop.yaml, a pod with 2000 env vars. For each: max throughput, p50/p99 latency, peak
- * RSS; then our p50/p99 at half of our max rate. Run: `npm run build && npx tsx bench/webhook/run.ts`
+ * examples/shop.yaml, a pod with 2000 env vars. For each: max throughput (autocannon, closed
+ * loop), p50/p99 latency, peak RSS; then our p50/p99 at half of our max rate (paced.ts, open
+ * loop). Ours runs twice: with the admission memo (identical replica pods, the default) and
+ * with `--injectionCacheSize 0` (every request runs the whole injection). Run: `npm run build && npx tsx bench/webhook/run.ts`
  * (BENCH_SECONDS, BENCH_CONNECTIONS, SIDECAR_KIT_CLI override the defaults).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { parseAllDocuments } from 'yaml';
 import { createSelfSignedBundle } from '../../src/webhook/certs/self-signed.js';
+import { pacedLoad } from './paced.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -72,9 +75,10 @@ function peakRssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function load(port: number, bodies: string[], rate?: number) {
+/** Closed-loop maximum throughput (autocannon); `warmSeconds` for a short warm-up run. */
+async function load(port: number, bodies: string[], warmSeconds?: number) {
   const r = await autocannon({
-    url: `https://127.0.0.1:${port}`, connections, duration: seconds, ...(rate ? { overallRate: rate } : {}),
+    url: `https://127.0.0.1:${port}`, connections, duration: warmSeconds ?? seconds,
     requests: bodies.map((body) => ({ method: 'POST' as const, path: '/inject', headers: { 'content-type': 'application/json' }, body })),
   });
   const bad = r.errors + r.timeouts + r.non2xx;
@@ -87,32 +91,35 @@ writeFileSync(path.join(dir, 'tls.crt'), b.certPem);
 writeFileSync(path.join(dir, 'tls.key'), b.keyPem);
 const tls = [path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')] as const;
 
-console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${connections} keep-alive connections, ${seconds}s per run`);
+console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${connections} keep-alive connections, ${seconds}s per run`);
 const rows: string[] = [];
+const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 for (const p of payloads) {
   const bare = await startChild([path.join(here, 'bare-server.mjs'), ...tls], {}, (l) => (l.startsWith('{"port"') ? (JSON.parse(l) as { port: number }).port : undefined));
+  await load(bare.port, p.bodies.slice(0, 1), 1); // warm-up
   const bareMax = await load(bare.port, p.bodies);
   const bareRss = peakRssMiB(bare.child.pid as number);
   bare.child.kill('SIGTERM');
 
-  const ours = await startChild(
-    [cli, 'webhook', '--tlsCertFile', tls[0], '--tlsKeyFile', tls[1], '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--logLevel', 'info'],
-    { ENABLE_NATIVE_SIDECARS: 'true' },
-    (l) => (l.includes('"webhook serving"') ? (JSON.parse(l) as { port: number }).port : undefined),
-  );
-  await load(ours.port, p.bodies.slice(0, 1)).catch(() => undefined); // warm-up (JIT)
-  const max = await load(ours.port, p.bodies);
-  const half = await load(ours.port, p.bodies, Math.max(1, Math.round(max.rps / 2)));
-  const rss = peakRssMiB(ours.child.pid as number);
-  ours.child.kill('SIGTERM');
-
-  const ratio = (100 * max.rps) / bareMax.rps;
-  rows.push(
-    `| ${p.name} | ${max.rps.toFixed(0)} | ${bareMax.rps.toFixed(0)} | ${ratio.toFixed(0)}% | ${max.p50} / ${max.p99} | ${bareMax.p50} / ${bareMax.p99} | ${half.p50} / ${half.p99} | ${rss.toFixed(0)} / ${bareRss.toFixed(0)} | ${max.bad + half.bad} |`,
-  );
-  console.log(rows[rows.length - 1]);
+  for (const cache of ['256', '0']) {
+    const ours = await startChild(
+      [cli, 'webhook', '--tlsCertFile', tls[0], '--tlsKeyFile', tls[1], '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--injectionCacheSize', cache],
+      { ENABLE_NATIVE_SIDECARS: 'true' },
+      (l) => (l.includes('"webhook serving"') ? (JSON.parse(l) as { port: number }).port : undefined),
+    );
+    await load(ours.port, p.bodies, 1); // warm-up (JIT)
+    const max = await load(ours.port, p.bodies);
+    const half = await pacedLoad({ port: ours.port, bodies: p.bodies, rate: Math.max(1, Math.round(max.rps / 2)), seconds, connections });
+    const rss = peakRssMiB(ours.child.pid as number);
+    ours.child.kill('SIGTERM');
+    const ratio = (100 * max.rps) / bareMax.rps;
+    rows.push(
+      `| ${p.name} | ${cache === '0' ? 'off' : 'on'} | ${max.rps.toFixed(0)} | ${bareMax.rps.toFixed(0)} | ${ratio.toFixed(0)}% | ${max.p50} / ${max.p99} | ${bareMax.p50} / ${bareMax.p99} | ${Math.round(max.rps / 2)}: ${fmt(half.p50)} / ${fmt(half.p99)} | ${rss.toFixed(0)} / ${bareRss.toFixed(0)} | ${max.bad + half.failed} |`,
+    );
+    console.log(rows[rows.length - 1]);
+  }
 }
-console.log('\n| payload | ours req/s | bare req/s | ours/bare | ours p50/p99 ms (max) | bare p50/p99 ms (max) | ours p50/p99 ms at half our max | peak RSS MiB ours / bare | errors |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| payload | memo | ours req/s | bare req/s | ours/bare | ours p50/p99 ms at max | bare p50/p99 ms at max | at half our max, req/s: p50 / p99 ms | peak RSS MiB ours / bare | failed |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);
 rmSync(dir, { recursive: true, force: true });

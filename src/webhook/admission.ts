@@ -111,7 +111,7 @@ function renderResponse(uid: string, outcome: AdmissionOutcome, pathWarnings: re
       return {
         uid,
         allowed: true,
-        patch: Buffer.from(JSON.stringify(outcome.patch)).toString('base64'),
+        patch: base64Patch(outcome.patch),
         patchType: 'JSONPatch',
         ...(warnings.length ? { warnings } : {}),
       };
@@ -121,6 +121,17 @@ function renderResponse(uid: string, outcome: AdmissionOutcome, pathWarnings: re
     case 'rejected':
       return { uid, allowed: false, status: { message: outcome.message }, ...(pathWarnings.length ? { warnings: pathWarnings } : {}) };
   }
+}
+
+// Remembered per patch object: outcomes served from the memo (cache.ts) are encoded once.
+const encoded = new WeakMap<object, string>();
+function base64Patch(patch: readonly object[]): string {
+  let b64 = encoded.get(patch);
+  if (b64 === undefined) {
+    b64 = Buffer.from(JSON.stringify(patch)).toString('base64');
+    encoded.set(patch, b64);
+  }
+  return b64;
 }
 
 function describe(err: unknown): string {

@@ -12,6 +12,7 @@ import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import type { Pod } from '../core/k8s/pod.js';
+import { createCachingInjector } from './cache.js';
 import type { ConfigTexts, InjectorBuilder } from './config-source.js';
 import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
 
@@ -81,6 +82,7 @@ export function settingsFromTexts(texts: ConfigTexts, revision: string): Injecti
   });
 }
 
-export function coreInjectorBuilder(revision: string, env: InjectionEnvironment): InjectorBuilder {
-  return (texts) => createCoreInjector(settingsFromTexts(texts, revision), env);
+/** Each configuration version gets its own injector and its own outcome memo. */
+export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, cacheSize = 0): InjectorBuilder {
+  return (texts) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision), env), cacheSize);
 }

@@ -25,6 +25,7 @@ export interface WebhookOptions {
   readonly kubeconfig: string | undefined;
   readonly logLevel: string;
   readonly shutdownTimeoutSeconds: number;
+  readonly injectionCacheSize: number;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -47,6 +48,7 @@ export const ENV_VARS = {
   kubeconfig: 'KUBECONFIG',
   logLevel: 'LOG_LEVEL',
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
+  injectionCacheSize: 'INJECTION_CACHE_SIZE',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 export class OptionsError extends Error {
@@ -75,6 +77,7 @@ const FLAGS: readonly { key: keyof WebhookOptions; flag: string; help: string; d
   { key: 'kubeconfig', flag: '--kubeconfig <file>', help: 'kubeconfig; default: in-cluster service account, if any' },
   { key: 'logLevel', flag: '--logLevel <level>', help: 'trace, debug, info, warn, error, fatal', def: 'info' },
   { key: 'shutdownTimeoutSeconds', flag: '--shutdownTimeoutSeconds <s>', help: 'on SIGTERM, how long in-flight requests may take', def: '25' },
+  { key: 'injectionCacheSize', flag: '--injectionCacheSize <n>', help: 'admission outcomes remembered for identical pods (replicas); 0 disables', def: '256' },
 ];
 
 const port = (name: string) =>
@@ -119,6 +122,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     port: port(origin.port ?? '--port'),
     monitoringPort: port(origin.monitoringPort ?? '--monitoringPort'),
     shutdownTimeoutSeconds: z.coerce.number({ error: () => `${origin.shutdownTimeoutSeconds}: must be a number` }).min(0, `${origin.shutdownTimeoutSeconds}: must not be negative`),
+    injectionCacheSize: z.coerce.number({ error: () => `${origin.injectionCacheSize}: must be a number` }).int(`${origin.injectionCacheSize}: must be an integer`).min(0, `${origin.injectionCacheSize}: must not be negative`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const parsed = schema.safeParse(raw);

@@ -41,6 +41,13 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
       await until(() => versions(facts)?.get('n2') === 'v1.34.0' && !versions(facts)?.has('n1'));
       expect(Object.fromEntries(versions(facts) ?? [])).toEqual({ n2: 'v1.34.0', n3: 'v1.35.0-eks-1' });
 
+      // a heartbeat-like update that changes no kubelet version keeps the snapshot object
+      const snap = facts.snapshot();
+      api.put(NODES, { ...node('n3', 'v1.35.0-eks-1'), metadata: { name: 'n3', labels: { heartbeat: '1' } } });
+      await until(() => api.openWatches(NODES) === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(facts.snapshot()).toBe(snap);
+
       const before = api.requests.length;
       for (let i = 0; i < 1000; i++) facts.snapshot();
       expect(api.requests.length).toBe(before);

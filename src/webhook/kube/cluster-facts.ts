@@ -40,13 +40,21 @@ export function startClusterFacts(opts: ClusterFactsOptions): ClusterFactsWatch 
   // Snapshots are rebuilt on change (rare), so an admission only reads a ready-made map.
   let nodes: WatchedCache<V1Node> | undefined;
   let namespaces: WatchedCache<V1Namespace> | undefined;
+  // Node status is rewritten often (heartbeats, conditions); the snapshot object, which also
+  // keys the admission memo, is replaced only when a fact injection reads has changed.
+  let fingerprint = '';
   const rebuild = () => {
     const nodeItems = nodes?.items();
     const nsItems = namespaces?.items();
-    snapshot = {
+    const next: ClusterSnapshot = {
       nodes: nodeItems?.map((n) => ({ name: n.metadata?.name ?? '', kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '' })),
       namespaceAnnotations: nsItems && new Map(nsItems.map((n) => [n.metadata?.name ?? '', { ...(n.metadata?.annotations ?? {}) }])),
     };
+    const print = JSON.stringify([next.nodes, next.namespaceAnnotations && [...next.namespaceAnnotations]]);
+    if (print !== fingerprint) {
+      fingerprint = print;
+      snapshot = next;
+    }
   };
   const common = { kubeConfig: access.kubeConfig, logger, onChange: rebuild, ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}) };
   if (opts.nodes) {
