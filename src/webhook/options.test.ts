@@ -48,3 +48,15 @@ describe('parseWebhookOptions', () => {
     expect(() => parseWebhookOptions(argv, env)).toThrow(message);
   });
 });
+
+describe('docs/webhook.md', () => {
+  it('documents every flag with its env var and default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ENV_VARS } = await import('./options.js');
+    const doc = readFileSync(new URL('../../docs/webhook.md', import.meta.url), 'utf8');
+    for (const [key, env] of Object.entries(ENV_VARS)) {
+      const flag = key === 'selfSigned' ? 'self-signed' : key;
+      expect(doc, `--${flag}`).toMatch(new RegExp(`^\\| \`--${flag}\` \\| \`${env}\``, 'm'));
+    }
+  });
+});
