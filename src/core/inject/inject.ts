@@ -181,13 +181,13 @@ export function injectPod(
 
 /**
  * A copy of the (frozen) merged pod that post-processing may modify: metadata maps, spec,
- * container lists, containers and their env lists are copied; everything deeper is shared and
- * only ever replaced, never modified.
+ * container lists and containers are copied; everything deeper is shared and only ever
+ * replaced, never modified.
  */
 function thaw(pod: Pod): Pod {
   const meta = pod.metadata ?? {};
   const spec = pod.spec ?? {};
-  const copyContainer = (c: Container): Container => ({ ...c, ...(c.env ? { env: [...c.env] } : {}) });
+  const copyContainer = (c: Container): Container => ({ ...c });
   return {
     ...pod,
     metadata: { ...meta, annotations: { ...meta.annotations }, labels: { ...meta.labels } },

@@ -113,7 +113,7 @@ export function applyPrometheusMerge(pod: Pod, mesh: MeshConfig, statusPort: num
   if (targets.length > 0) cfg.targets = targets;
   const sidecar = findSidecar(pod);
   if (sidecar && Object.keys(cfg).length > 0) {
-    (sidecar.env ??= []).push({ name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: goJsonMarshalOrdered(cfg) });
+    sidecar.env = [...(sidecar.env ?? []), { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: goJsonMarshalOrdered(cfg) }];
   }
   clearPrometheusAnnotations(annotations);
   annotations['prometheus.io/port'] = target;

@@ -30,8 +30,23 @@ function isObject(v: unknown): v is JsonObject {
  * it are frozen: treat it as immutable and copy before modifying.
  */
 export function normalizeAs(structName: string, value: unknown, path = ''): JsonObject {
-  return normalizeStruct(structName, value, path);
+  try {
+    return normalizeStruct(structName, value, path);
+  } catch (e) {
+    if (!(e instanceof K8sDecodeError) || trackPaths) throw e;
+    // Field paths are only built to report errors: run again, tracking them.
+    trackPaths = true;
+    try {
+      return normalizeStruct(structName, value, path);
+    } finally {
+      trackPaths = false;
+    }
+  }
 }
+
+/** Whether field paths are being built (only while re-running to report an error). */
+let trackPaths = false;
+const sub = (path: string, key: string): string => (trackPaths ? (path ? `${path}.${key}` : key) : path);
 
 /**
  * Outputs of these structs are frozen and remembered, so normalising an already normalised
@@ -41,6 +56,8 @@ export function normalizeAs(structName: string, value: unknown, path = ''): Json
  */
 const MEMO_STRUCTS = new Set(['Pod', 'PodSpec', 'PodTemplateSpec', 'ObjectMeta', 'Container', 'Volume']);
 const NORMALIZED = new WeakMap<object, string>();
+/** Normalised lists (frozen), with the list type they were normalised as. */
+const NORMALIZED_LISTS = new WeakMap<object, FieldType>();
 
 function normalizeStruct(name: string, value: unknown, path: string): JsonObject {
   if (typeof value === 'object' && value !== null && NORMALIZED.get(value) === name) return value as JsonObject;
@@ -50,10 +67,10 @@ function normalizeStruct(name: string, value: unknown, path: string): JsonObject
   const spec = structSpec(name);
   const input = (value ?? {}) as JsonObject;
   const out: JsonObject = {};
-  for (const [key, field] of spec.fields) {
-    const v = input[key];
-    const fieldPath = path ? `${path}.${key}` : key;
-    const normalized = normalizeField(field, v, fieldPath);
+  const fields = spec.fieldList;
+  for (let i = 0; i < fields.length; i++) {
+    const [key, field] = fields[i] as readonly [string, FieldSpec];
+    const normalized = normalizeField(field, input[key], sub(path, key));
     if (normalized !== undefined) out[key] = normalized;
   }
   if (MEMO_STRUCTS.has(name)) {
@@ -122,18 +139,22 @@ function normalizeValue(t: FieldType, v: unknown, path: string): unknown {
       return normalizeStruct(t.name, v, path);
     case 'list': {
       if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
-      return v.map((item, i) => {
-        const itemPath = `${path}[${i}]`;
+      if (NORMALIZED_LISTS.get(v) === t) return v;
+      const list = v.map((item, i) => {
+        const itemPath = trackPaths ? `${path}[${i}]` : path;
         if (t.of.kind === 'struct') return normalizeStruct(t.of.name, item, itemPath);
         if (item === null || item === undefined) return zeroValue(t.of);
         return normalizeValue(t.of, item, itemPath);
       });
+      Object.freeze(list);
+      NORMALIZED_LISTS.set(list, t);
+      return list;
     }
     case 'map': {
       if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`);
       const out: JsonObject = {};
       for (const [k, item] of Object.entries(v)) {
-        const itemPath = `${path}.${k}`;
+        const itemPath = sub(path, k);
         if (t.of.kind === 'struct') out[k] = normalizeStruct(t.of.name, item, itemPath);
         else out[k] = item === null || item === undefined ? zeroValue(t.of) : normalizeValue(t.of, item, itemPath);
       }

@@ -41,6 +41,8 @@ export interface FieldSpec {
 export interface StructSpec {
   readonly name: string;
   readonly fields: ReadonlyMap<string, FieldSpec>;
+  /** The same fields as an array, in declaration order (fast iteration). */
+  readonly fieldList: readonly (readonly [string, FieldSpec])[];
 }
 
 const cache = new Map<string, FieldType>();
@@ -82,7 +84,7 @@ export function defineStructs(defs: Readonly<Record<string, Readonly<Record<stri
   for (const [name, fields] of Object.entries(defs)) {
     const compiled = new Map<string, FieldSpec>();
     for (const [field, text] of Object.entries(fields)) compiled.set(field, compileField(text));
-    registry.set(name, { name, fields: compiled });
+    registry.set(name, { name, fields: compiled, fieldList: [...compiled.entries()] });
   }
 }
 
