@@ -3,7 +3,8 @@
  * print printf println eq ne lt le gt ge html js urlquery call.
  */
 import { fn, FuncError, type FuncMap } from './funcs.js';
-import { formatV, sprint, sprintf, sprintln } from './go-fmt.js';
+import { formatV, sprint, sprintln } from './go-fmt.js';
+import { sprintf } from './go-sprintf.js';
 import { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, byteLength, isNilish, isPlainMap, isTrue, mapLookup, mapZero, sliceItems, typeName } from './values.js';
 
 type BasicKind = 'bool' | 'int' | 'float' | 'string';

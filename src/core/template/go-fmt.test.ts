@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatFloat } from './go-float.js';
-import { goQuote, sprint, sprintf, sprintln } from './go-fmt.js';
+import { goQuote, sprint, sprintln } from './go-fmt.js';
+import { sprintf } from './go-sprintf.js';
 
 describe('fmt.Sprintf', () => {
   it.each<[string, string, unknown[], string]>([

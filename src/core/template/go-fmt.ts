@@ -5,9 +5,10 @@
  * (`{a b}`), and the `%!verb(type=value)` error forms.
  */
 import { formatFloat } from './go-float.js';
+import { goQuote, quoteRune } from './go-quote.js';
 import { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, isPlainMap, mapKeys, mapLookup, sliceItems, structField, typeName } from './values.js';
 
-interface Flags {
+export interface Flags {
   plus: boolean;
   minus: boolean;
   sharp: boolean;
@@ -17,7 +18,7 @@ interface Flags {
   prec: number | undefined;
 }
 
-const NO_FLAGS: Flags = { plus: false, minus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
+export const NO_FLAGS: Flags = { plus: false, minus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
 
 /** fmt.Sprint: operands are separated by a space when neither side is a string. */
 export function sprint(args: readonly unknown[]): string {
@@ -84,7 +85,7 @@ function badVerb(verb: string, arg: unknown): string {
   return `%!${verb}(${typeName(arg)}=${printValue(arg, 'v', NO_FLAGS, 0)})`;
 }
 
-function printArg(arg: unknown, verb: string, f: Flags): string {
+export function printArg(arg: unknown, verb: string, f: Flags): string {
   if (arg === undefined || arg === null) {
     if (verb === 'T' || verb === 'v') return pad('<nil>', f);
     return badVerb(verb, arg);
@@ -279,143 +280,4 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   return padNumber(text, f);
 }
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-function isPrint(ch: string, cp: number): boolean {
-  return cp === 0x20 || (cp > 0x20 && cp < 0x7f) || (cp >= 0x80 && PRINTABLE.test(ch));
-}
-
-const ESCAPES: Readonly<Record<number, string>> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v', 92: '\\\\' };
-
-function escapeRune(ch: string, cp: number, quote: number, asciiOnly: boolean): string {
-  if (cp === quote) return `\\${ch}`;
-  const esc = ESCAPES[cp];
-  if (esc !== undefined) return esc;
-  if (asciiOnly ? cp < 0x7f && cp >= 0x20 : isPrint(ch, cp)) return ch;
-  if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  if (cp >= 0xd800 && cp <= 0xdfff) return '\\ufffd';
-  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return `\\U${cp.toString(16).padStart(8, '0')}`;
-}
-
-/** strconv.Quote (or QuoteToASCII). */
-export function goQuote(s: string, asciiOnly = false): string {
-  let out = '"';
-  for (const ch of s) out += escapeRune(ch, ch.codePointAt(0) ?? 0, 34, asciiOnly);
-  return `${out}"`;
-}
-
-function quoteRune(cp: number): string {
-  if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
-  return escapeRune(String.fromCodePoint(cp), cp, 39, false);
-}
-
-/** fmt.Sprintf. */
-export function sprintf(format: string, args: readonly unknown[]): string {
-  let out = '';
-  let argNum = 0;
-  let reordered = false;
-  const n = format.length;
-  let i = 0;
-  while (i < n) {
-    const pct = format.indexOf('%', i);
-    if (pct < 0) {
-      out += format.slice(i);
-      break;
-    }
-    out += format.slice(i, pct);
-    i = pct + 1;
-    const f: Flags = { plus: false, minus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
-    flags: while (i < n) {
-      switch (format[i]) {
-        case '+':
-          f.plus = true;
-          break;
-        case '-':
-          f.minus = true;
-          break;
-        case '#':
-          f.sharp = true;
-          break;
-        case ' ':
-          f.space = true;
-          break;
-        case '0':
-          f.zero = true;
-          break;
-        default:
-          break flags;
-      }
-      i++;
-    }
-    // Argument index [n].
-    const idx = (): void => {
-      if (format[i] !== '[') return;
-      const close = format.indexOf(']', i);
-      const num = Number(format.slice(i + 1, close));
-      if (close > 0 && Number.isInteger(num) && num >= 1) {
-        argNum = num - 1;
-        reordered = true;
-        i = close + 1;
-      }
-    };
-    idx();
-    if (format[i] === '*') {
-      i++;
-      const w = args[argNum++];
-      if (typeof w === 'bigint') {
-        f.width = Number(w);
-        if (f.width < 0) {
-          f.minus = true;
-          f.width = -f.width;
-        }
-      } else {
-        out += '%!(BADWIDTH)';
-      }
-    } else {
-      const m = /^\d+/.exec(format.slice(i));
-      if (m) {
-        f.width = Number(m[0]);
-        i += m[0].length;
-      }
-    }
-    if (format[i] === '.') {
-      i++;
-      idx();
-      if (format[i] === '*') {
-        i++;
-        const p = args[argNum++];
-        if (typeof p === 'bigint' && p >= 0n) f.prec = Number(p);
-        else out += '%!(BADPREC)';
-      } else {
-        const m = /^\d+/.exec(format.slice(i));
-        f.prec = m ? Number(m[0]) : 0;
-        if (m) i += m[0].length;
-      }
-    }
-    idx();
-    if (i >= n) {
-      out += '%!(NOVERB)';
-      break;
-    }
-    const verb = String.fromCodePoint(format.codePointAt(i) ?? 0);
-    i += verb.length;
-    if (verb === '%') {
-      out += '%';
-      continue;
-    }
-    if (argNum >= args.length) {
-      out += `%!${verb}(MISSING)`;
-      continue;
-    }
-    const arg = args[argNum++];
-    out += printArg(arg, verb, f);
-  }
-  if (!reordered && argNum < args.length) {
-    out += `%!(EXTRA ${args
-      .slice(argNum)
-      .map((a) => (a === undefined || a === null ? '<nil>' : `${typeName(a)}=${printArg(a, 'v', NO_FLAGS)}`))
-      .join(', ')})`;
-  }
-  return out;
-}
+export { goQuote } from './go-quote.js';

@@ -16,4 +16,5 @@ export { TypeRegistry, type GoType, type StructType } from './types.js';
 export { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, wrap } from './values.js';
 export { goYamlMarshal } from './go-yaml.js';
 export { goJsonMarshal } from './go-json.js';
-export { sprint, sprintf } from './go-fmt.js';
+export { sprint } from './go-fmt.js';
+export { sprintf } from './go-sprintf.js';
