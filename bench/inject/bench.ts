@@ -28,7 +28,7 @@ function stats(samples: number[]): { mean: number; p99: number } {
 }
 
 function timeInjection(pod: Pod, iterations = ITERATIONS): { mean: number; p99: number } {
-  for (let i = 0; i < 20; i++) injectPod({ pod }, settings, env);
+  for (let i = 0; i < 100; i++) injectPod({ pod }, settings, env);
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const t = performance.now();
