@@ -1,7 +1,7 @@
 /**
  * Webhook benchmark: HTTPS keep-alive load over loopback (autocannon) against the built webhook
  * (`sidecar-kit webhook`, a separate process) and, in the same run, against a bare Fastify HTTPS
- * route answering a fixed AdmissionReview, for three payloads: a small pod, the pods of
+ * route answering a fixed AdmissionReview (the same bytes ours answers, so only the work differs), for three payloads: a small pod, the pods of
  * examples/shop.yaml, a pod with 2000 env vars. For each: max throughput (autocannon, closed
  * loop), p50/p99 latency, peak RSS; then our p50/p99 at half of our max rate (paced.ts, open
  * loop). Ours runs twice: with the admission memo (identical replica pods, the default) and
@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { parseAllDocuments } from 'yaml';
 import { createSelfSignedBundle } from '../../src/webhook/certs/self-signed.js';
+import { createCoreInjector, injectionEnvironment, settingsFromTexts } from '../../src/webhook/core-injector.js';
+import { handleInjectRequest } from '../../src/webhook/handle.js';
 import { pacedLoad } from './paced.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,6 +87,14 @@ async function load(port: number, bodies: string[], warmSeconds?: number) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad };
 }
 
+/** What our webhook answers for `body` (defaults, native sidecars), for the bare route to send. */
+function ourAnswer(body: string): string {
+  const injector = createCoreInjector(settingsFromTexts({}, ''), injectionEnvironment({ ENABLE_NATIVE_SIDECARS: 'true' }));
+  const r = handleInjectRequest({ body: Buffer.from(body), contentType: 'application/json', path: '/inject' }, { injector, cluster: { nodes: undefined, namespaceAnnotations: undefined } });
+  if (r.status !== 200) throw new Error(`payload rejected: ${r.message}`);
+  return JSON.stringify(r.review);
+}
+
 const dir = mkdtempSync(path.join(tmpdir(), 'sk-bench-'));
 const b = createSelfSignedBundle({ hosts: ['localhost', '127.0.0.1'], now: new Date() });
 writeFileSync(path.join(dir, 'tls.crt'), b.certPem);
@@ -95,7 +105,9 @@ console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model 
 const rows: string[] = [];
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 for (const p of payloads) {
-  const bare = await startChild([path.join(here, 'bare-server.mjs'), ...tls], {}, (l) => (l.startsWith('{"port"') ? (JSON.parse(l) as { port: number }).port : undefined));
+  const answerFile = path.join(dir, 'answer.json');
+  writeFileSync(answerFile, ourAnswer(p.bodies[0] as string));
+  const bare = await startChild([path.join(here, 'bare-server.mjs'), ...tls, answerFile], {}, (l) => (l.startsWith('{"port"') ? (JSON.parse(l) as { port: number }).port : undefined));
   await load(bare.port, p.bodies.slice(0, 1), 1); // warm-up
   const bareMax = await load(bare.port, p.bodies);
   const bareRss = peakRssMiB(bare.child.pid as number);
