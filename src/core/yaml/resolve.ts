@@ -7,7 +7,7 @@
  */
 import { isGoYamlTimestamp } from './go-time.js';
 
-export type YamlTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp' | 'merge';
+export type YamlTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp';
 
 export interface Resolved {
   readonly tag: YamlTag;
@@ -24,7 +24,6 @@ addAll(['', '~', 'null', 'Null', 'NULL'], { tag: 'null', value: null });
 addAll(['.nan', '.NaN', '.NAN'], { tag: 'float', value: Number.NaN });
 addAll(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'], { tag: 'float', value: Number.POSITIVE_INFINITY });
 addAll(['-.inf', '-.Inf', '-.INF'], { tag: 'float', value: Number.NEGATIVE_INFINITY });
-MAP.set('<<', { tag: 'merge', value: '<<' });
 
 /** go-yaml's resolveTable hint for the first byte: 'M' map lookup, 'D' digit, 'S' sign, '.' float. */
 function hintOf(s: string): 'M' | 'D' | 'S' | '.' | null {
@@ -77,8 +76,44 @@ export function goParseUint64(s: string): bigint | null {
   return u === null || u > UINT64_MAX ? null : u;
 }
 
+/** strconv.ParseInt(s, 2, 64), falling back to ParseUint(s, 2, 64) as go-yaml does. */
+function parseBinary(s: string): bigint | null {
+  const m = /^([+-]?)([01]+)$/.exec(s);
+  if (!m) return null;
+  const u = BigInt(`0b${m[2]}`);
+  const v = m[1] === '-' ? -u : u;
+  if (v >= INT64_MIN && v <= INT64_MAX) return v;
+  return m[1] === '' && u <= UINT64_MAX ? u : null;
+}
+
+/** Go strconv `underscoreOK`: "_" only between digits (or after a base prefix). */
+export function goUnderscoreOK(text: string): boolean {
+  let s = text;
+  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
+  let saw = '^';
+  let i = 0;
+  let hex = false;
+  if (s.length >= 2 && s[0] === '0' && 'box'.includes((s[1] as string).toLowerCase())) {
+    i = 2;
+    saw = '0';
+    hex = (s[1] as string).toLowerCase() === 'x';
+  }
+  for (; i < s.length; i++) {
+    const c = s[i] as string;
+    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) saw = '0';
+    else if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+    } else {
+      if (saw === '_') return false;
+      saw = '!';
+    }
+  }
+  return saw !== '_';
+}
+
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
+const DOT_FLOAT = /^\.[0-9][0-9_]*([eE][-+]?[0-9][0-9_]*)?$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 const STR = (s: string): Resolved => ({ tag: 'str', value: s });
@@ -93,8 +128,9 @@ export function resolvePlain(s: string): Resolved {
   const known = MAP.get(s);
   if (known) return known;
   if (hint === '.') {
-    if (DOT_FLOAT.test(s)) {
-      const f = Number(s);
+    // strconv.ParseFloat on the text as is: Go float syntax, "_" allowed between digits.
+    if (DOT_FLOAT.test(s) && goUnderscoreOK(s)) {
+      const f = Number(s.replaceAll('_', ''));
       if (Number.isFinite(f)) return { tag: 'float', value: f };
     }
     return STR(s);
@@ -110,6 +146,12 @@ export function resolvePlain(s: string): Resolved {
     const f = Number(plain);
     // Go's ParseFloat reports overflow (±Inf) as an error, so such text stays a string.
     if (Number.isFinite(f)) return { tag: 'float', value: f };
+  }
+  // go-yaml's extra binary forms: "0b" + strconv.ParseInt(rest, 2, 64) accepts a sign after the
+  // prefix ("0b-10" is -2); "-0b..." is already covered by ParseInt with base 0.
+  if (plain.startsWith('0b')) {
+    const bin = parseBinary(plain.slice(2));
+    if (bin !== null) return { tag: 'int', value: Number(bin) };
   }
   return STR(s);
 }

@@ -5,11 +5,14 @@
  * key order and the 128-byte simple-key limit; YAML documents with 1.1 scalars, tags and merges.
  */
 
+/** mulberry32: small, seedable, full 32-bit period (integer arithmetic only). */
 export class Rng {
   constructor(private seed: number) {}
   next(): number {
-    this.seed = (this.seed * 1103515245 + 12345) % 2147483648;
-    return this.seed / 2147483648;
+    this.seed = (this.seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.seed ^ (this.seed >>> 15), 1 | this.seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)] as T;
@@ -29,7 +32,7 @@ const LOOKALIKES = [
   '+1', '-1', '1_000', '_1', '.inf', '-.Inf', '.nan', '1:20', '1:60', '2024-01-01', '2024-02-30', '2001-12-14 21:59:43.10',
   '2001-12-14t21:59:43.10-05:00', '12345', '-', '?', ':', '-a', ':a', 'a:', 'a: b', 'a #b', '<<', '1.2.3', '1e400', '.',
   '+', '-0', '18446744073709551615', '18446744073709551616', 'True', 'tRUE', '---', '...', '|', '>', 'a\n', '\n', ' a',
-  'a ', 'a\n b', 'a \nb', 'a\n\n',
+  'a ', 'a\n b', 'a \nb', 'a\n\n', '0b-10', '0b+1', '.0_1', '._1', '1__0.5', '0x_1F', '-0b101', '+.5', '1e+3', '0o8', '0B1', '1e1_0',
 ];
 const KEY_PARTS = ['a', 'A', 'b', '_', '-', '.', '/', '0', '1', '9', '10', '00', 'Z', 'z', 'é', 'É', '中', '~', '`', '[', ':', ' ', 'ß', '٣'];
 

@@ -49,11 +49,29 @@ function attempt(fn: () => string): string {
   }
 }
 
-function mismatches(got: readonly string[], want: readonly string[], inputs: readonly string[]): string[] {
+/**
+ * go-yaml's key order is not transitive for some key sets (e.g. "9", "00009", "0o17"); Go then
+ * sorts keys that come from its random map iteration order differently from run to run. Two
+ * documents that differ only in such an order have the same length and the same content.
+ */
+function sameUpToKeyOrder(a: string, b: string): boolean {
+  try {
+    return a.length === b.length && goJsonMarshal(parseYamlDocument(a)) === goJsonMarshal(parseYamlDocument(b));
+  } catch {
+    return false;
+  }
+}
+
+function mismatches(
+  got: readonly string[],
+  want: readonly string[],
+  inputs: readonly string[],
+  equivalent: (a: string, b: string) => boolean = () => false,
+): string[] {
   const bad: string[] = [];
   got.forEach((g, i) => {
     const w = want[i] as string;
-    if (g !== w && !(g.startsWith('ERR') && w.startsWith('ERR'))) bad.push(`input ${inputs[i]}\n want ${JSON.stringify(w)}\n got  ${JSON.stringify(g)}`);
+    if (g !== w && !(g.startsWith('ERR') && w.startsWith('ERR')) && !equivalent(g, w)) bad.push(`input ${inputs[i]}\n want ${JSON.stringify(w)}\n got  ${JSON.stringify(g)}`);
   });
   return bad.slice(0, 3);
 }
@@ -67,7 +85,7 @@ describe.skipIf(!hasGo)('differential test against go-yaml v2 / sigs.k8s.io/yaml
 
   it('emitYaml = sigs.k8s.io/yaml.Marshal', () => {
     const got = valueLines.map((l) => attempt(() => emitYaml(fromJson(l))));
-    expect(mismatches(got, runOracle(bin, 'emit', valueLines), valueLines)).toEqual([]);
+    expect(mismatches(got, runOracle(bin, 'emit', valueLines), valueLines, sameUpToKeyOrder)).toEqual([]);
   });
 
   it('goJsonMarshal = json.Marshal and goJsonIndent = json.MarshalIndent', () => {
