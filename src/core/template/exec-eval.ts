@@ -171,7 +171,7 @@ export abstract class Evaluator extends Scope {
       const t = variadic !== undefined && numIn - 1 >= numParams ? variadic : (fn.params[numIn - 1] as Param);
       argv[i] = this.validateType(final, t);
     }
-    if (isBuiltin && name === 'call') argv.unshift(nodeString(args[0] as ArgNode));
+    if (isBuiltin && name === 'call') argv.unshift(args[0] ? nodeString(args[0]) : 'call');
     try {
       return (fn.impl as (...a: unknown[]) => unknown)(...argv);
     } catch (e) {

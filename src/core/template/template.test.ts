@@ -92,6 +92,12 @@ describe('Go text/template semantics', () => {
     expect(parseTemplate('t', '{{ slice "abcdef" 1 3 }} {{ slice .l 1 }} {{ slice .l 1 2 }}').execute({ l: [1, 2, 3] })).toBe('bc [2 3] [2]');
   });
 
+  it('call invokes function values from the data', () => {
+    const data = { add: (a: bigint, b: bigint) => a + b, notFn: 1 };
+    expect(render('{{ call .add 1 2 }}', data)).toBe('3');
+    expect(() => render('{{ call .notFn }}', data)).toThrowError('error calling call: non-function .notFn of type float64');
+  });
+
   it('parses once and executes many times with different data', () => {
     const t = parseTemplate('t', '{{ .a }}', sprig);
     expect([t.execute({ a: 1 }), t.execute({ a: 'x' }), t.execute({})]).toEqual(['1', 'x', '<no value>']);

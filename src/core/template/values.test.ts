@@ -73,6 +73,8 @@ describe('Go struct views over JSON data', () => {
     ['field through a nil protobuf message', '{{ .ProxyConfig.Tracing.TlsSettings }}', 'nil pointer evaluating *v1alpha1.Tracing.TlsSettings'],
     ['enums do not compare with strings', '{{ eq .ProxyConfig.InterceptionMode "REDIRECT" }}', 'error calling eq: incompatible types for comparison'],
     ['typed map where map[string]interface{} is wanted', '{{ hasKey .ObjectMeta.Labels "app" }}', 'wrong type for value; expected map[string]interface {}; got map[string]string'],
+    ['arguments to a getter method', '{{ .ProxyConfig.GetTracing 1 }}', 'wrong number of args for GetTracing: want 0 got 1'],
+    ['arguments to a field', '{{ .ObjectMeta.Name 1 }}', 'Name has arguments but cannot be invoked as function'],
     ['untyped map where map[string]string is wanted', '{{ isset .Values.global "hub" }}', 'wrong type for value; expected map[string]string; got map[string]interface {}'],
   ])('%s fails like Go', (_name, text, reason) => {
     let err: unknown;
