@@ -4,14 +4,14 @@
  *   const settings = resolveSettings({ values, mesh, injectConfig });      // src/config
  *   const d = decideInjection(pod, namespace, settings.injector);
  *   if (d.inject) {
- *     const { pod: injected, patch } = injectPod({ pod, envOverrides }, settings, env, facts);
+ *     const { pod: injected, patch } = injectPod({ pod, namespace, envOverrides }, settings, env, facts);
  *   }
  *
  * - `decideInjection` returns a typed skip reason instead of throwing.
  * - `injectPod` throws `InjectionError` (coded; `message` is Istio's text, e.g.
  *   "failed to run injection template: 1 error occurred: ...") when the pod must be rejected.
- *   The pod's namespace should be set (the webhook fills it from the request) because the
- *   owner (ISTIO_META_OWNER) and OpenShift ids depend on it.
+ *   Pass the request's `namespace`: like Istio's webhook it stands in for a missing
+ *   `metadata.namespace` (ISTIO_META_OWNER depends on it) without being patched in.
  * - `patch` applies to the pod exactly as received; `pod` is the typed-normalised injected
  *   pod (treat it as immutable).
  * - `env` carries istiod's environment (ENABLE_NATIVE_SIDECARS, COMPLIANCE_POLICY, PLATFORM,

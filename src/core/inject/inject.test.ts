@@ -82,6 +82,12 @@ describe('injectPod', () => {
     expect(r.pod.spec?.initContainers?.some((c) => c.name === 'istio-proxy')).toBe(native);
   });
 
+  it('uses the request namespace for a pod without one, without patching it in', () => {
+    const r = injectPod({ pod: pod(), namespace: 'shop' }, settings);
+    expect(findSidecar(r.pod)?.env?.find((e) => e.name === 'ISTIO_META_OWNER')?.value).toBe('kubernetes://apis/v1/namespaces/shop/pods/p');
+    expect(r.patch.some((op) => op.path === '/metadata/namespace')).toBe(false);
+  });
+
   it('adds the configured injectedAnnotations', () => {
     const s = resolveSettings({ values: { sidecarInjectorWebhook: { injectedAnnotations: { 'team.example/owner': 'shop' } } } });
     expect(injectPod({ pod: pod() }, s).pod.metadata?.annotations?.['team.example/owner']).toBe('shop');

@@ -42,6 +42,11 @@ export interface InjectionRequest {
   readonly deploymentMeta?: DeploymentMeta;
   /** Webhook URL environment overrides (ISTIO_META_CLUSTER_ID, ISTIO_META_NETWORK, ...). */
   readonly envOverrides?: Readonly<Record<string, string>>;
+  /**
+   * The admission request's namespace, used when the pod has none (as Istio's webhook does
+   * before injecting); it shapes the derived owner (ISTIO_META_OWNER) but is not patched in.
+   */
+  readonly namespace?: string;
 }
 
 export interface InjectionResult {
@@ -94,7 +99,11 @@ export function injectPod(
   env: InjectionEnvironment = {},
   facts: ClusterFacts = {},
 ): InjectionResult {
-  const original = decodePod(request.pod);
+  const decoded = decodePod(request.pod);
+  const original =
+    request.namespace && !decoded.metadata?.namespace
+      ? { ...decoded, metadata: { ...decoded.metadata, namespace: request.namespace } }
+      : decoded;
   const annotations = original.metadata?.annotations ?? {};
   const errors = annotationErrors(annotations);
   if (errors.length > 0) {
