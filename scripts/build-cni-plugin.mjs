@@ -6,6 +6,8 @@
 //
 // usage: node scripts/build-cni-plugin.mjs [OUTDIR]   (default: $SK_OUTDIR or dist)
 // output: OUTDIR/istio-cni (next to the CLI bundle, where `cni-install` looks for it)
+// SK_SEA_NODE=<node binary> builds the executable on another Node release than the one
+// running this script (the blob and the binary must come from the same release).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = resolve(process.argv[2] ?? process.env.SK_OUTDIR ?? join(root, 'dist'));
 const work = mkdtempSync(join(tmpdir(), 'sk-cni-sea-'));
 const target = join(outdir, 'istio-cni');
+const seaNode = resolve(process.env.SK_SEA_NODE ?? process.execPath);
 
 try {
   const bundle = join(work, 'plugin.cjs');
@@ -39,14 +42,14 @@ try {
     JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: true }),
   );
   // The snapshot builder warns that SEA is experimental; only failures matter here.
-  const sea = spawnSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work, encoding: 'utf8' });
+  const sea = spawnSync(seaNode, ['--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work, encoding: 'utf8' });
   // Warnings other than the "experimental" notice mean something in the snapshot is unsafe.
   const warnings = sea.stderr.split('\n').filter((l) => /Warning|Error/.test(l) && !/ExperimentalWarning: Single executable/.test(l));
   if (sea.status !== 0 || warnings.length > 0) throw new Error(`building the SEA blob failed:\n${sea.stderr}`);
 
   mkdirSync(outdir, { recursive: true });
   const staging = join(work, 'istio-cni');
-  copyFileSync(process.execPath, staging);
+  copyFileSync(seaNode, staging);
   chmodSync(staging, 0o755);
   // postject's ELF library prints harmless warnings on stderr; keep them for failures only.
   const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');

@@ -4,16 +4,20 @@
  * atomic apply). Every command runs as `nsenter --net=<CNI_NETNS> -- ...`; iptables takes a
  * lock file of its own per pod (XTABLES_LOCKFILE) so sandboxes created in parallel do not
  * queue on the host's /run/xtables.lock.
+ *
+ * Preparing (looking inside the netns for the iptables variant choice) does not depend on the
+ * pod, so the plugin starts it while it still waits for the pod from the API server.
  */
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
 import { podAddresses } from '../core/cni/ip-family.js';
 import type { CniRedirect } from '../core/cni/redirect.js';
 import { CniError, CniErrorCode } from '../core/cni/spec.js';
+import type { Family } from '../core/capture/model.js';
 import { applyCapture } from '../init/apply.js';
-import { detectBackend, systemDetectionEnv } from '../init/backend.js';
-import { CaptureError } from '../init/errors.js';
+import { detectBackend, type Backend, type DetectionEnv } from '../init/backend.js';
+import type { CaptureConfig } from '../config/capture.js';
 import { detectIpv6, type InterfaceAddress } from '../init/facts.js';
 import type { Runner } from '../init/runner.js';
 import type { Logger } from './log.js';
@@ -22,7 +26,17 @@ import type { CaptureTarget } from './plugin.js';
 export interface NetnsCaptureDeps {
   readonly runner: Runner;
   readonly pathEnv: string;
+  /** Default: access(2) X_OK. */
+  readonly isExecutable?: (path: string) => boolean;
 }
+
+/** Capture for one pod whose environment is being probed; `apply` programs the rules. */
+export interface PreparedCapture {
+  apply(redirect: CniRedirect): Promise<void>;
+}
+
+/** Milliseconds since the process started, for debug logs: ADD is on the pod's start-up path. */
+const sinceStart = (): number => Math.round(performance.now() * 10) / 10;
 
 const addressRecord = (addrs: readonly string[]): Record<string, InterfaceAddress[]> => ({
   pod: addrs.map((address) => ({ address, family: address.includes(':') ? 'IPv6' : 'IPv4' })),
@@ -51,37 +65,68 @@ const isExecutable = (path: string): boolean => {
   }
 };
 
+const TABLE_FILES: Readonly<Record<Family, string>> = { v4: '/proc/net/ip_tables_names', v6: '/proc/net/ip6_tables_names' };
+
+/** Whether legacy x_tables hold tables inside the netns, per family: one `nsenter ... grep`. */
+function legacyTablesIn(deps: NetnsCaptureDeps, netns: string): Promise<Record<Family, boolean>> {
+  return deps.runner.run({ argv: ['nsenter', `--net=${netns}`, '--', 'grep', '-Hs', '', TABLE_FILES.v4, TABLE_FILES.v6] }).then((r) => {
+    const lines = r.stdout.split('\n');
+    return { v4: lines.some((l) => l.startsWith(`${TABLE_FILES.v4}:`)), v6: lines.some((l) => l.startsWith(`${TABLE_FILES.v6}:`)) };
+  });
+}
+
+const detectionEnv = (deps: NetnsCaptureDeps, legacy: (f: Family) => Promise<boolean>): DetectionEnv => {
+  const dirs = deps.pathEnv.split(':').filter((d) => d !== '');
+  const executable = deps.isExecutable ?? isExecutable;
+  return { hasBinary: (name) => dirs.some((d) => executable(`${d}/${name}`)), legacyHasTables: legacy };
+};
+
+const sameBackend = (a: Backend, b: Backend): boolean =>
+  a.kind === 'nft' ? b.kind === 'nft' : b.kind === 'iptables' && a.v4.restore === b.v4.restore && a.v6.restore === b.v6.restore;
+
+/**
+ * The engine picks iptables-legacy for a family when legacy tables already exist in the
+ * target netns (Istio's rule). Looking costs a process; in a pod netns the runtime has just
+ * created there are practically never any, so the rules are applied assuming none while the
+ * look runs alongside. Should legacy tables turn up after all, the rules just applied are
+ * removed and applied again with the engine's real choice (the pod has not started yet, so no
+ * traffic sees the interim state).
+ */
 export function createNetnsCapture(deps: NetnsCaptureDeps) {
-  return async (redirect: CniRedirect, target: CaptureTarget, logger: Logger): Promise<void> => {
-    const ipv6 = await podIpv6(deps, target, redirect.dualStack);
-    const config = captureConfigFromRedirect(redirect, { ipv6, nativeNftables: target.conf.native_nftables });
-    const backend = await detectBackend(
-      { nativeNftables: config.nativeNftables, force: config.forceIptablesBinary },
-      systemDetectionEnv({
-        readFile: (p) => {
-          try {
-            return readFileSync(p, 'utf8');
-          } catch {
-            return undefined;
-          }
-        },
-        isExecutable,
-        pathEnv: deps.pathEnv,
-        runner: deps.runner,
-        netns: target.netns,
-      }),
-    );
+  return (target: CaptureTarget, logger: Logger): PreparedCapture => {
+    logger.debug('probing the pod netns', { netns: target.netns, t: sinceStart() });
+    const nativeNftables = target.conf.native_nftables;
+    const legacy = nativeNftables ? Promise.resolve({ v4: false, v6: false }) : legacyTablesIn(deps, target.netns);
+    legacy.catch(() => undefined); // reported by `apply`; a skipped pod never awaits it
     const lockDir = join(target.conf.cni_agent_run_dir, 'xtables-locks');
     const lockFile = join(lockDir, `${target.containerId || target.pod.uid || 'pod'}.lock`);
-    logger.debug('programming capture rules', { netns: target.netns, ipv6, backend: backend.kind === 'nft' ? 'nft' : backend.v4.restore });
-    try {
-      mkdirSync(lockDir, { recursive: true });
-      await applyCapture(config, { runner: deps.runner, backend, netns: target.netns, xtablesLockFile: lockFile, log: (l) => logger.debug(l) });
-    } catch (err) {
-      const why = err instanceof CaptureError || err instanceof Error ? err.message : String(err);
-      throw new CniError(CniErrorCode.ruleApplyFailed, `programming capture rules in ${target.netns} failed: ${why}`, { cause: err });
-    } finally {
-      rmSync(lockFile, { force: true });
-    }
+    const apply = (config: CaptureConfig, backend: Backend) =>
+      applyCapture(config, { runner: deps.runner, backend, netns: target.netns, xtablesLockFile: lockFile, log: (l) => logger.debug(l) });
+
+    return {
+      async apply(redirect) {
+        const ipv6 = await podIpv6(deps, target, redirect.dualStack);
+        const config = captureConfigFromRedirect(redirect, { ipv6, nativeNftables });
+        const assumed = await detectBackend({ nativeNftables }, detectionEnv(deps, async () => false));
+        const actual = detectBackend({ nativeNftables }, detectionEnv(deps, async (f) => (await legacy)[f]));
+        logger.debug('programming capture rules', { ipv6, backend: assumed.kind === 'nft' ? 'nft' : assumed.v4.restore, t: sinceStart() });
+        try {
+          mkdirSync(lockDir, { recursive: true });
+          await apply(config, assumed);
+          const chosen = await actual;
+          if (!sameBackend(assumed, chosen)) {
+            logger.info('legacy iptables tables found in the pod netns; moving the rules there', { t: sinceStart() });
+            await apply({ ...config, cleanupOnly: true }, assumed);
+            await apply(config, chosen);
+          }
+          logger.debug('capture rules applied', { t: sinceStart() });
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new CniError(CniErrorCode.ruleApplyFailed, `programming capture rules in ${target.netns} failed: ${why}`, { cause: err });
+        } finally {
+          rmSync(lockFile, { force: true });
+        }
+      },
+    };
   };
 }

@@ -30,7 +30,7 @@ export async function runPluginProcess(): Promise<number> {
         logger,
       });
     },
-    applyCapture: createNetnsCapture({ runner, pathEnv: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }),
+    prepareCapture: createNetnsCapture({ runner, pathEnv: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }),
   });
   if (outcome.stdout !== '') writeSync(1, outcome.stdout);
   return outcome.exitCode;

@@ -16,6 +16,7 @@ const podEnv = { CNI_COMMAND: 'ADD', CNI_NETNS: '/run/netns/p', CNI_CONTAINERID:
 function harness(opts: { env?: Record<string, string | undefined>; conf?: unknown; stdin?: string; pod?: unknown; apiError?: Error; applyError?: Error }) {
   const applied: { redirect: CniRedirect; target: CaptureTarget }[] = [];
   const lookups: string[] = [];
+  const prepared: string[] = [];
   const logger = memoryLogger();
   const deps: PluginDeps = {
     env: { ...podEnv, ...opts.env },
@@ -28,12 +29,17 @@ function harness(opts: { env?: Record<string, string | undefined>; conf?: unknow
         return opts.pod ?? injectedPod;
       },
     }),
-    applyCapture: async (redirect, target) => {
-      if (opts.applyError) throw opts.applyError;
-      applied.push({ redirect, target });
+    prepareCapture: (target) => {
+      prepared.push(target.containerId);
+      return {
+        apply: async (redirect) => {
+          if (opts.applyError) throw opts.applyError;
+          applied.push({ redirect, target });
+        },
+      };
     },
   };
-  return { deps, applied, lookups, logger };
+  return { deps, applied, lookups, prepared, logger };
 }
 
 const withAnnotations = (annotations: Record<string, string>) => ({ ...baseConf, runtimeConfig: { 'io.kubernetes.cri.pod-annotations': annotations } });
@@ -57,6 +63,24 @@ describe('ADD', () => {
     expect((await runPlugin(h.deps)).exitCode).toBe(0);
     expect(h.lookups).toEqual([]);
     expect(h.applied).toHaveLength(1);
+  });
+
+  it('probes the netns only for a handled pod on the annotation path', async () => {
+    const skipped = harness({ conf: withAnnotations({ 'cni.sidecar-kit.io/capture': '{"v":1}' }) });
+    expect((await runPlugin(skipped.deps)).exitCode).toBe(0);
+    expect(skipped.prepared).toEqual([]);
+  });
+
+  it('on the API path probes the netns while the pod is fetched, even if it is then skipped', async () => {
+    const h = harness({ pod: { metadata: {}, spec: { containers: [{ name: 'web' }] } } });
+    expect((await runPlugin(h.deps)).exitCode).toBe(0);
+    expect(h.prepared).toEqual(['c1']);
+    expect(h.applied).toEqual([]);
+  });
+
+  it('treats an unreadable pod named like our agent as our agent', async () => {
+    const h = harness({ env: { CNI_ARGS: 'K8S_POD_NAMESPACE=other;K8S_POD_NAME=istio-cni-node-x1' }, apiError: new CniError(101, 'unreachable') });
+    expect((await runPlugin(h.deps)).exitCode).toBe(0);
   });
 
   it('falls back to the API when the annotations lack the facts annotation', async () => {

@@ -4,9 +4,9 @@
  * Everything that touches the machine is passed in, so tests drive it in-process.
  */
 import { describeIssues, pluginConfSchema, POD_ANNOTATIONS_CAPABILITY, type PluginConf } from '../config/cni.js';
-import { podFactsFromAnnotations, podFactsFromPod, type PodFacts, type PodLike } from '../core/cni/pod-facts.js';
+import { parsePodView, podFactsFromAnnotations, podFactsFromPod, type PodFacts } from '../core/cni/pod-facts.js';
 import { redirectFromFacts, type CniRedirect } from '../core/cni/redirect.js';
-import { scopeSkip } from '../core/cni/scope.js';
+import { AGENT_POD_PREFIX, scopeSkip } from '../core/cni/scope.js';
 import {
   CniError,
   CniErrorCode,
@@ -32,12 +32,17 @@ export interface CaptureTarget {
   readonly prevResult: Record<string, unknown> | undefined;
 }
 
+/** Capture for one pod: created first (it may start probing the netns), applied once decided. */
+export interface PreparedCapture {
+  apply(redirect: CniRedirect): Promise<void>;
+}
+
 export interface PluginDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly readStdin: () => string;
   readonly makeLogger: (conf: PluginConf | undefined) => Logger;
   readonly makePodSource: (conf: PluginConf, logger: Logger) => PodSource | Promise<PodSource>;
-  readonly applyCapture: (redirect: CniRedirect, target: CaptureTarget, logger: Logger) => Promise<void>;
+  readonly prepareCapture: (target: CaptureTarget, logger: Logger) => PreparedCapture;
 }
 
 export interface PluginOutcome {
@@ -61,41 +66,60 @@ function parseConf(stdin: string): PluginConf {
   return parsed.data;
 }
 
-/** Facts from the runtime-provided annotations when possible, else from the API (Istio's way). */
-async function loadFacts(conf: PluginConf, pod: K8sPodArgs, deps: PluginDeps, logger: Logger): Promise<PodFacts> {
+/** Facts from the runtime-provided annotations, when they carry them (no API call needed). */
+function factsFromRuntime(conf: PluginConf, logger: Logger): PodFacts | undefined {
   const annotations = conf.runtimeConfig?.[POD_ANNOTATIONS_CAPABILITY];
-  if (annotations !== undefined) {
-    const fromAnnotations = podFactsFromAnnotations(annotations);
-    if ('facts' in fromAnnotations) {
-      logger.debug('pod facts from runtime annotations', { pod: `${pod.namespace}/${pod.name}` });
-      return fromAnnotations.facts;
-    }
-    logger.debug('runtime annotations lack pod facts, asking the API', { reason: fromAnnotations.miss, detail: fromAnnotations.detail });
-  }
+  if (annotations === undefined) return undefined;
+  const r = podFactsFromAnnotations(annotations);
+  if ('facts' in r) return r.facts;
+  logger.debug('runtime annotations lack the pod facts, asking the API', { reason: r.miss, detail: r.detail });
+  return undefined;
+}
+
+async function factsFromApi(conf: PluginConf, pod: K8sPodArgs, deps: PluginDeps, logger: Logger): Promise<PodFacts> {
   const source = await deps.makePodSource(conf, logger);
-  const object = await source.getPod(pod.namespace, pod.name);
-  return podFactsFromPod(object as PodLike);
+  return podFactsFromPod(parsePodView(await source.getPod(pod.namespace, pod.name)));
 }
 
 async function add(conf: PluginConf, deps: PluginDeps, logger: Logger): Promise<string> {
   const pass = json(passThroughResult(conf.cniVersion, conf.prevResult));
   const pod = k8sPodArgs(parseCniArgs(deps.env.CNI_ARGS));
+  const name = `${pod.namespace}/${pod.name}`;
   const scope = scopeSkip(pod, { excludeNamespaces: conf.exclude_namespaces, podNamespace: conf.pod_namespace });
   if (scope !== undefined) {
-    logger.info('pod left alone', { pod: `${pod.namespace}/${pod.name}`, reason: scope });
+    logger.info('pod left alone', { pod: name, reason: scope });
     return pass;
   }
   if (conf.ambient_enabled) logger.warn('ambient mode is not supported; handling the pod as a sidecar pod');
   const netns = deps.env.CNI_NETNS ?? '';
   if (netns === '') throw new CniError(CniErrorCode.invalidEnvironment, 'CNI_NETNS is not set');
-  const decision = redirectFromFacts(await loadFacts(conf, pod, deps, logger));
+  const target: CaptureTarget = { netns, containerId: deps.env.CNI_CONTAINERID ?? '', pod, conf, prevResult: conf.prevResult };
+
+  let facts = factsFromRuntime(conf, logger);
+  let capture: PreparedCapture | undefined;
+  if (facts) {
+    logger.debug('pod facts from runtime annotations', { pod: name });
+  } else {
+    // While the API answers, probe the netns: it does not depend on the pod.
+    capture = deps.prepareCapture(target, logger);
+    try {
+      facts = await factsFromApi(conf, pod, deps, logger);
+    } catch (err) {
+      // Istio: an unreadable pod named like our own agent is our agent (its namespace unknown).
+      if (err instanceof CniError && err.code === CniErrorCode.podLookupFailed && pod.name.startsWith(AGENT_POD_PREFIX)) {
+        logger.info('pod left alone', { pod: name, reason: 'own-agent-pod' });
+        return pass;
+      }
+      throw err;
+    }
+  }
+  const decision = redirectFromFacts(facts);
   if (decision.kind === 'skip') {
-    logger.info('pod left alone', { pod: `${pod.namespace}/${pod.name}`, reason: decision.reason });
+    logger.info('pod left alone', { pod: name, reason: decision.reason });
     return pass;
   }
-  const target: CaptureTarget = { netns, containerId: deps.env.CNI_CONTAINERID ?? '', pod, conf, prevResult: conf.prevResult };
-  await deps.applyCapture(decision.redirect, target, logger);
-  logger.info('capture rules programmed', { pod: `${pod.namespace}/${pod.name}`, mode: decision.redirect.mode });
+  await (capture ?? deps.prepareCapture(target, logger)).apply(decision.redirect);
+  logger.info('capture rules programmed', { pod: name, mode: decision.redirect.mode });
   return pass;
 }
 
