@@ -8,7 +8,7 @@ import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import { findContainer, findSidecar, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
 import { strategicMerge } from '../k8s/smp.js';
-import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides } from './strip.js';
+import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides, STATUS_ANNOTATION } from './strip.js';
 
 /** `image: auto` in a user container means "keep the injected image". */
 const AUTO_IMAGE = 'auto';
@@ -43,7 +43,8 @@ export function reapplyOverwrittenContainers(merged: Pod, original: Pod, templat
     }
   }
 
-  if (!status && (saved.containers.length > 0 || saved.initContainers.length > 0)) {
+  const alreadyInjected = original.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined;
+  if (!alreadyInjected && (saved.containers.length > 0 || saved.initContainers.length > 0)) {
     const json: Record<string, unknown> = {};
     if (saved.containers.length > 0) json.containers = saved.containers;
     if (saved.initContainers.length > 0) json.initContainers = saved.initContainers;
