@@ -14,7 +14,8 @@
  *
  * Pure: no I/O, clock or environment reads; inputs are never mutated.
  */
-import { proxyConfigFor, type MeshConfig } from '../../config/mesh.js';
+import { proxyConfigFor } from '../../config/mesh.js';
+import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { InjectionSettings } from '../../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
 import { normalizeAs } from '../k8s/normalize.js';
@@ -92,65 +93,66 @@ function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<
   return envs;
 }
 
-/** Runs the injection. Throws InjectionError (message as Istio's) when the pod is rejected. */
-export function injectPod(
-  request: InjectionRequest,
-  settings: InjectionSettings,
-  env: InjectionEnvironment = {},
-  facts: ClusterFacts = {},
-): InjectionResult {
+/** The pod as Go decoded it, with the request namespace standing in for a missing one; validated. */
+function decodeAndValidate(request: InjectionRequest): Pod {
   const decoded = decodePod(request.pod);
   const original =
     request.namespace && !decoded.metadata?.namespace
       ? { ...decoded, metadata: { ...decoded.metadata, namespace: request.namespace } }
       : decoded;
-  const annotations = original.metadata?.annotations ?? {};
-  const errors = annotationErrors(annotations);
+  const errors = annotationErrors(original.metadata?.annotations ?? {});
   if (errors.length > 0) {
     throw new InjectionError(InjectionErrorCode.invalidAnnotations, `failed to run injection template: ${formatMultiError(errors)}`);
   }
-  const pcText = annotations[PROXY_CONFIG_ANNOTATION];
-  const proxyConfig = proxyConfigFor(settings.mesh, pcText === undefined ? undefined : parseProxyConfigText(pcText));
-  const mesh: MeshConfig = { ...settings.mesh, defaultConfig: proxyConfig };
-  const derived = deploymentMetaFromPod(original);
-  const typeMeta = request.typeMeta ?? derived.typeMeta;
-  const deploymentMeta = request.deploymentMeta ?? derived.deploymentMeta;
-  const proxyEnvs = clusterEnvs(settings, original, request.envOverrides ?? {});
-  const statusPort = proxyConfig.statusPort ?? 15020;
-  let stripped: Pod;
-  try {
-    stripped = reinsertOverrides(stripPod(original, statusPort));
-  } catch (e) {
-    fail(InjectionErrorCode.invalidOverrides, 'failed to run injection template: ', e);
-  }
+  return original;
+}
 
-  const nativeDefault = detectNativeSidecar(env, facts, original);
-  const native = nativeSidecarOf(original.metadata ?? {}, nativeDefault);
-  const ids = proxyIds(env, facts);
+/** Builds the template data from the stripped pod (what Istio's RunTemplate passes its templates). */
+function templateContext(
+  request: InjectionRequest,
+  original: Pod,
+  stripped: Pod,
+  settings: InjectionSettings,
+  proxyConfig: ProxyConfig,
+  env: InjectionEnvironment,
+  facts: ClusterFacts,
+): TemplateContext {
+  const derived = deploymentMetaFromPod(original);
   const values = settings.values;
+  const mode = settings.mesh.inboundTrafficPolicy?.mode;
   const variant = proxyConfig.image ? (proxyConfig.image.imageType ?? '') : (values.global.variant ?? '');
-  const imageType = annotations['sidecar.istio.io/proxyImageType'] ?? variant;
-  const ctx: TemplateContext = {
-    typeMeta,
-    deploymentMeta,
+  const imageType = original.metadata?.annotations?.['sidecar.istio.io/proxyImageType'] ?? variant;
+  const ids = proxyIds(env, facts);
+  return {
+    typeMeta: request.typeMeta ?? derived.typeMeta,
+    deploymentMeta: request.deploymentMeta ?? derived.deploymentMeta,
     objectMeta: stripped.metadata ?? {},
     spec: stripped.spec ?? {},
     proxyConfig,
-    meshConfig: mesh,
+    meshConfig: { ...settings.mesh, defaultConfig: proxyConfig },
     values,
     revision: settings.revision,
-    nativeSidecars: nativeDefault,
+    nativeSidecars: detectNativeSidecar(env, facts, original),
     proxyImage: imageUrl(values.global.hub, values.global.proxy?.image || 'proxyv2', values.global.tag, imageType),
     proxyInitImage: imageUrl(values.global.hub, values.global.proxy_init?.image || 'proxyv2', values.global.tag, imageType),
     proxyUID: ids.uid,
     proxyGID: ids.gid,
-    inboundTrafficPolicyMode: mesh.inboundTrafficPolicy?.mode === 'LOCALHOST' || mesh.inboundTrafficPolicy?.mode === 1 ? 'localhost' : 'passthrough',
+    inboundTrafficPolicyMode: mode === 'LOCALHOST' || mode === 1 ? 'localhost' : 'passthrough',
     compliancePolicy: env.compliancePolicy ?? '',
   };
+}
 
+/** Renders each selected template and merges it into the template pod and the merged pod. */
+function applyTemplates(
+  original: Pod,
+  ctx: TemplateContext,
+  settings: InjectionSettings,
+  env: InjectionEnvironment,
+): { merged: Pod; templatePod: Pod } {
+  const native = nativeSidecarOf(original.metadata ?? {}, ctx.nativeSidecars);
+  const compile = env.templateCompiler ?? unsupportedTemplateCompiler;
   let merged: Pod = original;
   let templatePod: Pod = {};
-  const compile = env.templateCompiler ?? unsupportedTemplateCompiler;
   for (const name of selectTemplates(original, settings)) {
     let patch;
     try {
@@ -168,6 +170,29 @@ export function injectPod(
       fail(InjectionErrorCode.mergeFailed, 'failed to run injection template: failed applying injection overlay: ', e);
     }
   }
+  return { merged, templatePod };
+}
+
+/** Runs the injection. Throws InjectionError (message as Istio's) when the pod is rejected. */
+export function injectPod(
+  request: InjectionRequest,
+  settings: InjectionSettings,
+  env: InjectionEnvironment = {},
+  facts: ClusterFacts = {},
+): InjectionResult {
+  const original = decodeAndValidate(request);
+  const annotations = original.metadata?.annotations ?? {};
+  const pcText = annotations[PROXY_CONFIG_ANNOTATION];
+  const proxyConfig = proxyConfigFor(settings.mesh, pcText === undefined ? undefined : parseProxyConfigText(pcText));
+  let stripped: Pod;
+  try {
+    stripped = reinsertOverrides(stripPod(original, proxyConfig.statusPort ?? 15020));
+  } catch (e) {
+    fail(InjectionErrorCode.invalidOverrides, 'failed to run injection template: ', e);
+  }
+  const ctx = templateContext(request, original, stripped, settings, proxyConfig, env, facts);
+  const { merged: rendered, templatePod } = applyTemplates(original, ctx, settings, env);
+  let merged = rendered;
 
   const interceptionMode = annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT';
   try {
@@ -177,12 +202,13 @@ export function injectPod(
   }
   merged = thaw(merged);
   postProcessPod(merged, templatePod, {
-    mesh,
-    values,
+    mesh: ctx.meshConfig,
+    values: settings.values,
     revision: settings.revision,
-    proxyEnvs,
+    proxyEnvs: clusterEnvs(settings, original, request.envOverrides ?? {}),
     injectedAnnotations: settings.injector.injectedAnnotations,
-    holdApplicationUntilProxyStarts: proxyConfig.holdApplicationUntilProxyStarts === true || values.global.proxy?.holdApplicationUntilProxyStarts === true,
+    holdApplicationUntilProxyStarts:
+      proxyConfig.holdApplicationUntilProxyStarts === true || settings.values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
   const pod = normalizeAs('Pod', merged) as Pod;
   return { pod, patch: createPatch(request.pod, original, pod), templatePod };
