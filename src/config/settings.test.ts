@@ -26,6 +26,10 @@ describe('resolveSettings', () => {
     expect(s.values.global.proxy?.resources?.limits).toEqual({ memory: '1024Mi' });
   });
 
+  it('accepts a bare number for a port list value', () => {
+    expect(resolveSettings({ values: { global: { proxy: { excludeOutboundPorts: 5432 } } } }).values.global.proxy?.excludeOutboundPorts).toBe('5432');
+  });
+
   it('applies mesh files: defaultConfig merged field by field, extensionProviders by name', () => {
     const s = resolveSettings({
       mesh: {

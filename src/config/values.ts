@@ -8,6 +8,8 @@
 import { z } from 'zod';
 
 const str = z.string();
+/** Port lists are text in templates; a bare number (`excludeInboundPorts: 8080`) prints the same in Go. */
+const portList = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string());
 const bool = z.boolean();
 const num = z.number();
 /** A resource list as written in values: quantities as strings or numbers; null = "not set". */
@@ -27,10 +29,10 @@ export const proxyValuesSchema = z.looseObject({
   logLevel: str.optional(),
   includeIPRanges: str.optional(),
   excludeIPRanges: str.optional(),
-  includeInboundPorts: str.optional(),
-  excludeInboundPorts: str.optional(),
-  includeOutboundPorts: str.optional(),
-  excludeOutboundPorts: str.optional(),
+  includeInboundPorts: portList.optional(),
+  excludeInboundPorts: portList.optional(),
+  includeOutboundPorts: portList.optional(),
+  excludeOutboundPorts: portList.optional(),
   privileged: bool.optional(),
   readinessFailureThreshold: num.optional(),
   readinessInitialDelaySeconds: num.optional(),
