@@ -8,7 +8,7 @@
  * Preparing (looking inside the netns for the iptables variant choice) does not depend on the
  * pod, so the plugin starts it while it still waits for the pod from the API server.
  */
-import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
 import { podAddresses } from '../core/cni/ip-family.js';
@@ -28,6 +28,8 @@ export interface NetnsCaptureDeps {
   readonly pathEnv: string;
   /** Default: access(2) X_OK. */
   readonly isExecutable?: (path: string) => boolean;
+  /** Reads a file of the plugin's own (the node's) namespace; default: readFileSync. */
+  readonly readFile?: (path: string) => string | undefined;
 }
 
 /** Capture for one pod whose environment is being probed; `apply` programs the rules. */
@@ -36,7 +38,7 @@ export interface PreparedCapture {
 }
 
 /** Milliseconds since the process started, for debug logs: ADD is on the pod's start-up path. */
-const sinceStart = (): number => Math.round(performance.now() * 10) / 10;
+const sinceStart = (): number => Math.round(process.uptime() * 10_000) / 10;
 
 const addressRecord = (addrs: readonly string[]): Record<string, InterfaceAddress[]> => ({
   pod: addrs.map((address) => ({ address, family: address.includes(':') ? 'IPv6' : 'IPv4' })),
@@ -84,20 +86,31 @@ const detectionEnv = (deps: NetnsCaptureDeps, legacy: (f: Family) => Promise<boo
 const sameBackend = (a: Backend, b: Backend): boolean =>
   a.kind === 'nft' ? b.kind === 'nft' : b.kind === 'iptables' && a.v4.restore === b.v4.restore && a.v6.restore === b.v6.restore;
 
+const readOwn = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * The engine picks iptables-legacy for a family when legacy tables already exist in the
- * target netns (Istio's rule). Looking costs a process; in a pod netns the runtime has just
- * created there are practically never any, so the rules are applied assuming none while the
- * look runs alongside. Should legacy tables turn up after all, the rules just applied are
- * removed and applied again with the engine's real choice (the pod has not started yet, so no
- * traffic sees the interim state).
+ * target netns (Istio's rule). Only a legacy iptables binary run on this node can have made
+ * them, so a node whose own netns has no legacy tables (the plugin runs there: a read of
+ * /proc/net, no process) does not look inside the pod netns. Otherwise looking costs a
+ * process: the rules are applied assuming none while the look runs alongside, and should
+ * legacy tables turn up, the rules just applied are removed and applied again with the
+ * engine's real choice (the pod has not started yet, so no traffic sees the interim state).
  */
 export function createNetnsCapture(deps: NetnsCaptureDeps) {
   return (target: CaptureTarget, logger: Logger): PreparedCapture => {
-    logger.debug('probing the pod netns', { netns: target.netns, t: sinceStart() });
     const nativeNftables = target.conf.native_nftables;
-    const legacy = nativeNftables ? Promise.resolve({ v4: false, v6: false }) : legacyTablesIn(deps, target.netns);
+    const read = deps.readFile ?? readOwn;
+    const nodeUsesLegacy = !nativeNftables && Object.values(TABLE_FILES).some((f) => (read(f) ?? '').trim() !== '');
+    const legacy = nodeUsesLegacy ? legacyTablesIn(deps, target.netns) : Promise.resolve({ v4: false, v6: false });
     legacy.catch(() => undefined); // reported by `apply`; a skipped pod never awaits it
+    logger.debug('capture prepared', { netns: target.netns, lookForLegacyTables: nodeUsesLegacy, t: sinceStart() });
     const lockDir = join(target.conf.cni_agent_run_dir, 'xtables-locks');
     const lockFile = join(lockDir, `${target.containerId || target.pod.uid || 'pod'}.lock`);
     const apply = (config: CaptureConfig, backend: Backend) =>

@@ -15,6 +15,7 @@ import { pluginConfSchema } from '../config/cni.js';
 import { buildRules } from '../core/capture/build.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
+import '../core/cni/kubeconfig.js';
 import { captureFactsAnnotation, parsePodView, podFactsFromAnnotations } from '../core/cni/pod-facts.js';
 import { redirectFromFacts } from '../core/cni/redirect.js';
 
