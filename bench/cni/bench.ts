@@ -52,13 +52,17 @@ function must(argv: string[], input?: string): string {
   return r.stdout;
 }
 
+/** The Node release the executables are built on (SK_SEA_NODE, as for scripts/build-cni-plugin.mjs). */
+const seaNode = process.env.SK_SEA_NODE ?? process.execPath;
+const seaNodeVersion = () => spawnSync(seaNode, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
+
 /** The plugin under test, and a SEA of the same Node binary running an empty script. */
 function executables(): { plugin: string; noop: string } {
-  const plugin = process.env.SK_CNI_PLUGIN ?? (execFileSync(process.execPath, [join(root, 'scripts/build-cni-plugin.mjs'), work], { stdio: ['ignore', 'ignore', 'inherit'] }), join(work, 'istio-cni'));
+  const plugin =
+    process.env.SK_CNI_PLUGIN ??
+    (execFileSync(process.execPath, [join(root, 'scripts/build-cni-plugin.mjs'), work], { stdio: ['ignore', 'ignore', 'inherit'], env: process.env }), join(work, 'istio-cni'));
   writeFileSync(join(work, 'noop.cjs'), 'void 0;\n');
   writeFileSync(join(work, 'noop.json'), JSON.stringify({ main: join(work, 'noop.cjs'), output: join(work, 'noop.blob'), disableExperimentalSEAWarning: true }));
-  // The same Node release as the plugin (SK_SEA_NODE, as for scripts/build-cni-plugin.mjs).
-  const seaNode = process.env.SK_SEA_NODE ?? process.execPath;
   spawnSync(seaNode, ['--experimental-sea-config', join(work, 'noop.json')], { cwd: work });
   const noop = join(work, 'noop-plugin');
   copyFileSync(seaNode, noop);
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(
     [
-      `CNI ADD wall time, ${RUNS} runs each, plugin on Node ${spawnSync(noop, ['-p', 'process.version'], { env: { ...env, NODE_OPTIONS: '' }, encoding: 'utf8' }).stdout.trim() || '?'} (NODE_EXTRA_CA_CERTS unset)`,
+      `CNI ADD wall time, ${RUNS} runs each, plugin on Node ${seaNodeVersion()} (NODE_EXTRA_CA_CERTS unset)`,
       `${'scenario'.padEnd(44)} ${'median'.padStart(7)} ${'p90'.padStart(7)} ${'/floor'.padStart(7)}`,
       row('floor: empty SEA + nsenter iptables-restore', samples.floor),
       row('ADD, annotation path (no API call)', samples.annotation),
