@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, Option } from 'commander';
-import { describeIssues, installConfigSchema, type InstallConfigInput } from '../config/cni.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { installConfigSchema, type InstallConfigInput } from '../config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';
 import { goJsonIndent } from '../core/format/go-json.js';
@@ -45,10 +45,10 @@ async function mergeCommand(args: readonly string[]): Promise<number> {
 const bool = (v: string): boolean => {
   if (/^(1|t|true|yes)$/i.test(v)) return true;
   if (/^(0|f|false|no)$/i.test(v)) return false;
-  throw new Error(`expected true or false, got "${v}"`);
+  throw new InvalidArgumentError('expected true or false.');
 };
 const int = (v: string): number => {
-  if (!/^[0-9]+$/.test(v)) throw new Error(`expected a whole number, got "${v}"`);
+  if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('expected a whole number.');
   return Number(v);
 };
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -126,7 +126,17 @@ async function installMain(args: readonly string[]): Promise<number> {
   const flags = cmd.opts<InstallFlags>();
   const parsed = installConfigSchema.safeParse(toInput(flags));
   if (!parsed.success) {
-    process.stderr.write(`error: cni-install: ${describeIssues(parsed.error)}\n`);
+    // Name the flag (and its variable) the user wrote, not the schema key.
+    const flagOf = (key: string) => installCommand().options.find((o) => o.attributeName() === key);
+    const text = parsed.error.issues
+      .map((i) => {
+        const key = String(i.path[i.path[0] === 'pluginExtensions' ? 1 : 0] ?? '');
+        const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/^logFile$/, 'pluginLogFile');
+        const o = flagOf(camel);
+        return `${o ? `${o.long}${o.envVar ? ` (${o.envVar})` : ''}` : key}: ${i.message}`;
+      })
+      .join('; ');
+    process.stderr.write(`error: cni-install: ${text}\n`);
     return 2;
   }
   const level = (flags.logLevel ?? 'info') as 'info';

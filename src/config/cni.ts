@@ -24,7 +24,10 @@ const logLevel = z.pipe(
 );
 
 const nonEmpty = () => z.string().check(z.minLength(1, 'must not be empty'));
-const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
+const intIn = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.int({ error }).check(z.gte(min, { error }), z.lte(max, { error }));
+};
 
 /** The pod annotations containerd/CRI-O pass to plugins declaring this capability. */
 export const POD_ANNOTATIONS_CAPABILITY = 'io.kubernetes.cri.pod-annotations';
@@ -90,7 +93,7 @@ export const installConfigSchema = z.object({
   /** The agent run dir (same path on host and in the installer); holds the kubeconfig. */
   cniAgentRunDir: z._default(nonEmpty(), '/var/run/istio-cni'),
   /** Written as `plugin_log_level`. */
-  pluginLogLevel: z._default(z.enum(LOG_LEVELS), 'warn'),
+  pluginLogLevel: z._default(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }), 'warn'),
   /** Written as `exclude_namespaces`. */
   excludeNamespaces: z._default(z.array(z.string()), ['kube-system']),
   /** Written as `pod_namespace` (the installer's own namespace). */

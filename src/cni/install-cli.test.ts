@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { run } from './install-cli.js';
+
+let dir: string;
+let out: string;
+let err: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sk-install-cli-'));
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const file = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+
+describe('cni-install merge-conflist', () => {
+  it('prints the merge like Go MarshalIndent: sorted keys, 2-space indent, escaped HTML characters', async () => {
+    const existing = file('10-x.conf', JSON.stringify({ type: 'ptp', name: 'x', cniVersion: '1.0.0', note: '<a&b>', mtu: 1e21 }));
+    const entry = file('entry.json', JSON.stringify({ type: 'istio-cni', name: 'istio-cni', cniVersion: '0.3.1' }));
+    expect(await run(['merge-conflist', '--existing', existing, '--plugin-config', entry])).toBe(0);
+    expect(out).toBe(
+      [
+        '{',
+        '  "cniVersion": "0.3.1",',
+        '  "name": "k8s-pod-network",',
+        '  "plugins": [',
+        '    {',
+        '      "mtu": 1e+21,',
+        '      "name": "x",',
+        '      "note": "\\u003ca\\u0026b\\u003e",',
+        '      "type": "ptp"',
+        '    },',
+        '    {',
+        '      "name": "istio-cni",',
+        '      "type": "istio-cni"',
+        '    }',
+        '  ]',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    ['existing not JSON', '{', '{"type":"istio-cni"}', /--existing .*not JSON/],
+    ['plugin config an array', '{"plugins":[]}', '[]', /plugin configuration must be a JSON object/],
+    ['neither type nor plugins', '{"name":"x"}', '{"type":"istio-cni"}', /neither "type"/],
+  ])('fails on %s', async (_n, a, b, msg) => {
+    expect(await run(['merge-conflist', '--existing', file('a.json', a), '--plugin-config', file('b.json', b)])).toBe(1);
+    expect(err).toMatch(msg);
+  });
+});
+
+describe('cni-install settings', () => {
+  it.each([
+    [['--kube-api-server', 'nope'], /--kube-api-server \(KUBE_API_SERVER\): must be a URL/],
+    [['--kube-api-server', 'https://h:1', '--plugin-log-level', 'loud'], /--plugin-log-level \(PLUGIN_LOG_LEVEL\): expected one of debug/],
+    [['--kube-api-server', 'https://h:1', '--pod-lookup-attempts', '0'], /--pod-lookup-attempts \(POD_LOOKUP_ATTEMPTS\): expected a whole number from 1 to 600/],
+  ])('%j is refused naming the flag', async (args, msg) => {
+    expect(await run(args)).toBe(2);
+    expect(err).toMatch(msg);
+  });
+});
