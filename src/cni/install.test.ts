@@ -44,6 +44,15 @@ describe('one-shot steps', () => {
     expect(readFileSync(join(root, 'bin/istio-cni'), 'utf8')).toContain('v2');
   });
 
+  it('with state, trusts an unchanged target and notices a replaced one', () => {
+    const state = {};
+    expect(installBinary(cfg, deps(), state)).toBe(true);
+    expect(installBinary(cfg, deps(), state)).toBe(false);
+    writeFileSync(join(root, 'bin/istio-cni'), 'tampered');
+    expect(installBinary(cfg, deps(), state)).toBe(true);
+    expect(readFileSync(join(root, 'bin/istio-cni'), 'utf8')).toContain('echo plugin');
+  });
+
   it('writes a private kubeconfig and rewrites it when the token rotates', () => {
     expect(installKubeconfig(cfg, deps())).toBe(true);
     const path = join(root, 'run/istio-cni-kubeconfig');

@@ -39,15 +39,38 @@ function readJson(path: string): unknown {
   }
 }
 
-/** Copies the plugin executable unless an identical one is already there. */
-export function installBinary(cfg: InstallConfig, deps: InstallerDeps): boolean {
+/** What the installer remembers between passes about the executable it put in place. */
+export interface BinaryState {
+  /** `ino:size:mtime` of the target when it was last written or found identical. */
+  verified?: string;
+}
+
+const identity = (path: string): string | undefined => {
+  try {
+    const st = statSync(path);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Copies the plugin executable unless an identical one is already there. With `state`, a
+ * target that has not changed since it was last verified is not read again (the executable is
+ * ~100 MB and the installer re-checks on every directory event).
+ */
+export function installBinary(cfg: InstallConfig, deps: InstallerDeps, state: BinaryState = {}): boolean {
   const target = pluginPath(cfg);
   if (!existsSync(cfg.pluginBinary)) throw new InstallError(`plugin executable ${cfg.pluginBinary} does not exist`);
-  if (existsSync(target) && statSync(target).size === statSync(cfg.pluginBinary).size && readFileSync(target).equals(readFileSync(cfg.pluginBinary))) {
+  const current = identity(target);
+  if (current !== undefined && current === state.verified) return false;
+  if (current !== undefined && statSync(target).size === statSync(cfg.pluginBinary).size && readFileSync(target).equals(readFileSync(cfg.pluginBinary))) {
+    state.verified = current;
     return false;
   }
   mkdirSync(cfg.mountedCniBinDir, { recursive: true });
   copyFileAtomic(cfg.pluginBinary, target, 0o755);
+  state.verified = identity(target);
   deps.logger.info('plugin executable installed', { path: target });
   return true;
 }

@@ -7,7 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { InstallConfig } from '../config/cni.js';
-import { findConfFile, installBinary, installConfig, installKubeconfig, uninstall, type InstallerDeps } from './install.js';
+import { findConfFile, installBinary, installConfig, installKubeconfig, uninstall, type BinaryState, type InstallerDeps } from './install.js';
 
 export interface InstallerRunOptions {
   /** Aborting stops watching and uninstalls. */
@@ -40,15 +40,16 @@ async function waitForConfFile(cfg: InstallConfig, deps: InstallerDeps, opts: In
 }
 
 /** One pass: every piece that is missing or stale is put back. Returns the config written. */
-function reconcile(cfg: InstallConfig, deps: InstallerDeps): string | undefined {
-  installBinary(cfg, deps);
+function reconcile(cfg: InstallConfig, deps: InstallerDeps, binary: BinaryState): string | undefined {
+  installBinary(cfg, deps, binary);
   installKubeconfig(cfg, deps);
   const name = cfg.chainedCniPlugin ? findConfFile(cfg) : '';
   return name === undefined ? undefined : installConfig(cfg, name, deps);
 }
 
 export async function runInstaller(cfg: InstallConfig, deps: InstallerDeps, opts: InstallerRunOptions): Promise<void> {
-  installBinary(cfg, deps);
+  const binary: BinaryState = {};
+  installBinary(cfg, deps, binary);
   installKubeconfig(cfg, deps);
   const name = await waitForConfFile(cfg, deps, opts);
   if (name === undefined) return; // aborted before any configuration appeared
@@ -61,7 +62,7 @@ export async function runInstaller(cfg: InstallConfig, deps: InstallerDeps, opts
   const pass = () => {
     timer = undefined;
     try {
-      const written = reconcile(cfg, deps);
+      const written = reconcile(cfg, deps, binary);
       if (written !== undefined) lastWritten = written;
       opts.onReconciled?.(written);
     } catch (err) {
