@@ -52,6 +52,7 @@ describe('mergeConflist', () => {
     ['existing has neither type nor plugins', { name: 'x' }, entry, /neither "type".*nor a "plugins" array/],
     ['plugins is not an array', { name: 'x', plugins: {} }, entry, /"plugins" array/],
     ['entry is an array', { name: 'x', plugins: [] }, [entry], /plugin configuration must be a JSON object/],
+    ['a plugin is not an object', { name: 'x', plugins: [flannel, 'portmap'] }, entry, /plugin 1 must be a JSON object/],
   ])('rejects: %s', (_name, existing, e, msg) => {
     expect(() => mergeConflist(existing, e)).toThrow(msg);
   });

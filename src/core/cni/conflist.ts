@@ -59,8 +59,14 @@ export function mergeConflist(existing: unknown, entry: unknown): JsonObject {
     };
   }
   const plugins = [...pluginsOf(current, 'existing CNI configuration')];
-  const stale = plugins.findIndex(isOurs);
-  if (stale >= 0) plugins.splice(stale, 1);
+  // Like Istio, entries are read in order up to a stale entry of ours; each must be an object.
+  for (let i = 0; i < plugins.length; i++) {
+    asObject(plugins[i], `existing CNI configuration: plugin ${i}`);
+    if (isOurs(plugins[i])) {
+      plugins.splice(i, 1);
+      break;
+    }
+  }
   return { ...current, plugins: [...plugins, ours] };
 }
 
