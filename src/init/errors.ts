@@ -1,16 +1,15 @@
-/** Coded errors of the capture engine; each edge maps them once (CLI exit code, CNI error). */
+/**
+ * Coded errors of the capture engine; each edge maps them once (CLI exit code, CNI error).
+ * Bad settings are not errors here: `parseCaptureSettings` returns issues naming each setting.
+ */
 
 export const CaptureErrorCode = {
-  /** A flag, variable or annotation has a bad value. */
-  InvalidSetting: 'CAPTURE_INVALID_SETTING',
   /** The kernel rejected the rules (nothing is left applied). */
   ApplyFailed: 'CAPTURE_APPLY_FAILED',
   /** Istio rules from another configuration are present and --reconcile was not given. */
   ExistingRules: 'CAPTURE_EXISTING_RULES',
   /** Removing rules failed. */
   CleanupFailed: 'CAPTURE_CLEANUP_FAILED',
-  /** --run-validation found no redirection in place (exit code 126). */
-  ValidationFailed: 'CAPTURE_VALIDATION_FAILED',
 } as const;
 
 export type CaptureErrorCode = (typeof CaptureErrorCode)[keyof typeof CaptureErrorCode];
