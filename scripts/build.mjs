@@ -1,6 +1,8 @@
-// Bundles the CLI into dist/ with esbuild. One small entry (dist/sidecar-kit.js) dispatches to
-// lazily loaded chunks, so `istio-iptables` never parses the webhook's dependencies: start-up
-// time is on the pod's critical path.
+// Bundles the CLI into dist/ with esbuild: a tiny entry (dist/sidecar-kit.js) and one
+// self-contained, unsplit bundle per subcommand (dist/commands/<name>.js). The entry imports only
+// the command being run, so `istio-iptables` (an init container) and the CNI path never parse the
+// webhook's dependencies nor a chunk shared with them: start-up time is on the pod's critical path.
+// Code shared between commands is duplicated on disk, which costs nothing at run time.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
@@ -11,18 +13,33 @@ rmSync(outdir, { recursive: true, force: true });
 // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
 const banner = "import { createRequire as __skCreateRequire } from 'node:module'; const require = __skCreateRequire(import.meta.url);";
 
-await build({
-  entryPoints: { 'sidecar-kit': 'src/cli/main.ts' },
+const commands = {
+  'kube-inject': 'src/kubeinject/command.ts',
+  'istio-iptables': 'src/init/command.ts',
+  'cni-rules': 'src/cni/rules-cli.ts',
+  'cni-install': 'src/cni/install-cli.ts',
+  webhook: 'src/webhook/command.ts',
+};
+
+const common = {
   outdir,
   bundle: true,
-  splitting: true,
+  splitting: false,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   minifySyntax: true,
   legalComments: 'none',
-  banner: { js: `#!/usr/bin/env node\n${banner}` },
-  chunkNames: 'chunks/[name]-[hash]',
+  define: { 'process.env.SK_BUNDLED_BUILD': '"1"' },
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { 'sidecar-kit': 'src/cli/main.ts' }, banner: { js: `#!/usr/bin/env node\n${banner}` } }),
+  build({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(commands).map(([name, src]) => [`commands/${name}`, src])),
+    banner: { js: banner },
+  }),
+]);

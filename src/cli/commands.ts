@@ -1,4 +1,11 @@
-/** The subcommand table. A command module exports `run(args) => Promise<exit code>`. */
+/**
+ * The subcommand table. A command module exports `run(args) => Promise<exit code>`.
+ *
+ * In the bundle (scripts/build.mjs) every command is its own self-contained file under
+ * dist/commands/, and the entry imports only the one being run: no chunk shared between commands
+ * is parsed at start-up (an init container or CNI ADD pays for its own code alone). From source
+ * (tsx, vitest) the modules are imported directly.
+ */
 export interface CommandModule {
   run(args: readonly string[]): Promise<number>;
 }
@@ -7,6 +14,15 @@ export interface CommandEntry {
   readonly name: string;
   readonly summary: string;
   readonly load: () => Promise<CommandModule>;
+}
+
+/** Set to "1" by the bundler; the source branch of each loader is then dropped from the entry. */
+const bundled = process.env.SK_BUNDLED_BUILD === '1';
+
+function loadBuilt(name: string): Promise<CommandModule> {
+  // A computed specifier keeps the bundler from inlining the command into the entry.
+  const specifier = `./commands/${name}.js`;
+  return import(specifier) as Promise<CommandModule>;
 }
 
 export const commands: readonly CommandEntry[] = [
@@ -18,27 +34,27 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'kube-inject',
     summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject (-f FILE)',
-    load: () => import('../kubeinject/command.js'),
+    load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
   },
   {
     name: 'istio-iptables',
     summary: "program Istio's traffic capture rules (iptables or native nftables), like pilot-agent istio-iptables",
-    load: () => import('../init/command.js'),
+    load: () => (bundled ? loadBuilt('istio-iptables') : import('../init/command.js')),
   },
   {
     name: 'cni-rules',
     summary: 'print the rules the CNI plugin would program for a pod (--pod FILE [--ipv6 true|false])',
-    load: () => import('../cni/rules-cli.js'),
+    load: () => (bundled ? loadBuilt('cni-rules') : import('../cni/rules-cli.js')),
   },
   {
     name: 'cni-install',
     summary: 'install the chained CNI plugin on a node; `cni-install merge-conflist` prints a merge',
-    load: () => import('../cni/install-cli.js'),
+    load: () => (bundled ? loadBuilt('cni-install') : import('../cni/install-cli.js')),
   },
   {
     name: 'webhook',
     summary: 'serve the sidecar injection admission webhook over HTTPS (--self-signed or --tlsCertFile/--tlsKeyFile)',
-    load: () => import('../webhook/command.js'),
+    load: () => (bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
   },
 ];
 
