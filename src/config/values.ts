@@ -92,6 +92,12 @@ export const valuesSchema = z.looseObject({
   gateways: z
     .looseObject({ securityContext: z.looseObject({}).optional(), seccompProfile: z.looseObject({}).optional() })
     .optional(),
+  /**
+   * sidecar-kit extensions (not Istio's; absent from Istio's values). `cni.podFactsAnnotation`:
+   * in CNI mode, also write the `cni.sidecar-kit.io/capture` pod-facts annotation so the CNI
+   * plugin needs no API call (docs/cni.md). Default off: Istio's output has no such annotation.
+   */
+  sidecarKit: z.looseObject({ cni: z.looseObject({ podFactsAnnotation: bool.optional() }).optional() }).optional(),
 });
 
 export type Values = z.infer<typeof valuesSchema>;

@@ -5,6 +5,7 @@
  */
 import type { MeshConfig } from '../../config/mesh.js';
 import type { Values } from '../../config/values.js';
+import { captureFactsAnnotation, FACTS_ANNOTATION } from '../cni/pod-facts.js';
 import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { findSidecar, type EnvVar, type Pod } from '../k8s/pod.js';
 import { InjectionError } from './errors.js';
@@ -66,4 +67,9 @@ export function postProcessPod(pod: Pod, templatePod: Pod, p: PostProcessParams)
   annotations[STATUS_ANNOTATION] = injectionStatusValue(templatePod, p.revision);
   Object.assign(annotations, p.injectedAnnotations);
   reorderPod(pod, p.holdApplicationUntilProxyStarts);
+  // sidecar-kit extension, opt-in (docs/cni.md): the facts the CNI plugin decides on, so it
+  // can program the pod from the runtime-provided annotations without asking the API.
+  if (p.values.pilot.cni?.enabled === true && p.values.sidecarKit?.cni?.podFactsAnnotation === true) {
+    annotations[FACTS_ANNOTATION] = captureFactsAnnotation(pod);
+  }
 }
