@@ -14,15 +14,17 @@ export interface PacedResult {
   readonly achievedRps: number;
 }
 
-export async function pacedLoad(opts: { port: number; bodies: readonly string[]; rate: number; seconds: number; connections: number }): Promise<PacedResult> {
+/** `warmupSeconds` of the same load run first and are not recorded (handshakes, JIT). */
+export async function pacedLoad(opts: { port: number; bodies: readonly string[]; rate: number; seconds: number; connections: number; warmupSeconds?: number }): Promise<PacedResult> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: opts.connections, rejectUnauthorized: false });
   const latencies: number[] = [];
   let failed = 0;
   let sent = 0;
   const inflight: Promise<void>[] = [];
   const start = performance.now();
-  const total = Math.round(opts.rate * opts.seconds);
-  const one = (scheduled: number, body: string) =>
+  const warm = Math.round(opts.rate * (opts.warmupSeconds ?? 1));
+  const total = warm + Math.round(opts.rate * opts.seconds);
+  const one = (scheduled: number, body: string, record: boolean) =>
     new Promise<void>((resolve) => {
       const req = https.request(
         { host: '127.0.0.1', port: opts.port, path: '/inject', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -30,7 +32,7 @@ export async function pacedLoad(opts: { port: number; bodies: readonly string[];
           res.resume();
           res.on('end', () => {
             if (res.statusCode !== 200) failed++;
-            latencies.push(performance.now() - scheduled);
+            if (record) latencies.push(performance.now() - scheduled);
             resolve();
           });
         },
@@ -44,11 +46,11 @@ export async function pacedLoad(opts: { port: number; bodies: readonly string[];
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * opts.rate) + 1);
-    for (; sent < due; sent++) inflight.push(one(start + (sent / opts.rate) * 1000, opts.bodies[sent % opts.bodies.length] as string));
+    for (; sent < due; sent++) inflight.push(one(start + (sent / opts.rate) * 1000, opts.bodies[sent % opts.bodies.length] as string, sent >= warm));
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inflight);
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = (performance.now() - start) / 1000 - (opts.warmupSeconds ?? 1);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;

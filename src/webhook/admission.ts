@@ -123,6 +123,19 @@ function renderResponse(uid: string, outcome: AdmissionOutcome, pathWarnings: re
   }
 }
 
+/**
+ * The answer as JSON text. The base64 patch (often most of the bytes) needs no JSON escaping, so
+ * it is spliced in instead of being scanned again by JSON.stringify.
+ */
+export function reviewJson(body: AdmissionResponseBody): string {
+  const patch = body.response.patch;
+  if (patch === undefined) return JSON.stringify(body);
+  const text = JSON.stringify({ ...body, response: { ...body.response, patch: '' } });
+  // Every string value is escaped, so the only unescaped `"patch":""` is the key itself.
+  const at = text.indexOf('"patch":""') + '"patch":"'.length;
+  return text.slice(0, at) + patch + text.slice(at);
+}
+
 // Remembered per patch object: outcomes served from the memo (cache.ts) are encoded once.
 const encoded = new WeakMap<object, string>();
 function base64Patch(patch: readonly object[]): string {

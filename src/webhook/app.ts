@@ -6,6 +6,7 @@
  */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
+import { reviewJson } from './admission.js';
 import { handleInjectRequest, MAX_BODY_BYTES } from './handle.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { ClusterFactsSource, Clock, InjectorSource } from './types.js';
@@ -101,5 +102,5 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
   }
   metrics.success.inc();
   metrics.time.observe((clock.now() - start) / 1000);
-  return reply.code(200).type('application/json').send(review);
+  return reply.code(200).type('application/json').send(reviewJson(review));
 }

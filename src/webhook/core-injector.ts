@@ -8,6 +8,7 @@
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
 import { resolveSettings, type InjectionSettings } from '../config/settings.js';
 import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
+import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
@@ -37,6 +38,8 @@ export function skipMessage(reason: SkipReason, namespace: string, policy: strin
 }
 
 export function createCoreInjector(settings: InjectionSettings, env: InjectionEnvironment): PodInjector {
+  // Custom Go templates: all parsed now, once per configuration version (a text that does not parse rejects the configuration).
+  if (env.templateCompiler) compileCustomTemplates(env.templateCompiler, settings.injector.customTemplates);
   const policy: DecisionPolicy = {
     policy: settings.injector.policy,
     neverInjectSelector: settings.injector.neverInjectSelector,
@@ -69,6 +72,8 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
     enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
     compliancePolicy: env.COMPLIANCE_POLICY ?? '',
     platform: env.PLATFORM ?? '',
+    // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.
+    templateCompiler: createGoTemplateCompiler({ env: (key) => env[key] }),
   };
 }
 
