@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureFactsAnnotation } from '../../src/core/cni/pod-facts.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import { injectPod, type Pod } from '../../src/core/inject/index.js';
 import type { PodSpec } from './cri.js';
 import { buildArtefacts, makeCerts, must, PAUSE_IMAGE, root, sh, skipReason, TestNode, type Artefacts } from './node.js';
 
@@ -20,46 +21,36 @@ const HELPER = join(root, 'e2e', 'cni', 'orig-dst.py');
 const API_PORT = 16443;
 const TOKEN = 'e2e-service-account-token';
 const GATEWAY = '198.51.100.1';
-/** istio-validation's arguments as the injector writes them in CNI mode, with a short probe timeout. */
-const VALIDATION_ARGS = ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020', '--run-validation', '--skip-rule-apply', '--probe-timeout=2s'];
+/** The injector in CNI mode, writing the pod-facts annotation (sidecarKit.cni.podFactsAnnotation). */
+const injectSettings = resolveSettings({ values: { pilot: { cni: { enabled: true } }, sidecarKit: { cni: { podFactsAnnotation: true } } } });
 
-/** The pod the injector (CNI mode) produces, with the proxy running as `uid`. */
-function injectedPod(name: string, namespace: string, uid: number, extraAnnotations: Record<string, string> = {}) {
-  return {
+/** A workload pod through the real injector; `proxyUid` overrides istio-proxy's user like a pod author can. */
+function injectedPod(name: string, namespace: string, opts: { proxyUid?: number; annotations?: Record<string, string> } = {}): Pod {
+  const proxy = opts.proxyUid === undefined ? [] : [{ name: 'istio-proxy', securityContext: { runAsUser: opts.proxyUid, runAsGroup: opts.proxyUid } }];
+  const input: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: {
-      name,
-      namespace,
-      labels: { app: name },
-      annotations: {
-        'sidecar.istio.io/status': '{"initContainers":["istio-validation"],"containers":["istio-proxy"]}',
-        'sidecar.istio.io/interceptionMode': 'REDIRECT',
-        'traffic.sidecar.istio.io/includeOutboundIPRanges': '*',
-        'traffic.sidecar.istio.io/includeInboundPorts': '*',
-        'traffic.sidecar.istio.io/excludeInboundPorts': '15020',
-        ...extraAnnotations,
-      },
-    },
-    spec: {
-      initContainers: [{ name: 'istio-validation', args: VALIDATION_ARGS }],
-      containers: [
-        { name: name, image: 'app' },
-        { name: 'istio-proxy', args: ['proxy', 'sidecar'], securityContext: { runAsUser: uid, runAsGroup: uid } },
-      ],
-    },
+    metadata: { name, namespace, labels: { app: name }, annotations: opts.annotations ?? {} },
+    spec: { containers: [{ name, image: 'registry.example/app:1' }, ...proxy] },
   };
+  return JSON.parse(JSON.stringify(injectPod({ pod: input, namespace }, injectSettings).pod)) as Pod;
 }
 
-type Pod = ReturnType<typeof injectedPod>;
+const annotationsOf = (pod: Pod): Record<string, string> => ({ ...(pod.metadata?.annotations ?? {}) });
+/** What the runtime hands the plugin when the injector did not write the facts annotation. */
+const withoutFacts = (pod: Pod) => Object.fromEntries(Object.entries(annotationsOf(pod)).filter(([k]) => k !== 'cni.sidecar-kit.io/capture'));
 const podSpec = (pod: Pod, annotations: Record<string, string>): PodSpec => ({
-  name: pod.metadata.name,
-  namespace: pod.metadata.namespace,
-  uid: `uid-${pod.metadata.name}`,
+  name: pod.metadata?.name ?? '',
+  namespace: pod.metadata?.namespace ?? '',
+  uid: `uid-${pod.metadata?.name ?? ''}`,
   annotations,
 });
-/** What the runtime hands the plugin when the injector wrote the facts annotation. */
-const withFacts = (pod: Pod) => ({ ...pod.metadata.annotations, 'cni.sidecar-kit.io/capture': captureFactsAnnotation(pod) });
+/** istio-validation's arguments exactly as injected, with a shorter probe timeout (default 5 s). */
+const validationArgs = (pod: Pod): string[] => {
+  const c = pod.spec?.initContainers?.find((x) => x.name === 'istio-validation');
+  if (!c?.args) throw new Error('the injector wrote no istio-validation container');
+  return [...c.args, '--probe-timeout=2s'];
+};
 
 describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reason ? ` (skipped: ${reason})` : ''}`, () => {
   const node = new TestNode();
@@ -91,7 +82,7 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   }
 
   /** istio-validation as a real container of the sandbox (uid 1337, read-only root, no caps). */
-  async function runValidation(sandboxId: string, spec: PodSpec): Promise<{ exitCode: number; log: string }> {
+  async function runValidation(sandboxId: string, pod: Pod, spec: PodSpec): Promise<{ exitCode: number; log: string }> {
     const logDir = join(node.dir, 'logs', spec.name);
     mkdirSync(logDir, { recursive: true });
     // The container runs the host's Node and our CLI bundle, bind-mounted read-only.
@@ -101,7 +92,7 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
       name: 'istio-validation',
       image: PAUSE_IMAGE,
       command: [process.execPath, art.cli],
-      args: VALIDATION_ARGS,
+      args: validationArgs(pod),
       mounts: hostMounts.map((p) => ({ containerPath: p, hostPath: p })),
       runAsUser: 1337,
       runAsGroup: 1337,
@@ -161,11 +152,11 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   });
 
   it('istio-validation exits 126 in a sandbox created without our plugin', async () => {
-    const pod = injectedPod('before', 'shop', 1337);
-    const spec = podSpec(pod, withFacts(pod));
+    const pod = injectedPod('before', 'shop');
+    const spec = podSpec(pod, annotationsOf(pod));
     const sb = await runPod(spec);
     expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
-    const v = await runValidation(sb.id, spec);
+    const v = await runValidation(sb.id, pod, spec);
     expect(v.exitCode).toBe(126);
     expect(v.log).toContain('iptables validation failed; workload is not ready for Istio.');
     await removePod(sb.id);
@@ -203,9 +194,10 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   });
 
   it('annotation path: rules from the runtime-provided annotations, no API call, real redirects', async () => {
-    const pod = injectedPod('web', 'shop', 1337);
+    const pod = injectedPod('web', 'shop');
+    expect(annotationsOf(pod)['cni.sidecar-kit.io/capture']).toBeDefined();
     const before = apiRequests.length;
-    const sb = await runPod(podSpec(pod, withFacts(pod)));
+    const sb = await runPod(podSpec(pod, annotationsOf(pod)));
     expect(apiRequests.length).toBe(before);
     expect(pluginLog()).toMatch(/pod facts from runtime annotations pod=shop\/web/);
     const close = await listeners(sb.netns, sb.ip);
@@ -218,7 +210,7 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
     } finally {
       close();
     }
-    const v = await runValidation(sb.id, podSpec(pod, withFacts(pod)));
+    const v = await runValidation(sb.id, pod, podSpec(pod, annotationsOf(pod)));
     expect(v.exitCode).toBe(0);
     // DEL (StopPodSandbox) twice is fine, and so is a direct DEL repeated.
     await node.cri.stopPodSandbox(sb.id);
@@ -236,11 +228,11 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   });
 
   it('API path: without the facts annotation the pod is read from the local test double of the API', async () => {
-    const pod = injectedPod('api', 'shop', 2000);
+    const pod = injectedPod('api', 'shop', { proxyUid: 2000 });
     mkdirSync(join(podsDir(), 'shop'), { recursive: true });
     writeFileSync(join(podsDir(), 'shop', 'api.json'), JSON.stringify(pod));
     const before = apiRequests.length;
-    const sb = await runPod(podSpec(pod, pod.metadata.annotations));
+    const sb = await runPod(podSpec(pod, withoutFacts(pod)));
     expect(apiRequests.slice(before)).toEqual([{ path: '/api/v1/namespaces/shop/pods/api', authorized: true }]);
     const close = await listeners(sb.netns, sb.ip);
     try {
@@ -254,17 +246,18 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   });
 
   it('leaves pods in excluded namespaces alone', async () => {
-    const pod = injectedPod('dns', 'kube-system', 1337);
-    const sb = await runPod(podSpec(pod, withFacts(pod)));
+    const pod = injectedPod('dns', 'kube-system');
+    const sb = await runPod(podSpec(pod, annotationsOf(pod)));
     expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
     await removePod(sb.id);
   });
 
   it.each([
-    ['an invalid annotation', injectedPod('bad', 'shop', 1337, { 'sidecar.istio.io/interceptionMode': 'NONE' }), true, /invalid annotation sidecar\.istio\.io\/interceptionMode="NONE"/],
-    ['a pod the API cannot find', injectedPod('ghost', 'shop', 1337), false, /cannot read pod shop\/ghost .*\(3 attempts\).*HTTP 404/],
+    // The injector accepts NONE (and writes it onto the pod in CNI mode); the plugin does not.
+    ['an invalid annotation', injectedPod('bad', 'shop', { annotations: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), true, /invalid annotation sidecar\.istio\.io\/interceptionMode="NONE"/],
+    ['a pod the API cannot find', injectedPod('ghost', 'shop'), false, /cannot read pod shop\/ghost .*\(3 attempts\).*HTTP 404/],
   ])('a plugin failure fails the sandbox with our message: %s', async (_n, pod, facts, message) => {
-    const err = await node.cri.runPodSandbox(podSpec(pod, facts ? withFacts(pod) : pod.metadata.annotations)).then(
+    const err = await node.cri.runPodSandbox(podSpec(pod, facts ? annotationsOf(pod) : withoutFacts(pod))).then(
       () => undefined,
       (e: Error & { details?: string }) => e,
     );
