@@ -16,7 +16,9 @@
  * Runs alternate floor / annotation / API. Reported: median and p90 in ms, ratio to the floor.
  *
  *   npx tsx bench/cni/bench.ts        (BENCH_RUNS=n, default 30; SK_CNI_PLUGIN=<istio-cni> to
- *                                      time an existing build instead of building one)
+ *                                      time an existing build instead of building one;
+ *                                      SK_SEA_NODE=<node> to build on another Node release;
+ *                                      BENCH_LOG_LEVEL=debug prints the plugin's timed log lines)
  *
  * NODE_EXTRA_CA_CERTS is removed from the plugin's environment (a node's container runtime
  * does not set it; on Node 20 it costs ~35 ms per start, to ours and the floor alike).
