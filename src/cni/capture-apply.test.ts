@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { pluginConfSchema } from '../config/cni.js';
 import { redirectFromPod } from '../core/cni/redirect.js';
 import { RecordingRunner, type Command } from '../init/runner.js';
@@ -17,8 +20,12 @@ const decision = redirectFromPod({
 });
 if (decision.kind !== 'redirect') throw new Error('fixture pod must be handled');
 
+// The lock file directory is really created (the runner only records commands).
+const runDir = mkdtempSync(join(tmpdir(), 'sk-cni-capture-'));
+afterAll(() => rmSync(runDir, { recursive: true, force: true }));
+
 function target(nft = false): CaptureTarget {
-  const conf = pluginConfSchema.parse({ cniVersion: '1.0.0', cni_agent_run_dir: '/tmp/sk-cni-unit', native_nftables: nft });
+  const conf = pluginConfSchema.parse({ cniVersion: '1.0.0', cni_agent_run_dir: runDir, native_nftables: nft });
   return {
     netns: '/run/netns/pod1',
     containerId: 'c1',
