@@ -110,3 +110,18 @@ describe('graceful shutdown', () => {
     agent.destroy();
   });
 });
+
+describe('start-up failure', () => {
+  it('rejects when the monitoring port is taken and closes the webhook listener it had opened', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const opts = parseWebhookOptions(['--self-signed', '--port', '0', '--monitoringPort', String(port), '--listenAddress', '127.0.0.1'], {});
+    const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    const before = servers();
+    await expect(startWebhook(opts, { logger: silent, env: { ENABLE_NATIVE_SIDECARS: 'true' }, build: () => createStubInjector(), kubeAccess: null })).rejects.toThrow(/EADDRINUSE/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(servers()).toBe(before);
+    await new Promise((r) => blocker.close(r));
+  });
+});

@@ -17,10 +17,9 @@ import { startReloadingInjector, type InjectorBuilder } from './config-source.js
 import { startCaBundlePatcher, type CaBundlePatcher } from './kube/cabundle.js';
 import { findKubeAccess, type KubeAccess } from './kube/client.js';
 import { startClusterFacts } from './kube/cluster-facts.js';
-import { createWebhookMetrics } from './metrics.js';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { buildMonitoringApp } from './monitoring.js';
 import type { WebhookOptions } from './options.js';
-import type { FileWatch } from './watch.js';
 
 export interface ServeDeps {
   readonly logger: Logger;
@@ -53,75 +52,79 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
   if (access) logger.info({ source: access.source }, 'Kubernetes API access');
   const nativeMode = deps.env.ENABLE_NATIVE_SIDECARS ?? 'auto';
   const cluster = startClusterFacts({ access, logger, nodes: nativeMode === 'auto', namespaces: deps.env.PLATFORM === 'openshift' });
-
-  let tls: TlsMaterial;
-  let caPem: string | undefined;
-  let patcher: CaBundlePatcher | undefined;
-  let certWatch: FileWatch | undefined;
-  if (opts.selfSigned) {
-    const bundle = createSelfSignedBundle({ hosts: serviceHosts(opts.serviceName, opts.serviceNamespace), now: (deps.now ?? (() => new Date()))() });
-    tls = { cert: bundle.certPem, key: bundle.keyPem };
-    caPem = bundle.caPem;
-    if (opts.caOutFile) writeAtomically(opts.caOutFile, caPem);
-    logger.info({ service: `${opts.serviceName}.${opts.serviceNamespace}.svc`, notAfter: bundle.notAfter }, 'self-signed serving certificate created');
-    if (access) {
-      patcher = startCaBundlePatcher({
-        access, webhookConfigName: opts.webhookConfigName, caPem, logger, onPatch: (r) => metrics.caBundlePatches.inc({ result: r }),
-      });
-    } else {
-      logger.warn({ name: opts.webhookConfigName }, 'no Kubernetes API access: the CA is not written into the MutatingWebhookConfiguration');
-    }
-  } else {
-    tls = loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string);
-  }
-
-  const app = buildWebhookApp(
-    { injector, cluster, logger, metrics, clock: performance },
-    { server: { https: secureContextOptions(tls), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
-  );
-  let closing = false;
-  const monitoring = buildMonitoringApp({
-    metrics,
-    logger,
-    readiness: { notReadyReason: () => (closing ? 'shutting down' : app.server.listening ? undefined : 'webhook not listening') },
-  });
-  await app.listen({ port: opts.port, host: opts.listenAddress });
-  await monitoring.listen({ port: opts.monitoringPort, host: opts.listenAddress });
-  if (!opts.selfSigned) {
-    certWatch = startTlsReloader(
-      {
-        certFile: opts.tlsCertFile as string,
-        keyFile: opts.tlsKeyFile as string,
-        apply: (m) => (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(m)),
-        logger,
-        onResult: (r) => metrics.certReloads.inc({ result: r }),
-      },
-      tls,
+  const stoppers: (() => unknown)[] = [() => injector.close(), () => cluster.stop()];
+  const stopAll = () => Promise.all(stoppers.splice(0).map((f) => f()));
+  try {
+    const cert = servingCertificate(opts, deps, access, metrics);
+    if (cert.patcher) stoppers.push(() => cert.patcher?.stop());
+    const app = buildWebhookApp(
+      { injector, cluster, logger, metrics, clock: performance },
+      { server: { https: secureContextOptions(cert.tls), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
     );
+    let closing = false;
+    const monitoring = buildMonitoringApp({
+      metrics,
+      logger,
+      readiness: { notReadyReason: () => (closing ? 'shutting down' : app.server.listening ? undefined : 'webhook not listening') },
+    });
+    stoppers.push(() => app.close(), () => monitoring.close());
+    await app.listen({ port: opts.port, host: opts.listenAddress });
+    await monitoring.listen({ port: opts.monitoringPort, host: opts.listenAddress });
+    if (!opts.selfSigned) {
+      const certWatch = startTlsReloader(
+        {
+          certFile: opts.tlsCertFile as string,
+          keyFile: opts.tlsKeyFile as string,
+          apply: (m) => (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(m)),
+          logger,
+          onResult: (r) => metrics.certReloads.inc({ result: r }),
+        },
+        cert.tls,
+      );
+      stoppers.push(() => certWatch.close());
+    }
+    const port = (app.server.address() as { port: number }).port;
+    const monitoringPort = (monitoring.server.address() as { port: number }).port;
+    logger.info({ port, monitoringPort }, 'webhook serving');
+    return {
+      port,
+      monitoringPort,
+      caPem: cert.caPem,
+      async close() {
+        closing = true;
+        const force = setTimeout(() => {
+          logger.warn('shutdown timeout reached, closing remaining connections');
+          app.server.closeAllConnections();
+        }, opts.shutdownTimeoutSeconds * 1000);
+        force.unref();
+        await stopAll(); // app.close() among them: stops accepting, answers what is in flight
+        clearTimeout(force);
+        logger.info('webhook stopped');
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  const port = (app.server.address() as { port: number }).port;
-  const monitoringPort = (monitoring.server.address() as { port: number }).port;
-  logger.info({ port, monitoringPort }, 'webhook serving');
+}
 
-  return {
-    port,
-    monitoringPort,
-    caPem,
-    async close() {
-      closing = true;
-      const force = setTimeout(() => {
-        logger.warn('shutdown timeout reached, closing remaining connections');
-        app.server.closeAllConnections();
-      }, opts.shutdownTimeoutSeconds * 1000);
-      force.unref();
-      await app.close();
-      clearTimeout(force);
-      certWatch?.close();
-      injector.close();
-      await Promise.all([patcher?.stop(), cluster.stop(), monitoring.close()]);
-      logger.info('webhook stopped');
-    },
-  };
+/** The serving certificate: from files, or self-signed with the caBundle patcher when possible. */
+function servingCertificate(opts: WebhookOptions, deps: ServeDeps, access: KubeAccess | undefined, metrics: WebhookMetrics) {
+  const { logger } = deps;
+  if (!opts.selfSigned) return { tls: loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string), caPem: undefined, patcher: undefined };
+  const bundle = createSelfSignedBundle({ hosts: serviceHosts(opts.serviceName, opts.serviceNamespace), now: (deps.now ?? (() => new Date()))() });
+  if (opts.caOutFile) writeAtomically(opts.caOutFile, bundle.caPem);
+  logger.info({ service: `${opts.serviceName}.${opts.serviceNamespace}.svc`, notAfter: bundle.notAfter }, 'self-signed serving certificate created');
+  let patcher: CaBundlePatcher | undefined;
+  if (access) {
+    patcher = startCaBundlePatcher({
+      access, webhookConfigName: opts.webhookConfigName, caPem: bundle.caPem, logger, onPatch: (r) => metrics.caBundlePatches.inc({ result: r }),
+    });
+  } else {
+    logger.warn({ name: opts.webhookConfigName }, 'no Kubernetes API access: the CA is not written into the MutatingWebhookConfiguration');
+  }
+  const tls: TlsMaterial = { cert: bundle.certPem, key: bundle.keyPem };
+  return { tls, caPem: bundle.caPem, patcher };
 }
 
 function writeAtomically(file: string, text: string): void {
