@@ -9,6 +9,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadSettingsFromFiles } from '../config/load.js';
+import type { InjectionSettings } from '../config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { injectManifest } from './manifest.js';
 
@@ -54,6 +55,20 @@ function environment(): InjectionEnvironment {
     compliancePolicy: process.env.COMPLIANCE_POLICY ?? '',
     platform: process.env.PLATFORM ?? '',
   };
+}
+
+/**
+ * Custom (Go text/template) templates, all parsed before any document is read (a text that does
+ * not parse fails the run, as istioctl). The engine is a separate chunk, loaded only when the
+ * configuration has custom templates, so plain runs do not pay for it.
+ */
+async function withCustomTemplates(env: InjectionEnvironment, settings: InjectionSettings): Promise<InjectionEnvironment> {
+  const templates = settings.injector.customTemplates;
+  if (Object.keys(templates).length === 0) return env;
+  const { compileCustomTemplates, createGoTemplateCompiler } = await import('../core/inject/custom-templates.js');
+  const templateCompiler = createGoTemplateCompiler({ env: (key) => process.env[key] });
+  compileCustomTemplates(templateCompiler, templates);
+  return { ...env, templateCompiler };
 }
 
 async function readInput(filename: string): Promise<string> {
@@ -107,7 +122,8 @@ export async function run(args: readonly string[]): Promise<number> {
       operatorFileName: str('operatorFileName'),
       revision: str('revision'),
     });
-    const result = injectManifest(await readInput(filename), { settings, env: environment(), facts: {} });
+    const env = await withCustomTemplates(environment(), settings);
+    const result = injectManifest(await readInput(filename), { settings, env, facts: {} });
     const output = str('output');
     if (output) await writeAtomically(output, result.output);
     else process.stdout.write(result.output);
