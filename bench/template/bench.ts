@@ -5,6 +5,8 @@
  * (read at run time, skipped when absent) and a small custom template of our own (the kind
  * operators add: per-container env and a volume). Baseline measured in the same run: the
  * built-in typed injection of the same pod (`injectPod`: render + merge + post-process).
+ * Then end to end: `injectPod` per pod through custom templates (render + YAML parse + strategic
+ * merge + post-process, the way kube-inject and the webhook run them), beside the same baseline.
  *
  *   npx tsx bench/template/bench.ts            (BENCH_ITERATIONS=n, default 2000)
  */
@@ -12,6 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveSettings } from '../../src/config/settings.js';
+import { compileCustomTemplates, createGoTemplateCompiler } from '../../src/core/inject/custom-templates.js';
+import type { InjectionEnvironment } from '../../src/core/inject/environment.js';
 import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { parseYamlDocument } from '../../src/core/yaml/parse.js';
@@ -157,5 +161,32 @@ for (const { name: podName, pod } of pods) {
     const out = t.execute(data);
     const yaml = time(() => parseYamlDocument(out), Math.min(ITERATIONS, 500));
     console.log(`  ${name.padEnd(32)} parse ${parseMs.toFixed(2)} ms (once); render ${fmt(render)}; YAML parse of output mean ${yaml.mean.toFixed(3)} ms; render/baseline ${(render.mean / baseline.mean).toFixed(2)}x`);
+  }
+}
+
+// --- end to end: injectPod through custom templates (compiler as both edges build it) -----------
+const withTemplates = (templates: Record<string, string>) => {
+  const st = resolveSettings({ injectConfig: { templates } });
+  const templateCompiler = createGoTemplateCompiler({ env: () => undefined });
+  compileCustomTemplates(templateCompiler, st.injector.customTemplates);
+  const env: InjectionEnvironment = { enableNativeSidecars: 'true', templateCompiler };
+  return { st, env };
+};
+const istioSidecar = texts.find((t) => t.name === 'injection-template.yaml')?.text;
+const paths: { name: string; templates: string; st: ReturnType<typeof resolveSettings>; env: InjectionEnvironment }[] = [
+  { name: 'built-in sidecar (baseline)', templates: 'sidecar', st: settings, env: { enableNativeSidecars: 'true' } },
+  { name: 'built-in sidecar + own custom', templates: 'sidecar,custom', ...withTemplates({ custom: CUSTOM }) },
+  { name: 'own custom template only', templates: 'custom', ...withTemplates({ custom: CUSTOM }) },
+  ...(istioSidecar ? [{ name: "Istio's sidecar text as `sidecar`", templates: 'sidecar', ...withTemplates({ sidecar: istioSidecar }) }] : []),
+];
+console.log(`\nend to end: injectPod per pod (${Math.min(ITERATIONS, 1000)} pods per row)`);
+for (const { name: podName, pod } of pods) {
+  console.log(`\n${podName}`);
+  let base: Stats | undefined;
+  for (const p of paths) {
+    const annotated: Pod = { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, 'inject.istio.io/templates': p.templates } } };
+    const s = time(() => injectPod({ pod: annotated }, p.st, p.env), Math.min(ITERATIONS, 1000));
+    base ??= s;
+    console.log(`  ${p.name.padEnd(36)} ${fmt(s)}; ${(s.mean / base.mean).toFixed(2)}x baseline`);
   }
 }
