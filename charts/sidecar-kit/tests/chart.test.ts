@@ -1,0 +1,186 @@
+/**
+ * The chart through a real `helm`: lint and render for the default values and every
+ * ci/*-values.yaml, every rendered object validated against the Kubernetes schemas, and the
+ * rules the chart promises (names, replicas, RBAC per mode, certificates, selection semantics).
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { matchSelector, type LabelSelector } from '../../../src/core/k8s/selector.js';
+import { CHART_DIR, find, helm, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
+import { validateObject } from './validate.js';
+
+const skip = helmSkipReason !== undefined;
+const title = (s: string) => `${s}${skip ? ` (skipped: ${helmSkipReason})` : ''}`;
+
+interface Webhook {
+  name: string;
+  clientConfig: { service: { name: string; namespace: string; path: string; port: number }; caBundle?: string };
+  namespaceSelector: LabelSelector;
+  objectSelector: LabelSelector;
+  failurePolicy: string;
+  reinvocationPolicy: string;
+  sideEffects: string;
+  timeoutSeconds: number;
+  admissionReviewVersions: string[];
+  rules: unknown[];
+}
+const webhooksOf = (objects: readonly K8sObject[]) => find(objects, 'MutatingWebhookConfiguration').webhooks as Webhook[];
+const podSpecOf = (o: K8sObject) => (o.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+
+describe.skipIf(skip)(title('helm lint and template'), () => {
+  it.each(VARIANTS)('$name: helm lint --strict passes', (v) => {
+    const r = helm(['lint', '--strict', CHART_DIR, '--namespace', NAMESPACE, ...valuesArgs(v)]);
+    expect(r.stderr + r.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(r.code).toBe(0);
+  });
+
+  it.each(VARIANTS)('$name: every rendered object validates against its Kubernetes schema', (v) => {
+    const objects = render(valuesArgs(v));
+    expect(objects.length).toBeGreaterThan(5);
+    for (const o of objects) validateObject(o);
+  });
+
+  it.each(VARIANTS)('$name: names never collide with an Istio install; namespaced objects live in the release namespace', (v) => {
+    for (const o of render(valuesArgs(v))) {
+      expect(o.metadata.name).not.toMatch(/^istio/);
+      expect(o.metadata.name.length).toBeLessThanOrEqual(63);
+      const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(o.kind);
+      expect(o.metadata.namespace).toBe(clusterScoped ? undefined : NAMESPACE);
+    }
+  });
+
+  it.each(VARIANTS)('$name: every webhook entry has Istio\'s fixed fields', (v) => {
+    for (const w of webhooksOf(render(valuesArgs(v)))) {
+      expect(w.name).toMatch(/sidecar-injector\.sidecar-kit\.io$/);
+      expect(w).toMatchObject({ sideEffects: 'None', admissionReviewVersions: ['v1'] });
+      expect(w.rules).toEqual([{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }]);
+      expect(w.timeoutSeconds).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('the webhook runs non-root on a read-only root filesystem with probes, and the pod is never injected itself', () => {
+    const spec = podSpecOf(find(render(), 'Deployment'));
+    const c = (spec.containers as Record<string, unknown>[])[0] as Record<string, Record<string, unknown>>;
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/ready' } });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/healthz' } });
+    expect(c.resources).toMatchObject({ requests: { cpu: '100m', memory: '128Mi' } });
+    expect((find(render(), 'Deployment').spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels['sidecar.istio.io/inject']).toBe('false');
+  });
+
+  it.each([
+    ['selfSigned', [], 1, false],
+    ['helm', ['--set', 'certificates.mode=helm'], 2, true],
+    ['helm, 3 replicas, PDB off', ['--set', 'certificates.mode=helm', '--set', 'webhook.replicaCount=3', '--set', 'webhook.podDisruptionBudget.enabled=false'], 3, false],
+  ] as const)('replicas and PDB: %s', (_n, args, replicas, pdb) => {
+    const objects = render(args);
+    expect((find(objects, 'Deployment').spec as { replicas: number }).replicas).toBe(replicas);
+    expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(pdb);
+  });
+
+  it.each([
+    ['selfSigned, native auto', [], ['nodes:list,watch', 'mutatingwebhookconfigurations:list,watch,patch']],
+    ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch']],
+    ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch']],
+    ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], []],
+  ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected) => {
+    const objects = render(args);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-webhook'));
+    const rules = ((role?.rules ?? []) as { resources: string[]; verbs: string[]; resourceNames?: string[] }[]);
+    expect(rules.map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`)).toEqual(expected);
+    const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations'));
+    if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
+    const spec = podSpecOf(find(objects, 'Deployment'));
+    expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
+    expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
+  });
+
+  it('the CNI installer may only get pods', () => {
+    const role = render(['--set', 'cni.enabled=true']).find((o) => o.kind === 'ClusterRole' && o.metadata.name.includes('-cni-node'));
+    expect(role?.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+  });
+
+  it('helm mode: one generated CA signs the serving certificate for the Service names, and it is the caBundle', () => {
+    const objects = render(['--set', 'certificates.mode=helm']);
+    const data = find(objects, 'Secret').data as Record<string, string>;
+    const b64 = (k: string) => Buffer.from(data[k] ?? '', 'base64');
+    const ca = new X509Certificate(b64('ca.crt'));
+    const cert = new X509Certificate(b64('tls.crt'));
+    const svc = find(objects, 'Service');
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.checkHost(`${svc.metadata.name}.${NAMESPACE}.svc`)).toBeDefined();
+    expect(cert.checkPrivateKey(createPrivateKey(b64('tls.key')))).toBe(true);
+    for (const w of webhooksOf(objects)) expect(w.clientConfig.caBundle).toBe(data['ca.crt']);
+  });
+
+  it.each([
+    ['certManager', ['--set', 'certificates.mode=certManager'], 'cert-manager.io/inject-ca-from'],
+    ['secret', ['--set', 'certificates.mode=secret', '--set', 'certificates.secret.name=t', '--set', 'certificates.secret.caBundle=Q0E='], undefined],
+    ['selfSigned', [], undefined],
+  ] as const)('%s: where the caBundle comes from', (mode, args, annotation) => {
+    const objects = render(args);
+    const mwc = find(objects, 'MutatingWebhookConfiguration');
+    if (annotation) expect(mwc.metadata.annotations?.[annotation]).toBe(`${NAMESPACE}/${find(objects, 'Service').metadata.name}`);
+    for (const w of webhooksOf(objects)) expect(w.clientConfig.caBundle).toBe(mode === 'secret' ? 'Q0E=' : undefined);
+  });
+
+  it.each([
+    ['an unknown top-level key', ['--set', 'webook.port=1'], /webook/],
+    ['an unknown certificate mode', ['--set', 'certificates.mode=acme'], /certificates[./]mode/],
+    ['a port out of range', ['--set', 'webhook.port=70000'], /webhook[./]port/],
+    ['a wrongly typed Istio value', ['--set-string', 'global.proxy.privileged=yes'], /global[./]proxy[./]privileged/],
+    ['secret mode without a secret', ['--set', 'certificates.mode=secret'], /certificates\.secret\.name is required/],
+    ['a revision that is no DNS label', ['--set', 'revision=Canary_1'], /revision/],
+  ] as const)('bad values fail rendering naming the value: %s', (_n, args, message) => {
+    const r = helm(['template', 'sk', CHART_DIR, ...args]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+/**
+ * Which pods the rendered MutatingWebhookConfiguration sends to the webhook: any entry whose
+ * namespace and object selectors both match (the API server's rule), checked against Istio's
+ * table (reference §b.4).
+ */
+describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhookConfiguration'), () => {
+  const selected = (objects: readonly K8sObject[], ns: Record<string, string>, pod: Record<string, string>) =>
+    webhooksOf(objects)
+      .filter((w) => matchSelector(w.namespaceSelector, ns) === 'match' && matchSelector(w.objectSelector, pod) === 'match')
+      .map((w) => w.name.split('sidecar-injector')[0]);
+  const INJ = { 'istio-injection': 'enabled' };
+
+  it.each([
+    ['istio-injection=enabled', INJ, {}, ['namespace.']],
+    ['istio-injection=enabled, pod opts out', INJ, { 'sidecar.istio.io/inject': 'false' }, []],
+    ['istio-injection=enabled beats istio.io/rev', { ...INJ, 'istio.io/rev': 'default' }, {}, ['namespace.']],
+    ['istio-injection=disabled', { 'istio-injection': 'disabled' }, {}, []],
+    ['unlabelled namespace', {}, {}, []],
+    ['unlabelled namespace, pod opts in', {}, { 'sidecar.istio.io/inject': 'true' }, ['object.']],
+    ['istio.io/rev=default', { 'istio.io/rev': 'default' }, {}, ['rev.namespace.']],
+    ['istio.io/rev=default, pod opts out', { 'istio.io/rev': 'default' }, { 'sidecar.istio.io/inject': 'false' }, []],
+    ['another revision', { 'istio.io/rev': 'canary' }, {}, []],
+    ['pod label istio.io/rev=default', {}, { 'istio.io/rev': 'default' }, ['rev.object.']],
+  ])('default revision: %s', (_n, ns, pod, expected) => {
+    expect(selected(render(), ns, pod)).toEqual(expected);
+  });
+
+  it.each([
+    ['istio.io/rev=sk', { 'istio.io/rev': 'sk' }, {}, ['rev.namespace.']],
+    ['istio-injection=enabled (Istio\'s default revision)', INJ, {}, []],
+    ['istio.io/rev=default', { 'istio.io/rev': 'default' }, {}, []],
+    ['pod label istio.io/rev=sk', {}, { 'istio.io/rev': 'sk' }, ['rev.object.']],
+    ['pod opt-in without a revision', {}, { 'sidecar.istio.io/inject': 'true' }, []],
+  ])('revision sk: %s', (_n, ns, pod, expected) => {
+    expect(selected(render(['--set', 'revision=sk']), ns, pod)).toEqual(expected);
+  });
+
+  it.each([
+    ['unlabelled namespace', { 'kubernetes.io/metadata.name': 'shop' }, {}, ['auto.']],
+    ['kube-system', { 'kubernetes.io/metadata.name': 'kube-system' }, {}, []],
+    ['pod opts out', { 'kubernetes.io/metadata.name': 'shop' }, { 'sidecar.istio.io/inject': 'false' }, []],
+  ])('enableNamespacesByDefault: %s', (_n, ns, pod, expected) => {
+    expect(selected(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']), ns, pod)).toEqual(expected);
+  });
+});
