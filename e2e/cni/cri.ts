@@ -29,6 +29,10 @@ export interface ContainerSpec {
   readonly runAsGroup?: number;
   /** Log file, relative to the sandbox's log directory. */
   readonly logPath?: string;
+  /** Capabilities added after dropping ALL (istio-init: NET_ADMIN, NET_RAW). */
+  readonly addCapabilities?: readonly string[];
+  /** Default true. */
+  readonly readonlyRootfs?: boolean;
 }
 
 type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
@@ -110,10 +114,10 @@ export class CriClient {
         mounts: (c.mounts ?? []).map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly ?? true })),
         linux: {
           securityContext: {
-            capabilities: { dropCapabilities: ['ALL'] },
+            capabilities: { addCapabilities: c.addCapabilities ?? [], dropCapabilities: ['ALL'] },
             runAsUser: ids(c.runAsUser),
             runAsGroup: ids(c.runAsGroup),
-            readonlyRootfs: true,
+            readonlyRootfs: c.readonlyRootfs ?? true,
             noNewPrivs: true,
           },
         },
