@@ -130,7 +130,8 @@ describe.skipIf(reason !== undefined)(`sidecar-kit on kind${reason ? ` (skipped:
   describe('CNI mode (release skcni: revision cni, DaemonSet, Helm certificates, 2 replicas)', () => {
     beforeAll(async () => {
       install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm']);
-      cluster.kubectl(['rollout', 'status', '-n', CHART_NS, 'daemonset', '-l', 'app.kubernetes.io/instance=skcni', '--timeout', '240s']);
+      const ds = cluster.kubectl(['get', 'daemonsets', '-n', CHART_NS, '-l', 'app.kubernetes.io/instance=skcni', '-o', 'jsonpath={.items[0].metadata.name}']).trim();
+      cluster.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '240s']);
       await deploySample('shop-cni', { 'istio.io/rev': 'cni' });
     }, 15 * 60_000);
 
