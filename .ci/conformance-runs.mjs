@@ -11,13 +11,19 @@ export const runs = [
     setup: async ({ root, shared }) => {
       const { startWebhookProcess } = await import('../e2e/webhook/server-process.mjs');
       const data = `${shared}/inject/data`;
-      return startWebhookProcess({
-        cli: `${root}/dist/sidecar-kit.js`,
-        args: ['--valuesFile', `${data}/base-values.yaml`, '--meshConfigFile', `${data}/base-mesh.yaml`],
-        env: { ENABLE_NATIVE_SIDECARS: 'true' },
-      });
+      try {
+        return await startWebhookProcess({
+          cli: `${root}/dist/sidecar-kit.js`,
+          args: ['--valuesFile', `${data}/base-values.yaml`, '--meshConfigFile', `${data}/base-mesh.yaml`],
+          env: { ENABLE_NATIVE_SIDECARS: 'true' },
+        });
+      } catch (err) {
+        // Let the runner report every case as failed (baseline regressions) instead of aborting.
+        console.error(`webhook: server did not start: ${err.message}`);
+        return { url: 'https://127.0.0.1:9/inject', caFile: undefined, stop: async () => undefined };
+      }
     },
-    args: (server) => ['--webhook', server.url, '--cacert', server.caFile],
+    args: (server) => ['--webhook', server.url, ...(server.caFile ? ['--cacert', server.caFile] : [])],
     teardown: (server) => server?.stop?.(),
   },
 ];
