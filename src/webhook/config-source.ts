@@ -26,8 +26,11 @@ export interface ConfigPaths {
 /** The text of each configured file; a key is absent when no file provides it. */
 export type ConfigTexts = Partial<Record<ConfigKey, string>>;
 
-/** Turns file contents into an injector; throws (ideally a coded ConfigError) when invalid. */
-export type InjectorBuilder = (texts: ConfigTexts) => PodInjector;
+/**
+ * Turns file contents into an injector; throws (ideally a coded ConfigError naming the file and
+ * field) when invalid. `files` names where each text came from, for messages.
+ */
+export type InjectorBuilder = (texts: ConfigTexts, files?: Partial<Record<ConfigKey, string>>) => PodInjector;
 
 export class ConfigLoadError extends Error {
   readonly code = 'WEBHOOK_CONFIG_INVALID';
@@ -89,7 +92,7 @@ export function startReloadingInjector(opts: ReloadingInjectorOptions): Reloadin
   const load = () => {
     const files = resolveConfigFiles(opts.paths);
     const texts = readConfigTexts(files);
-    return { files, texts, injector: opts.build(texts) };
+    return { files, texts, injector: opts.build(texts, files) };
   };
   let state = load();
   metrics.configLastReloadSuccess.set({ source: 'files' }, 1);

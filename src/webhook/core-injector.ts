@@ -14,7 +14,7 @@ import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import type { Pod } from '../core/k8s/pod.js';
 import { createCachingInjector } from './cache.js';
-import type { ConfigTexts, InjectorBuilder } from './config-source.js';
+import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
 import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
 
 const INJECT = 'sidecar.istio.io/inject';
@@ -78,16 +78,16 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
 }
 
 /** Settings from ConfigMap-layout file texts (YAML or JSON) over the built-in defaults. */
-export function settingsFromTexts(texts: ConfigTexts, revision: string): InjectionSettings {
+export function settingsFromTexts(texts: ConfigTexts, revision: string, files: Partial<Record<ConfigKey, string>> = {}): InjectionSettings {
   return resolveSettings({
-    values: texts.values === undefined ? undefined : parseSettingsText(texts.values, 'values', 'valuesFile'),
-    mesh: texts.mesh === undefined ? undefined : parseSettingsText(texts.mesh, 'mesh', 'meshConfigFile'),
-    injectConfig: texts.config === undefined ? undefined : parseInjectConfigText(texts.config, 'config'),
+    values: texts.values === undefined ? undefined : parseSettingsText(texts.values, files.values ?? 'values', 'valuesFile'),
+    mesh: texts.mesh === undefined ? undefined : parseSettingsText(texts.mesh, files.mesh ?? 'mesh', 'meshConfigFile'),
+    injectConfig: texts.config === undefined ? undefined : parseInjectConfigText(texts.config, files.config ?? 'config'),
     revision,
   });
 }
 
 /** Each configuration version gets its own injector and its own outcome memo. */
 export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, cacheSize = 0): InjectorBuilder {
-  return (texts) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision), env), cacheSize);
+  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), cacheSize);
 }
