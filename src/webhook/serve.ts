@@ -65,7 +65,10 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
     const monitoring = buildMonitoringApp({
       metrics,
       logger,
-      readiness: { notReadyReason: () => (closing ? 'shutting down' : app.server.listening ? undefined : 'webhook not listening') },
+      readiness: {
+        notReadyReason: () =>
+          closing ? 'shutting down' : !app.server.listening ? 'webhook not listening' : !cluster.settled() ? 'waiting for the first list of nodes/namespaces' : undefined,
+      },
     });
     stoppers.push(() => app.close(), () => monitoring.close());
     await app.listen({ port: opts.port, host: opts.listenAddress });

@@ -32,6 +32,7 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: true, namespaces: false });
     try {
       await until(() => versions(facts)?.size === 2);
+      expect(facts.settled()).toBe(true);
       expect([...(versions(facts) ?? [])]).toEqual([['n1', 'v1.33.1'], ['n2', 'v1.32.0']]);
       await until(() => api.openWatches(NODES) === 1);
 
@@ -85,6 +86,8 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     });
     try {
       await until(() => api.requests.slice(start).filter((r) => r.path === '/api/v1/nodes').length >= 4);
+      // a refused first list settles readiness too: the webhook then runs without node facts
+      expect(facts.settled()).toBe(true);
       expect(versions(facts)).toBeUndefined();
       const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
       expect(warnings).toHaveLength(1);
@@ -95,6 +98,22 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
       api.failWith = undefined;
       await facts.stop();
       api.delete(NODES, 'f1');
+    }
+  });
+
+  it('is not settled (readiness) while the first list is outstanding', async () => {
+    api.hold = true;
+    const facts = startClusterFacts({ access: kubeAccessFromOptions(api.kubeconfigOptions(), 'test'), logger: silent, nodes: true, namespaces: false });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(facts.settled()).toBe(false);
+      expect(facts.snapshot().nodes).toBeUndefined();
+      api.release();
+      await until(() => facts.settled());
+      expect(facts.snapshot().nodes).toBeDefined();
+    } finally {
+      api.release();
+      await facts.stop();
     }
   });
 
@@ -114,6 +133,7 @@ describe('cluster facts against a test double of the Kubernetes API', () => {
     const lines: string[] = [];
     const facts = startClusterFacts({ access: undefined, logger: pino({}, { write: (l: string) => void lines.push(l) }), nodes: true, namespaces: false });
     expect(facts.snapshot()).toEqual({ nodes: undefined, namespaceAnnotations: undefined });
+    expect(facts.settled()).toBe(true);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('ENABLE_NATIVE_SIDECARS=auto is treated as false');
     await facts.stop();

@@ -14,6 +14,11 @@ import { startInformer, type WatchedCache } from './informer.js';
 
 
 export interface ClusterFactsWatch extends ClusterFactsSource {
+  /**
+   * False until each watch has made its first list attempt: answering before that would decide
+   * native sidecars without the nodes. Readiness waits for it.
+   */
+  settled(): boolean;
   stop(): Promise<void>;
 }
 
@@ -33,7 +38,7 @@ export function startClusterFacts(opts: ClusterFactsOptions): ClusterFactsWatch 
     if (opts.nodes) logger.warn('no Kubernetes API access: ENABLE_NATIVE_SIDECARS=auto is treated as false (no node information)');
     if (opts.namespaces) logger.warn('no Kubernetes API access: OpenShift namespace UID ranges are unknown, the default proxy UID is used');
     const empty: ClusterSnapshot = { nodes: undefined, namespaceAnnotations: undefined };
-    return { snapshot: () => empty, stop: async () => undefined };
+    return { snapshot: () => empty, settled: () => true, stop: async () => undefined };
   }
   const core = access.kubeConfig.makeApiClient(CoreV1Api);
   let snapshot: ClusterSnapshot = { nodes: undefined, namespaceAnnotations: undefined };
@@ -65,6 +70,7 @@ export function startClusterFacts(opts: ClusterFactsOptions): ClusterFactsWatch 
   }
   return {
     snapshot: () => snapshot,
+    settled: () => (nodes?.settled() ?? true) && (namespaces?.settled() ?? true),
     async stop() {
       await Promise.all([nodes?.stop(), namespaces?.stop()]);
     },

@@ -11,6 +11,8 @@ export interface WatchedCache<T> {
   /** `undefined` until the first successful list. */
   items(): readonly T[] | undefined;
   synced(): boolean;
+  /** True once the first list attempt is over, successful or not. */
+  settled(): boolean;
   stop(): Promise<void>;
 }
 
@@ -23,12 +25,14 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly logger: Logger;
   readonly onChange?: (items: readonly T[]) => void;
   readonly backoffMs?: { readonly initial: number; readonly max: number };
+  readonly settleTimeoutMs?: number;
 }
 
 export function startInformer<T extends KubernetesObject>(opts: InformerOptions<T>): WatchedCache<T> {
   const { initial, max } = opts.backoffMs ?? { initial: 1000, max: 60_000 };
   const lw = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), opts.list, false, undefined, opts.fieldSelector);
   let synced = false;
+  let settled = false;
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -65,10 +69,13 @@ export function startInformer<T extends KubernetesObject>(opts: InformerOptions<
   const markListed = () => {
     if (!stopped && lw.latestResourceVersion() !== '' && !synced) changed();
   };
-  void lw.start().then(markListed, () => undefined);
+  void lw.start().then(markListed, () => undefined).finally(() => (settled = true));
+  // A list that neither answers nor fails must not hold readiness back forever.
+  setTimeout(() => (settled = true), opts.settleTimeoutMs ?? 10_000).unref();
   return {
     items: () => (synced ? lw.list() : undefined),
     synced: () => synced,
+    settled: () => settled || synced,
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -46,6 +46,9 @@ export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** When set, every request is answered with this HTTP status (e.g. 403 for "no RBAC"). */
   failWith: number | undefined;
+  /** When true, requests wait (unanswered) until `release()`: a slow API server. */
+  hold = false;
+  private held: (() => void)[] = [];
   private readonly store = new Map<Collection, Map<string, Obj>>();
   private readonly watchers = new Set<Watcher>();
   private rv = 100;
@@ -90,6 +93,12 @@ export class FakeApiServer {
     this.watchers.clear();
     for (const s of this.sockets) s.destroy();
     await closed;
+  }
+
+  /** Answers the requests held while `hold` was set, and stops holding. */
+  release(): void {
+    this.hold = false;
+    for (const answer of this.held.splice(0)) answer();
   }
 
   /** Ends every open watch stream, as an API server does on timeout or restart. */
@@ -148,8 +157,12 @@ export class FakeApiServer {
       }
       this.requests.push({ method: req.method ?? '', path: u.pathname, query, ...(body !== undefined ? { body } : {}) });
       if (req.headers.authorization !== `Bearer ${this.token}`) return status(res, 401, 'Unauthorized');
-      if (this.failWith !== undefined) return status(res, this.failWith, 'forced failure');
-      this.route(req.method ?? '', u.pathname, query, body, req.headers['content-type'], res);
+      const answer = () => {
+        if (this.failWith !== undefined) return status(res, this.failWith, 'forced failure');
+        this.route(req.method ?? '', u.pathname, query, body, req.headers['content-type'], res);
+      };
+      if (this.hold) this.held.push(answer);
+      else answer();
     });
   }
 
