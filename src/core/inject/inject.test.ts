@@ -130,4 +130,10 @@ describe('injectPod', () => {
       'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got string',
     );
   });
+
+  it('rejects a containerPort outside int32 with Go\'s decoding error', () => {
+    expect(() => injectPod({ pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', ports: [{ containerPort: 4294967376 }] }] } } as never }, settings)).toThrow(
+      'invalid pod: spec.containers[0].ports[0].containerPort: json: cannot unmarshal number 4294967376 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32',
+    );
+  });
 });

@@ -56,4 +56,36 @@ describe('normalizeAs (typed-struct round trip)', () => {
   ])('rejects $input with a field path', ({ input, message }) => {
     expect(() => normalizeAs('Container', input, 'c')).toThrow(message);
   });
+
+  const goInt = (v: number, field: string, type: string) => `json: cannot unmarshal number ${v} into Go struct field ${field} of type ${type}`;
+  it.each([
+    { name: 'containerPort above int32', kind: 'Pod', input: { spec: { containers: [{ name: 'a', ports: [{ containerPort: 2 ** 31 }] }] } },
+      path: 'spec.containers[0].ports[0].containerPort', go: goInt(2 ** 31, 'ContainerPort.spec.containers.ports.containerPort', 'int32') },
+    { name: 'hostPort below int32', kind: 'Pod', input: { spec: { containers: [{ name: 'a', ports: [{ containerPort: 80, hostPort: -(2 ** 31) - 1 }] }] } },
+      path: 'spec.containers[0].ports[0].hostPort', go: goInt(-(2 ** 31) - 1, 'ContainerPort.spec.containers.ports.hostPort', 'int32') },
+    { name: 'probe timing', kind: 'Pod', input: { spec: { initContainers: [{ name: 'i', readinessProbe: { periodSeconds: 1e10 } }] } },
+      path: 'spec.initContainers[0].readinessProbe.periodSeconds', go: goInt(1e10, 'Probe.spec.initContainers.readinessProbe.periodSeconds', 'int32') },
+    { name: 'IntOrString probe port', kind: 'Pod', input: { spec: { containers: [{ name: 'a', livenessProbe: { httpGet: { port: 70000000000 } } }] } },
+      path: 'spec.containers[0].livenessProbe.httpGet.port', go: goInt(70000000000, 'HTTPGetAction.spec.containers.livenessProbe.httpGet.port', 'int32') },
+    { name: 'fractional gRPC port', kind: 'Pod', input: { spec: { containers: [{ name: 'a', startupProbe: { grpc: { port: 1.5 } } }] } },
+      path: 'spec.containers[0].startupProbe.grpc.port', go: goInt(1.5, 'GRPCAction.spec.containers.startupProbe.grpc.port', 'int32') },
+    { name: 'volume defaultMode', kind: 'Pod', input: { spec: { volumes: [{ name: 'v', secret: { defaultMode: 2 ** 32 } }] } },
+      path: 'spec.volumes[0].secret.defaultMode', go: goInt(2 ** 32, 'SecretVolumeSource.spec.volumes.secret.defaultMode', 'int32') },
+    { name: 'Deployment replicas', kind: 'Deployment', input: { spec: { replicas: 2 ** 31, template: {} } },
+      path: 'spec.replicas', go: goInt(2 ** 31, 'DeploymentSpec.spec.replicas', 'int32') },
+    { name: 'int64 runAsUser beyond int64', kind: 'Pod', input: { spec: { securityContext: { runAsUser: 2 ** 64 } } },
+      path: 'spec.securityContext.runAsUser', go: goInt(2 ** 64, 'PodSecurityContext.spec.securityContext.runAsUser', 'int64') },
+  ])('rejects an integer Go cannot hold: $name', ({ kind, input, path, go }) => {
+    expect(() => normalizeAs(kind, input)).toThrow(`${path}: ${go}`);
+  });
+
+  it.each([
+    ['int32 bounds', { containerPort: 2 ** 31 - 1, hostPort: -(2 ** 31) }],
+  ])('accepts %s', (_n, port) => {
+    expect(normalizeAs('ContainerPort', port)).toEqual(port);
+  });
+
+  it('keeps int64 fields wider than int32', () => {
+    expect(normalizeAs('SecurityContext', { runAsUser: 2 ** 40 })).toEqual({ runAsUser: 2 ** 40 });
+  });
 });

@@ -5,11 +5,14 @@
  * `resources: {}`), `null` means "absent", quantities become canonical. Field order follows the
  * Go declaration order so the result can also be marshalled as Go would (see go-json).
  *
- * A value of the wrong JSON type fails as Go's decoder would, naming the field path.
+ * A value of the wrong JSON type fails as Go's decoder would, naming the field path; a number
+ * that does not fit the Go integer type (int32 ports, probe timings, replicas, modes...) fails
+ * with Go's own text (`json: cannot unmarshal number 4294967296 into Go struct field
+ * ContainerPort.spec.containers.ports.containerPort of type int32`).
  */
 import { K8sDecodeError } from './errors.js';
 import { canonicalQuantityOf } from './quantity.js';
-import { structSpec, type FieldSpec, type FieldType } from './schema.js';
+import { structSpec, type FieldSpec, type FieldType, type ScalarKind } from './schema.js';
 import './structs-workloads.js';
 
 export { K8sDecodeError };
@@ -70,7 +73,7 @@ function normalizeStruct(name: string, value: unknown, path: string): JsonObject
   const fields = spec.fieldList;
   for (let i = 0; i < fields.length; i++) {
     const [key, field] = fields[i] as readonly [string, FieldSpec];
-    const normalized = normalizeField(field, input[key], sub(path, key));
+    const normalized = normalizeField(field, input[key], sub(path, key), name);
     if (normalized !== undefined) out[key] = normalized;
   }
   if (MEMO_STRUCTS.has(name)) {
@@ -81,7 +84,7 @@ function normalizeStruct(name: string, value: unknown, path: string): JsonObject
 }
 
 /** Returns the field's encoded value, or undefined when Go would omit it. */
-function normalizeField(field: FieldSpec, v: unknown, path: string): unknown {
+function normalizeField(field: FieldSpec, v: unknown, path: string, owner: string): unknown {
   const t = field.type;
   const absent = v === null || v === undefined;
   if (t.kind === 'struct') {
@@ -92,7 +95,7 @@ function normalizeField(field: FieldSpec, v: unknown, path: string): unknown {
     if (!field.always) return undefined;
     return field.pointer ? null : zeroValue(t);
   }
-  const n = normalizeValue(t, v, path);
+  const n = normalizeValue(t, v, path, owner);
   if (field.pointer || field.always) return n;
   return isZero(t, n) ? undefined : n;
 }
@@ -123,15 +126,16 @@ function isZero(t: FieldType, v: unknown): boolean {
   }
 }
 
-function normalizeValue(t: FieldType, v: unknown, path: string): unknown {
+/** `owner`: the innermost struct holding the value (Go names it in decoding errors). */
+function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): unknown {
   switch (t.kind) {
     case 'scalar':
-      return checkScalar(t.scalar, v, path);
+      return checkScalar(t.scalar, v, path, owner);
     case 'qty':
       return canonicalQuantityOf(v, path);
     case 'ios':
       if (typeof v === 'string') return v;
-      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'number') return checkInteger('i32', v, path, owner);
       throw new K8sDecodeError(path, `expected integer or string, got ${jsonType(v)}`);
     case 'any':
       return stripNulls(v as Json);
@@ -144,7 +148,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string): unknown {
         const itemPath = trackPaths ? `${path}[${i}]` : path;
         if (t.of.kind === 'struct') return normalizeStruct(t.of.name, item, itemPath);
         if (item === null || item === undefined) return zeroValue(t.of);
-        return normalizeValue(t.of, item, itemPath);
+        return normalizeValue(t.of, item, itemPath, owner);
       });
       Object.freeze(list);
       NORMALIZED_LISTS.set(list, t);
@@ -156,27 +160,34 @@ function normalizeValue(t: FieldType, v: unknown, path: string): unknown {
       for (const [k, item] of Object.entries(v)) {
         const itemPath = sub(path, k);
         if (t.of.kind === 'struct') out[k] = normalizeStruct(t.of.name, item, itemPath);
-        else out[k] = item === null || item === undefined ? zeroValue(t.of) : normalizeValue(t.of, item, itemPath);
+        else out[k] = item === null || item === undefined ? zeroValue(t.of) : normalizeValue(t.of, item, itemPath, owner);
       }
       return out;
     }
   }
 }
 
-function checkScalar(kind: 'str' | 'int' | 'bool' | 'float', v: unknown, path: string): unknown {
-  const ok =
-    kind === 'str'
-      ? typeof v === 'string'
-      : kind === 'bool'
-        ? typeof v === 'boolean'
-        : kind === 'int'
-          ? typeof v === 'number' && Number.isInteger(v)
-          : typeof v === 'number';
+function checkScalar(kind: ScalarKind, v: unknown, path: string, owner: string): unknown {
+  const integer = kind === 'int' || kind === 'i32';
+  const ok = kind === 'str' ? typeof v === 'string' : kind === 'bool' ? typeof v === 'boolean' : typeof v === 'number';
   if (!ok) {
-    const want = kind === 'str' ? 'string' : kind === 'bool' ? 'boolean' : kind === 'int' ? 'integer' : 'number';
+    const want = kind === 'str' ? 'string' : kind === 'bool' ? 'boolean' : integer ? 'integer' : 'number';
     throw new K8sDecodeError(path, `expected ${want}, got ${jsonType(v)}`);
   }
-  return v;
+  return integer ? checkInteger(kind, v as number, path, owner) : v;
+}
+
+/** [min, max) of Go's int32 and int64 (2^63 is exact as a double, 2^63 - 1 is not). */
+const INT_RANGES = { i32: [-(2 ** 31), 2 ** 31], int: [-(2 ** 63), 2 ** 63] } as const;
+
+/** A number Go decodes into int32/int64: integral and in range, else Go's UnmarshalTypeError text. */
+function checkInteger(kind: 'int' | 'i32', v: number, path: string, owner: string): number {
+  const [min, end] = INT_RANGES[kind];
+  if (Number.isInteger(v) && v >= min && v < end) return v;
+  const goType = kind === 'i32' ? 'int32' : 'int64';
+  // Go names the struct and the JSON field names from the decoding root, without list indices.
+  const fieldStack = path.replace(/\[\d+\]/g, '');
+  throw new K8sDecodeError(path, `json: cannot unmarshal number ${String(v)} into Go struct field ${owner}.${fieldStack} of type ${goType}`);
 }
 
 /** Drops `null` object members recursively (Go decodes them as "absent"). */

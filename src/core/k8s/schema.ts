@@ -7,11 +7,12 @@
  * round trip through k8s.io/api does), strategic-merge-patch metadata, and Go-ordered JSON.
  *
  * Field notation (see `compileField`):
- *   `str` `int` `bool` `float`  scalar with omitempty (zero value omitted)
+ *   `str` `int` `i32` `bool` `float`  scalar with omitempty (zero value omitted); `int` is
+ *                               Go's int64, `i32` int32 (decoding rejects what does not fit)
  *   suffix `!`                  no omitempty: always emitted (zero value when absent)
  *   prefix `*`                  pointer: kept whenever set (even to a zero value)
  *   `qty`                       resource.Quantity (a struct: always emitted, canonical form)
- *   `ios`                       intstr.IntOrString
+ *   `ios`                       intstr.IntOrString (its integer is an int32)
  *   `any`                       opaque JSON kept verbatim (nulls removed)
  *   `[T]`                       list of T (omitempty); `[T]@key` strategic merge by key;
  *                               `[str]+` scalar list merged as a set
@@ -19,7 +20,7 @@
  *   `Name`                      named struct by value (always emitted); `*Name` pointer
  */
 
-export type ScalarKind = 'str' | 'int' | 'bool' | 'float';
+export type ScalarKind = 'str' | 'int' | 'i32' | 'bool' | 'float';
 
 export type FieldType =
   | { readonly kind: 'scalar'; readonly scalar: ScalarKind }
@@ -57,7 +58,7 @@ function compileType(text: string): FieldType {
     t = { kind: 'list', of, ...(listMatch[2] ? { mergeKey: listMatch[2] } : {}), ...(listMatch[3] ? { setMerge: true } : {}) };
   } else if (text.startsWith('{') && text.endsWith('}')) {
     t = { kind: 'map', of: compileType(text.slice(1, -1)) };
-  } else if (text === 'str' || text === 'int' || text === 'bool' || text === 'float') {
+  } else if (text === 'str' || text === 'int' || text === 'i32' || text === 'bool' || text === 'float') {
     t = { kind: 'scalar', scalar: text };
   } else if (text === 'qty' || text === 'ios' || text === 'any') {
     t = { kind: text };
