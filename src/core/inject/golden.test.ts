@@ -17,7 +17,7 @@ import type { Pod } from '../k8s/pod.js';
 import { emitYaml } from '../yaml/emit.js';
 import { parseYamlDocument } from '../yaml/parse.js';
 import { injectPod } from './inject.js';
-import { editContainer, edits, moveProxyEnv, setProxyEnv, type ReinjectionExpectation } from './reinjection-expectations.js';
+import { editContainer, edits, moveProxyEnv, setProxyEnv, withResource, type ReinjectionExpectation } from './reinjection-expectations.js';
 
 const dir = join(import.meta.dirname, 'testdata');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.golden.yaml'));
@@ -48,21 +48,17 @@ const REINJECTION: Record<string, ReinjectionExpectation> = {
           ...c,
           args: ['proxy', 'sidecar', '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning',
             '--proxyComponentLogLevel=misc:error', '--log_output_level=default:info'],
-          resources: { ...c.resources, limits: { ...c.resources?.limits, cpu: '2' } },
         })),
+        editContainer('istio-proxy', (c) => withResource(c, 'limits', 'cpu', '2')),
         setProxyEnv('ISTIO_META_POD_PORTS', '[\n    {"containerPort":8080}\n]'),
-        editContainer('istio-init', (c) => ({ ...c, resources: { ...c.resources, requests: { ...c.resources?.requests, memory: '128Mi' } } })),
+        editContainer('istio-init', (c) => withResource(c, 'requests', 'memory', '128Mi')),
       ),
     ],
   },
   'user-proxy.yaml': {
     because: `${USER_CONTAINERS}; istio-init's -u follows the previous injection's istio-proxy UID`,
     rounds: [
-      editContainer('istio-proxy', (c) => ({
-        ...c,
-        resources: { ...c.resources, limits: { ...c.resources?.limits, memory: '1Gi' } },
-        securityContext: { ...c.securityContext, runAsUser: 1337 },
-      })),
+      editContainer('istio-proxy', (c) => ({ ...withResource(c, 'limits', 'memory', '1Gi'), securityContext: { ...c.securityContext, runAsUser: 1337 } })),
       editContainer('istio-init', (c) => ({ ...c, args: (c.args ?? []).map((a, i, all) => (all[i - 1] === '-u' ? '1337' : a)) })),
     ],
   },

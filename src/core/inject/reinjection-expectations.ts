@@ -62,6 +62,12 @@ export function setProxyEnv(name: string, value: string): PodEdit {
   }));
 }
 
+/** A copy of the container with one resource limit/request set. */
+export function withResource(c: Container, kind: 'limits' | 'requests', resource: string, quantity: string): Container {
+  const resources = (c.resources ?? {}) as Record<string, Record<string, string> | undefined>;
+  return { ...c, resources: { ...resources, [kind]: { ...resources[kind], [resource]: quantity } } };
+}
+
 /** Applies edits in order. */
 export function edits(...list: PodEdit[]): PodEdit {
   return (pod) => list.reduce((p, e) => e(p), pod);
