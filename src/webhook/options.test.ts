@@ -12,6 +12,7 @@ describe('parseWebhookOptions', () => {
       webhookConfigName: 'istio-sidecar-injector',
       serviceName: 'istiod',
       serviceNamespace: 'istio-system',
+      caSecretName: 'istiod-ca',
       logLevel: 'info',
       shutdownTimeoutSeconds: 25,
     });
@@ -21,7 +22,9 @@ describe('parseWebhookOptions', () => {
     expect(parseWebhookOptions(['--self-signed', '--revision', 'canary'], {})).toMatchObject({
       webhookConfigName: 'istio-sidecar-injector-canary',
       serviceName: 'istiod-canary',
+      caSecretName: 'istiod-canary-ca',
     });
+    expect(parseWebhookOptions(['--self-signed', '--serviceName', 'hook'], { WEBHOOK_CA_SECRET_NAME: 'shared-ca' }).caSecretName).toBe('shared-ca');
   });
 
   it('reads env vars, flags win', () => {
@@ -44,6 +47,8 @@ describe('parseWebhookOptions', () => {
     [['--self-signed', '--bogus'], {}, "unknown option '--bogus'"],
     [['--self-signed', 'extra'], {}, 'too many arguments'],
     [[], { WEBHOOK_SELF_SIGNED: 'yes' }, 'WEBHOOK_SELF_SIGNED: must be true or false'],
+    [['--self-signed', '--caSecretName', 'My_CA'], {}, '--caSecretName: "My_CA" is not a valid Secret name'],
+    [['--self-signed'], { WEBHOOK_CA_SECRET_NAME: '-x' }, 'WEBHOOK_CA_SECRET_NAME (--caSecretName): "-x" is not a valid Secret name'],
   ] as const)('%j %j → %s', (argv, env, message) => {
     expect(() => parseWebhookOptions(argv, env)).toThrow(message);
   });

@@ -14,6 +14,7 @@ export interface WebhookOptions {
   readonly tlsKeyFile: string | undefined;
   readonly selfSigned: boolean;
   readonly caOutFile: string | undefined;
+  readonly caSecretName: string;
   readonly valuesFile: string | undefined;
   readonly meshConfigFile: string | undefined;
   readonly injectConfigFile: string | undefined;
@@ -37,6 +38,7 @@ export const ENV_VARS = {
   tlsKeyFile: 'TLS_KEY_FILE',
   selfSigned: 'WEBHOOK_SELF_SIGNED',
   caOutFile: 'WEBHOOK_CA_OUT_FILE',
+  caSecretName: 'WEBHOOK_CA_SECRET_NAME',
   valuesFile: 'VALUES_FILE',
   meshConfigFile: 'MESH_CONFIG_FILE',
   injectConfigFile: 'INJECT_CONFIG_FILE',
@@ -65,7 +67,8 @@ const FLAGS: readonly { key: keyof WebhookOptions; flag: string; help: string; d
   { key: 'listenAddress', flag: '--listenAddress <addr>', help: 'address both servers bind to', def: '0.0.0.0' },
   { key: 'tlsCertFile', flag: '--tlsCertFile <file>', help: 'serving certificate (PEM), reloaded on change' },
   { key: 'tlsKeyFile', flag: '--tlsKeyFile <file>', help: 'serving key (PEM), reloaded on change' },
-  { key: 'caOutFile', flag: '--caOutFile <file>', help: 'with --self-signed: also write the generated CA (PEM) here' },
+  { key: 'caOutFile', flag: '--caOutFile <file>', help: 'with --self-signed: also write the CA bundle (PEM) here' },
+  { key: 'caSecretName', flag: '--caSecretName <name>', help: 'with --self-signed: Secret (in --serviceNamespace) holding the CA shared by the replicas, created if absent (default <serviceName>-ca)' },
   { key: 'valuesFile', flag: '--valuesFile <file>', help: 'Helm values (the injector ConfigMap `values` key)' },
   { key: 'meshConfigFile', flag: '--meshConfigFile <file>', help: 'mesh config (the istio ConfigMap `mesh` key)' },
   { key: 'injectConfigFile', flag: '--injectConfigFile <file>', help: 'injector config (the injector ConfigMap `config` key)' },
@@ -90,7 +93,7 @@ export function webhookCommand(): Command {
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) })
     .allowExcessArguments(false);
   for (const f of FLAGS) cmd.addOption(new Option(f.flag, `${f.help} [env ${ENV_VARS[f.key]}]`));
-  cmd.addOption(new Option('--self-signed', `generate a CA and serving certificate at start-up and keep the CA in the MutatingWebhookConfiguration [env ${ENV_VARS.selfSigned}=true]`));
+  cmd.addOption(new Option('--self-signed', `serving certificate from a CA shared through a Secret (generated if absent), renewed in-process; the CA kept in the MutatingWebhookConfiguration [env ${ENV_VARS.selfSigned}=true]`));
   return cmd;
 }
 
@@ -141,10 +144,15 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     revision,
     webhookConfigName: raw.webhookConfigName ?? `istio-sidecar-injector${suffix}`,
     serviceName: raw.serviceName ?? `istiod${suffix}`,
+    caSecretName: raw.caSecretName ?? `${raw.serviceName ?? `istiod${suffix}`}-ca`,
     serviceNamespace: raw.serviceNamespace ?? 'istio-system',
     kubeconfig: raw.kubeconfig,
   };
   checkTls(opts);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(opts.caSecretName)) {
+    const from = raw.caSecretName === undefined ? '--caSecretName (derived from --serviceName)' : origin.caSecretName;
+    throw new OptionsError(`${from}: "${opts.caSecretName}" is not a valid Secret name (lower-case DNS subdomain)`);
+  }
   return Object.freeze(opts);
 }
 

@@ -1,32 +1,32 @@
 /**
  * Wires the running webhook: configuration (hot reload), cluster watches, serving certificate
- * (files with reload, or self-signed with the caBundle patcher), the HTTPS webhook app and the
+ * (files with reload, or self-signed from the shared CA Secret with renewal and the caBundle
+ * patcher, self-signed-mode.ts), the HTTPS webhook app and the
  * monitoring app. Returns a handle whose `close()` is the graceful shutdown: readiness goes
  * false, the listener stops accepting, in-flight admissions finish (bounded by the shutdown
  * timeout, after which remaining connections are cut), then the watches stop.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { buildWebhookApp } from './app.js';
-import { createSelfSignedBundle, serviceHosts } from './certs/self-signed.js';
 import { loadTlsFiles, secureContextOptions, startTlsReloader, type TlsMaterial } from './certs/tls-files.js';
 import { startReloadingInjector, type InjectorBuilder } from './config-source.js';
-import { startCaBundlePatcher, type CaBundlePatcher } from './kube/cabundle.js';
 import { findKubeAccess, type KubeAccess } from './kube/client.js';
 import { startClusterFacts } from './kube/cluster-facts.js';
-import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import { createWebhookMetrics } from './metrics.js';
 import { buildMonitoringApp } from './monitoring.js';
 import type { WebhookOptions } from './options.js';
+import { startSelfSignedMode, type SelfSignedMode } from './self-signed-mode.js';
+import { systemWallClock, type WallClock } from './wall-clock.js';
 
 export interface ServeDeps {
   readonly logger: Logger;
   readonly build: InjectorBuilder;
   /** ENABLE_NATIVE_SIDECARS and PLATFORM decide which watches run. */
   readonly env: NodeJS.ProcessEnv;
-  readonly now?: () => Date;
+  /** Wall clock for certificate issue and renewal (tests pass a fake one). */
+  readonly wallClock?: WallClock;
   /** Tests inject API access (a test double); default: kubeconfig / in-cluster discovery. */
   readonly kubeAccess?: KubeAccess | null;
 }
@@ -34,8 +34,10 @@ export interface ServeDeps {
 export interface RunningWebhook {
   readonly port: number;
   readonly monitoringPort: number;
-  /** The generated CA with --self-signed. */
+  /** With --self-signed: the CA bundle the caBundle carries (follows rotations). */
   readonly caPem: string | undefined;
+  /** With --self-signed: the serving certificate management (renewal, current certificate). */
+  readonly selfSigned: SelfSignedMode | undefined;
   close(): Promise<void>;
 }
 
@@ -55,12 +57,19 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
   const stoppers: (() => unknown)[] = [() => injector.close(), () => cluster.stop()];
   const stopAll = () => Promise.all(stoppers.splice(0).map((f) => f()));
   try {
-    const cert = servingCertificate(opts, deps, access, metrics);
-    if (cert.patcher) stoppers.push(() => cert.patcher?.stop());
+    // The server exists only once the first certificate is known; renewals go to it after that.
+    const https: { server?: HttpsServer } = {};
+    const apply = (m: TlsMaterial) => https.server?.setSecureContext(secureContextOptions(m));
+    const selfSigned = opts.selfSigned
+      ? await startSelfSignedMode(opts, { access, logger, metrics, clock: deps.wallClock ?? systemWallClock, apply })
+      : undefined;
+    if (selfSigned) stoppers.push(() => selfSigned.stop());
+    const initial = selfSigned ? selfSigned.certs.current() : loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string);
     const app = buildWebhookApp(
       { injector, cluster, logger, metrics, clock: performance },
-      { server: { https: secureContextOptions(cert.tls), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
+      { server: { https: secureContextOptions(initial), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
     );
+    https.server = app.server as unknown as HttpsServer;
     let closing = false;
     const monitoring = buildMonitoringApp({
       metrics,
@@ -78,11 +87,11 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
         {
           certFile: opts.tlsCertFile as string,
           keyFile: opts.tlsKeyFile as string,
-          apply: (m) => (app.server as unknown as HttpsServer).setSecureContext(secureContextOptions(m)),
+          apply,
           logger,
           onResult: (r) => metrics.certReloads.inc({ result: r }),
         },
-        cert.tls,
+        initial,
       );
       stoppers.push(() => certWatch.close());
     }
@@ -92,7 +101,10 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
     return {
       port,
       monitoringPort,
-      caPem: cert.caPem,
+      get caPem() {
+        return selfSigned?.caPem();
+      },
+      selfSigned,
       async close() {
         closing = true;
         const force = setTimeout(() => {
@@ -109,30 +121,4 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
     await stopAll();
     throw err;
   }
-}
-
-/** The serving certificate: from files, or self-signed with the caBundle patcher when possible. */
-function servingCertificate(opts: WebhookOptions, deps: ServeDeps, access: KubeAccess | undefined, metrics: WebhookMetrics) {
-  const { logger } = deps;
-  if (!opts.selfSigned) return { tls: loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string), caPem: undefined, patcher: undefined };
-  const bundle = createSelfSignedBundle({ hosts: serviceHosts(opts.serviceName, opts.serviceNamespace), now: (deps.now ?? (() => new Date()))() });
-  if (opts.caOutFile) writeAtomically(opts.caOutFile, bundle.caPem);
-  logger.info({ service: `${opts.serviceName}.${opts.serviceNamespace}.svc`, notAfter: bundle.notAfter }, 'self-signed serving certificate created');
-  let patcher: CaBundlePatcher | undefined;
-  if (access) {
-    patcher = startCaBundlePatcher({
-      access, webhookConfigName: opts.webhookConfigName, caPem: bundle.caPem, logger, onPatch: (r) => metrics.caBundlePatches.inc({ result: r }),
-    });
-  } else {
-    logger.warn({ name: opts.webhookConfigName }, 'no Kubernetes API access: the CA is not written into the MutatingWebhookConfiguration');
-  }
-  const tls: TlsMaterial = { cert: bundle.certPem, key: bundle.keyPem };
-  return { tls, caPem: bundle.caPem, patcher };
-}
-
-function writeAtomically(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, file);
 }

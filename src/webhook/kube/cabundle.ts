@@ -4,6 +4,10 @@
  * re-patches whenever something (a Helm upgrade, GitOps sync, a person) writes another value.
  * The JSON patch tests each webhook's name at its index first, so a concurrent reorder makes
  * the patch fail cleanly instead of writing the bundle into the wrong entry.
+ *
+ * Replicas of a `--self-signed` webhook run one patcher each; they agree because they all write
+ * the bundle derived from the one CA Secret (kube/ca-secret.ts), so the first write satisfies
+ * every patcher and none of them writes again. `setCaPem` switches to a rotated CA.
  */
 import {
   AdmissionregistrationV1Api,
@@ -25,6 +29,8 @@ export interface CaBundlePatcherOptions {
 }
 
 export interface CaBundlePatcher {
+  /** Keeps this CA (PEM bundle) from now on and writes it at once where it differs. */
+  setCaPem(caPem: string): void;
   stop(): Promise<void>;
 }
 
@@ -48,7 +54,7 @@ export function caBundlePatch(mwc: V1MutatingWebhookConfiguration, caBundle: str
 
 export function startCaBundlePatcher(opts: CaBundlePatcherOptions): CaBundlePatcher {
   const { logger, webhookConfigName: name } = opts;
-  const caBundle = Buffer.from(opts.caPem).toString('base64');
+  let caBundle = Buffer.from(opts.caPem).toString('base64');
   const api = opts.access.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   let missingLogged = false;
   let inFlight = false;
@@ -108,6 +114,12 @@ export function startCaBundlePatcher(opts: CaBundlePatcherOptions): CaBundlePatc
     ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
   });
   return {
+    setCaPem(caPem) {
+      const next = Buffer.from(caPem).toString('base64');
+      if (next === caBundle) return;
+      caBundle = next;
+      if (cache.synced()) schedule(cache.items() ?? []);
+    },
     async stop() {
       stopped = true;
       clearTimeout(retry);
