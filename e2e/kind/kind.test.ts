@@ -9,6 +9,7 @@
  * here, and the stand-in answers the proxy's probes and reports on which port captured
  * connections land, with their original destination.
  */
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACTS_ANNOTATION } from '../../src/core/cni/pod-facts.js';
 import { CHART_DIR } from '../../charts/sidecar-kit/tests/helm.js';
@@ -98,6 +99,17 @@ describe.skipIf(reason !== undefined)(`sidecar-kit on kind${reason ? ` (skipped:
 
     it('every sample pod runs its app and istio-proxy (2/2, or a native sidecar), Ready, with captured traffic', () => {
       expectCaptured('shop');
+    });
+
+    it('the two self-signed replicas share one CA from the Secret the first one created, and it is the caBundle', () => {
+      const deploy = cluster.getJson<{ items: { status: { readyReplicas?: number } }[] }>(['deployments', '-n', CHART_NS, '-l', 'app.kubernetes.io/instance=sk,app.kubernetes.io/component=webhook']).items[0];
+      expect(deploy?.status.readyReplicas).toBe(2);
+      const secret = cluster.getJson<{ items: { data: Record<string, string> }[] }>(['secrets', '-n', CHART_NS, '-l', 'app.kubernetes.io/managed-by=sidecar-kit-webhook']).items;
+      expect(secret).toHaveLength(1);
+      const ca = new X509Certificate(Buffer.from(secret[0]?.data['tls.crt'] ?? '', 'base64'));
+      const mwc = cluster.kubectl(['get', 'mutatingwebhookconfigurations', '-l', 'app.kubernetes.io/instance=sk', '-o', 'jsonpath={.items[0].webhooks[*].clientConfig.caBundle}']).trim().split(/\s+/);
+      expect(new Set(mwc).size).toBe(1);
+      expect(new X509Certificate(Buffer.from(mwc[0] ?? '', 'base64')).fingerprint256).toBe(ca.fingerprint256);
     });
 
     it("istio-init ran Istio's istio-iptables arguments from our init image and exited 0", () => {

@@ -59,6 +59,9 @@ export const webhookValuesSchema = z.strictObject({
 
 export const certificatesValuesSchema = z.strictObject({
   mode: z.enum(['selfSigned', 'helm', 'certManager', 'secret']),
+  selfSigned: z.strictObject({
+    caSecretName: z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)?$/, 'must be empty or a Secret name (lower-case DNS subdomain)'),
+  }),
   validityDays: z.number().int().min(1),
   certManager: z.strictObject({
     issuerRef: z.strictObject({ name: str, kind: str, group: str }),

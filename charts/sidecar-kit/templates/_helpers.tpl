@@ -86,9 +86,14 @@ imagePullSecrets:
 {{- end }}
 {{- end }}
 
-{{/* Replicas: the webhook's own self-signed CA lives in one process, so that mode runs one. */}}
+{{/* Replicas: every certificate mode supports several (selfSigned shares its CA through a Secret). */}}
 {{- define "sidecar-kit.webhookReplicas" -}}
-{{- if eq .Values.certificates.mode "selfSigned" }}1{{ else }}{{ .Values.webhook.replicaCount }}{{ end }}
+{{ .Values.webhook.replicaCount }}
+{{- end }}
+
+{{/* selfSigned: the Secret holding the CA the replicas share (created by the webhook). */}}
+{{- define "sidecar-kit.caSecretName" -}}
+{{- if .Values.certificates.selfSigned.caSecretName }}{{ .Values.certificates.selfSigned.caSecretName }}{{ else }}{{ include "sidecar-kit.webhookName" . }}-ca{{ end }}
 {{- end }}
 
 {{/* Injector CNI mode: the DaemonSet installs our plugin, or another istio-cni runs. */}}

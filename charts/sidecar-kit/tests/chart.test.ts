@@ -70,30 +70,58 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
   });
 
   it.each([
-    ['selfSigned', [], 1, false],
+    ['selfSigned (default)', [], 2, true],
+    ['selfSigned, 3 replicas', ['--set', 'webhook.replicaCount=3'], 3, true],
+    ['selfSigned, 1 replica', ['--set', 'webhook.replicaCount=1'], 1, false],
     ['helm', ['--set', 'certificates.mode=helm'], 2, true],
+    ['certManager', ['--set', 'certificates.mode=certManager'], 2, true],
+    ['secret', ['--set', 'certificates.mode=secret', '--set', 'certificates.secret.name=t', '--set', 'certificates.secret.caBundle=Q0E='], 2, true],
     ['helm, 3 replicas, PDB off', ['--set', 'certificates.mode=helm', '--set', 'webhook.replicaCount=3', '--set', 'webhook.podDisruptionBudget.enabled=false'], 3, false],
-  ] as const)('replicas and PDB: %s', (_n, args, replicas, pdb) => {
+  ] as const)('replicas, PDB and anti-affinity in every certificate mode: %s', (_n, args, replicas, pdb) => {
     const objects = render(args);
-    expect((find(objects, 'Deployment').spec as { replicas: number }).replicas).toBe(replicas);
+    const deployment = find(objects, 'Deployment');
+    expect((deployment.spec as { replicas: number }).replicas).toBe(replicas);
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(pdb);
+    if (pdb) {
+      const selector = (find(objects, 'PodDisruptionBudget').spec as { selector: LabelSelector }).selector;
+      const labels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+      expect(matchSelector(selector, labels)).toBe('match');
+    }
+    const anti = (podSpecOf(deployment).affinity as { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm: { topologyKey: string } }[] } }).podAntiAffinity;
+    expect(anti?.preferredDuringSchedulingIgnoredDuringExecution?.[0]?.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
   });
 
   it.each([
-    ['selfSigned, native auto', [], ['nodes:list,watch', 'mutatingwebhookconfigurations:list,watch,patch']],
-    ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch']],
-    ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch']],
-    ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], []],
-  ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected) => {
+    ['selfSigned, native auto', [], ['nodes:list,watch', 'mutatingwebhookconfigurations:list,watch,patch'], ['secrets:get,list,watch', 'secrets:create']],
+    ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch'], []],
+    ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch'], []],
+    ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], [], []],
+  ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected, namespaced) => {
+    type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
     const objects = render(args);
+    const ruleText = (r: Rule) => `${r.resources.join(',')}:${r.verbs.join(',')}`;
     const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-webhook'));
-    const rules = ((role?.rules ?? []) as { resources: string[]; verbs: string[]; resourceNames?: string[] }[]);
-    expect(rules.map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`)).toEqual(expected);
+    const rules = (role?.rules ?? []) as Rule[];
+    expect(rules.map(ruleText)).toEqual(expected);
     const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations'));
     if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
     const spec = podSpecOf(find(objects, 'Deployment'));
     expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
     expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
+    // Secrets only in the release namespace (a Role), read access only to the CA Secret by name.
+    const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook'));
+    const nsRules = (nsRole?.rules ?? []) as Rule[];
+    expect(nsRules.map(ruleText)).toEqual(namespaced);
+    for (const r of nsRules) {
+      if (r.verbs.includes('create')) expect(r).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }); // create cannot be limited by name
+      else expect(r.resourceNames).toEqual([`${find(objects, 'Deployment').metadata.name}-ca`]);
+    }
+    const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-webhook'));
+    expect(binding !== undefined).toBe(namespaced.length > 0);
+    if (binding) {
+      expect(binding.metadata.namespace).toBe(NAMESPACE);
+      expect((binding as unknown as { subjects: unknown[] }).subjects).toEqual([{ kind: 'ServiceAccount', name: spec.serviceAccountName, namespace: NAMESPACE }]);
+    }
   });
 
   it('the CNI installer may only get pods', () => {
@@ -132,6 +160,7 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['a wrongly typed Istio value', ['--set-string', 'global.proxy.privileged=yes'], /global[./]proxy[./]privileged/],
     ['secret mode without a secret', ['--set', 'certificates.mode=secret'], /certificates\.secret\.name is required/],
     ['a revision that is no DNS label', ['--set', 'revision=Canary_1'], /revision/],
+    ['a CA Secret name that is no Secret name', ['--set', 'certificates.selfSigned.caSecretName=My_CA'], /certificates[./]selfSigned[./]caSecretName/],
   ] as const)('bad values fail rendering naming the value: %s', (_n, args, message) => {
     const r = helm(['template', 'sk', CHART_DIR, ...args]);
     expect(r.code).not.toBe(0);

@@ -91,6 +91,15 @@ describe.skipIf(skip)(title('the rendered webhook Deployment drives the real opt
     if (!opts.selfSigned) {
       expect(dirname(opts.tlsCertFile ?? '')).toBe(mountOf('tls'));
       expect(dirname(opts.tlsKeyFile ?? '')).toBe(mountOf('tls'));
+    } else {
+      // The CA Secret the webhook reads, watches and creates is the one its Role names, in the
+      // namespace the Role and the Secret live in (--serviceNamespace).
+      const role = find(objects, 'Role', '-webhook');
+      expect(role.metadata.namespace).toBe(opts.serviceNamespace);
+      const rules = role.rules as { verbs: string[]; resourceNames?: string[] }[];
+      expect(rules.find((r) => r.verbs.includes('get'))?.resourceNames).toEqual([opts.caSecretName]);
+      expect(rules.find((r) => r.verbs.includes('watch'))?.resourceNames).toEqual([opts.caSecretName]);
+      expect(rules.some((r) => r.verbs.includes('create'))).toBe(true);
     }
   });
 
