@@ -92,7 +92,7 @@ const cases: Case[] = [
   { name: 'initContainers is an object', body: withSpec({ containers: [], initContainers: { name: 'x' } }), status: 200, message: 'invalid pod: spec.initContainers: expected array, got object' },
   { name: 'env is an object', body: withContainer({ env: { A: '1' } }), status: 200, message: 'invalid pod: spec.containers[0].env: expected array, got object' },
   { name: 'env value is a number', body: withContainer({ env: [{ name: 'A', value: 1 }] }), status: 200, message: 'invalid pod: spec.containers[0].env[0].value: expected string, got number' },
-  { name: 'fractional containerPort', body: withContainer({ ports: [{ containerPort: 80.5 }] }), status: 200, message: 'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got number' },
+  { name: 'fractional containerPort', body: withContainer({ ports: [{ containerPort: 80.5 }] }), status: 200, message: 'invalid pod: spec.containers[0].ports[0].containerPort: json: cannot unmarshal number 80.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32' },
   { name: 'containerPort as a string', body: withContainer({ ports: [{ containerPort: '80' }] }), status: 200, message: 'invalid pod: spec.containers[0].ports[0].containerPort: expected integer, got string' },
   { name: 'probe port is a boolean', body: withContainer({ readinessProbe: { httpGet: { port: true } } }), status: 200, message: 'invalid pod: spec.containers[0].readinessProbe.httpGet.port: expected integer or string, got boolean' },
   { name: 'hostNetwork as a string', body: withSpec({ hostNetwork: 'true', containers: [] }), status: 200, message: 'invalid pod: spec.hostNetwork: expected boolean, got string' },
