@@ -19,7 +19,7 @@ import { FakeClock } from './testing/fake-clock.js';
 import { createStubInjector } from './testing/stub-injector.js';
 import type { WallClock } from './wall-clock.js';
 
-const silent = pino({ level: process.env.DEBUG_LOG ?? 'silent' });
+const silent = pino({ level: 'silent' });
 const NS = 'istio-system';
 const SECRET = 'istiod-ca';
 const HOST = 'istiod.istio-system.svc';
