@@ -136,3 +136,18 @@ describe('checkCa', () => {
     expect(() => checkCa(ca, now, fields)).not.toThrow();
   });
 });
+
+describe('serial numbers', () => {
+  // Regression: a serial written as `0<hex>` became a DER INTEGER with a needless leading zero byte
+  // whenever the next byte was < 0x80, which OpenSSL rejects ("illegal padding"): about half of the
+  // started webhooks failed. Every certificate must parse, whatever the random serial.
+  it('are minimal positive DER integers that OpenSSL accepts, over many issues', () => {
+    const now = new Date('2026-01-02T03:04:05Z');
+    const ca = createCa({ now });
+    for (let i = 0; i < 48; i++) {
+      const leaf = issueServingCert({ ca, hosts: ['svc.ns.svc'], now });
+      const serial = new X509Certificate(leaf.certPem).serialNumber;
+      expect(serial).toMatch(/^(0[1-9A-F]|[1-7][0-9A-F])[0-9A-F]{30}$/);
+    }
+  });
+});
