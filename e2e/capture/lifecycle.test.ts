@@ -147,6 +147,8 @@ describe.skipIf(reason)(title('capture lifecycle in a real network namespace'), 
     ['owner-group include list, several gids, reroute with wildcard', ['-g', '1337,1338', '-i', '*', '-k', 'eth1,eth2'], { ISTIO_OUTBOUND_OWNER_GROUPS: 'daemon,202' }],
     ['TPROXY without inbound ports, drop-invalid, loopback CIDR /8', ['-i', '*', '-b', '', '-m', 'TPROXY', '--drop-invalid'], { ISTIO_OUTBOUND_IPV4_LOOPBACK_CIDR: '127.0.0.1/8' }],
     ['loopback include CIDR and owner-group excludes', ['-i', '127.1.2.3/32,::1/128', '-u', '3,4', '-g', '5'], { ISTIO_OUTBOUND_OWNER_GROUPS_EXCLUDE: 'daemon,7' }],
+    ['interface wildcards (eth+ is "eth*" in nft), TPROXY with one inbound port', ['-c', 'eth+', '-k', 'vm+', '-i', '*', '-b', '80', '-m', 'TPROXY']],
+    ['excluded CIDRs of mixed families, outbound ports, capture-all DNS', ['-i', '10.0.0.0/8,fd00::/8', '-x', 'fd00:1::/32,10.1.0.0/16', '-o', '7777', '-q', '8443', '--redirect-dns', '--capture-all-dns']],
   ];
   describe.each(BACKENDS)('flag matrix ($name)', (backend) => {
     it.each(MATRIX)('%s', (_name, flags, env) =>

@@ -122,6 +122,52 @@ describe('renderIptables', () => {
     expect(text).not.toContain(absent2);
   });
 
+  it.each<[string, Parameters<typeof testConfig>[0], string[]]>([
+    [
+      'TPROXY: the IPv6 loopback and passthrough addresses',
+      { interceptionMode: 'TPROXY', inboundPorts: '*' },
+      [
+        '-A ISTIO_TPROXY ! -d ::1/128 -p tcp -j TPROXY --tproxy-mark 1337/0xffffffff --on-port 15006',
+        '-A OUTPUT ! -d ::1/128 -p tcp -o lo -m owner --uid-owner 1337 -j MARK --set-mark 1338',
+        '-I ISTIO_INBOUND 2 -p tcp -s ::6/128 -i lo -j RETURN',
+      ],
+    ],
+    [
+      'DNS: multiport only for the uid rule, the gid rule keeps the single port',
+      { redirectDns: 'true', dnsServers: 'fd00::a' },
+      [
+        '-A ISTIO_OUTPUT -o lo ! -d ::1/128 -p tcp -m multiport ! --dports 53,15008 -m owner --uid-owner 1337 -j ISTIO_IN_REDIRECT',
+        '-A ISTIO_OUTPUT -o lo -p tcp ! --dport 53 -m owner ! --uid-owner 1337 -j RETURN',
+        '-A ISTIO_OUTPUT -o lo ! -d ::1/128 -p tcp ! --dport 15008 -m owner --gid-owner 1337 -j ISTIO_IN_REDIRECT',
+        '-A ISTIO_OUTPUT -o lo -p tcp ! --dport 53 -m owner ! --gid-owner 1337 -j RETURN',
+        '-A ISTIO_OUTPUT -j ISTIO_OUTPUT_DNS',
+        '-A ISTIO_OUTPUT_DNS -p tcp --dport 53 -d fd00::a/128 -j REDIRECT --to-ports 15053',
+        '-A ISTIO_OUTPUT_DNS -p udp --dport 53 -d fd00::a/128 -j REDIRECT --to-port 15053',
+        '-A ISTIO_OUTPUT -d ::1/128 -j RETURN',
+      ],
+    ],
+    [
+      'an owner-group include list and outbound ports in IPv6 too',
+      { ownerGroupsInclude: 'java,202', outboundPortsExclude: '7777', outboundPortsInclude: '8443' },
+      [
+        '-A ISTIO_OUTPUT -p tcp --dport 7777 -j RETURN',
+        '-A ISTIO_OUTPUT -p udp --dport 7777 -j RETURN',
+        '-A ISTIO_OUTPUT -o lo -s ::6/128 -j RETURN',
+        '-A ISTIO_OUTPUT -m owner ! --gid-owner java -m owner ! --gid-owner 202 -j RETURN',
+        '-A ISTIO_OUTPUT -p tcp --dport 8443 -j ISTIO_REDIRECT',
+      ],
+    ],
+    ['interface wildcards stay iptables-style', { excludeInterfaces: 'eth+' }, ['-A PREROUTING -i eth+ -j RETURN', '-A OUTPUT -o eth+ -j RETURN']],
+  ])('IPv6: %s', (_name, settings, lines) => {
+    const out = v6({ ...settings, ipv6: 'true' });
+    let at = -1;
+    for (const line of lines) {
+      const i = out.indexOf(line, at + 1);
+      expect(i, `${line}\n--- in ---\n${out.join('\n')}`).toBeGreaterThan(at);
+      at = i;
+    }
+  });
+
   it('keeps each CIDR and DNS server in its own family', () => {
     const s = { ipv6: 'true', outboundIpRangesExclude: '10.9.0.0/16,fd00:9::/32', redirectDns: 'true', dnsServers: '10.0.0.10,fd00::a,not-an-ip' };
     const four = v4(s).join('\n');

@@ -39,6 +39,17 @@ function verdict(t: Target): string {
   return typeof t === 'string' ? t.toLowerCase() : `jump ${nftChainName(t.jump)}`;
 }
 
+/**
+ * An interface name as nft reads it. iptables' `eth+` (any name starting with `eth`) is nft's
+ * `"eth*"`, and a name with characters nft's lexer would split on is quoted; plain names stay
+ * bare, as in Istio's goldens. This is what `iptables-translate -i eth+` prints; Istio passes the
+ * name through verbatim, which nft rejects (`unexpected +`).
+ */
+export function nftIfname(name: string): string {
+  if (name.endsWith('+')) return `"${name.slice(0, -1)}*"`;
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? name : `"${name}"`;
+}
+
 function sk(o: Owner, op = ''): string {
   return `${o.kind === 'uid' ? 'skuid' : 'skgid'} ${op}${o.id}`;
 }
@@ -49,7 +60,7 @@ export function nftExpr(spec: RuleSpec, family: Family): string {
   const parts = (...p: (string | false | undefined)[]): string => p.filter((x): x is string => typeof x === 'string').join(' ');
   switch (spec.kind) {
     case 'iface':
-      return parts(`${spec.dir === 'in' ? 'iifname' : 'oifname'} ${spec.iface}`, spec.dst && `${ip} daddr ${spec.dst}`, 'counter', verdict(spec.target));
+      return parts(`${spec.dir === 'in' ? 'iifname' : 'oifname'} ${nftIfname(spec.iface)}`, spec.dst && `${ip} daddr ${spec.dst}`, 'counter', verdict(spec.target));
     case 'invalidDrop':
       return 'meta l4proto tcp ct state invalid counter jump istio-drop';
     case 'always':
