@@ -2,15 +2,17 @@
  * The admission response patch: an RFC 6902 JSON patch from the pod as received to the
  * injected pod.
  *
- * The core works on the typed-normalised pod, so the diff is taken from that (fast-json-patch
- * `compare`; Istio's gomodules jsonpatch orders operations nondeterministically anyway). The
+ * The core works on the typed-normalised pod, so the diff is taken from that (`diffJson`, the
+ * algorithm of fast-json-patch's `compare`; Istio's gomodules jsonpatch orders operations
+ * nondeterministically anyway). The
  * received JSON may lack what normalisation adds (`resources: {}`, `status: {}`) and may carry
  * fields the core does not model; the operations are therefore replayed on the received pod,
  * adding missing parents first and turning `replace` of a missing member into `add`. The
  * result applies cleanly to the received pod, leaves unmodelled fields alone, and yields the
  * injected pod (modulo those fields).
+ *
+ * Operation values are shared with the injected pod, not copied: treat both as immutable.
  */
-import fastJsonPatch from 'fast-json-patch';
 import type { Pod } from '../k8s/pod.js';
 
 export interface PatchOperation {
@@ -34,9 +36,47 @@ function has(node: unknown, key: string): boolean {
   return typeof node === 'object' && node !== null && Object.hasOwn(node, key);
 }
 
+const isContainer = (v: unknown): v is object => typeof v === 'object' && v !== null;
+const escapeKey = (k: string): string => (k.includes('/') || k.includes('~') ? escape(k) : k);
+
+/**
+ * RFC 6902 operations from `from` to `to`, in the order fast-json-patch's `compare` produces
+ * them (members of `from` from last to first: recurse, replace or remove; then adds). Hand-written
+ * instead of calling `compare` because that deep-copies every added or replaced value through
+ * JSON and walks identical subtrees; here identical (===) subtrees are skipped (the core shares
+ * unchanged parts of the pod) and values are shared, not copied.
+ */
+export function diffJson(from: unknown, to: unknown, path = '', ops: PatchOperation[] = []): PatchOperation[] {
+  if (from === to || !isContainer(from) || !isContainer(to)) return ops;
+  const fromArray = Array.isArray(from);
+  const a = from as Record<string, unknown>;
+  const b = to as Record<string, unknown>;
+  const oldKeys = fromArray ? Array.from({ length: (from as unknown[]).length }, (_, i) => String(i)) : Object.keys(a);
+  const newKeys = Array.isArray(to) ? Array.from({ length: to.length }, (_, i) => String(i)) : Object.keys(b);
+  let removed = false;
+  for (let i = oldKeys.length - 1; i >= 0; i--) {
+    const key = oldKeys[i] as string;
+    const oldVal = a[key];
+    const at = `${path}/${escapeKey(key)}`;
+    if (Object.hasOwn(b, key) && !(b[key] === undefined && oldVal !== undefined && !Array.isArray(to))) {
+      const newVal = b[key];
+      if (isContainer(oldVal) && isContainer(newVal) && Array.isArray(oldVal) === Array.isArray(newVal)) diffJson(oldVal, newVal, at, ops);
+      else if (oldVal !== newVal) ops.push({ op: 'replace', path: at, value: newVal });
+    } else {
+      ops.push({ op: 'remove', path: at });
+      removed = true;
+    }
+  }
+  if (!removed && newKeys.length === oldKeys.length) return ops;
+  for (const key of newKeys) {
+    if (!Object.hasOwn(a, key) && b[key] !== undefined) ops.push({ op: 'add', path: `${path}/${escapeKey(key)}`, value: b[key] });
+  }
+  return ops;
+}
+
 /** Operations taking `received` to `injected`; `decoded` is `received` as the core decoded it. */
 export function createPatch(received: Pod, decoded: Pod, injected: Pod): PatchOperation[] {
-  const ops = fastJsonPatch.compare(decoded, injected) as PatchOperation[];
+  const ops = diffJson(decoded, injected);
   const out: PatchOperation[] = [];
   // Paths the patch itself creates, so later operations below them need no parent.
   const created = new Set<string>();
