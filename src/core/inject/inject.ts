@@ -18,7 +18,7 @@ import { proxyConfigFor } from '../../config/mesh.js';
 import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { InjectionSettings } from '../../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
-import { normalizeAs } from '../k8s/normalize.js';
+import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
 import { strategicMerge } from '../k8s/smp.js';
@@ -180,6 +180,12 @@ export function injectPod(
   env: InjectionEnvironment = {},
   facts: ClusterFacts = {},
 ): InjectionResult {
+  // One normalisation session: each template's output and the unchanged parts of the pod are
+  // normalised once, however many merge steps they go through (nothing below modifies them).
+  return withNormalizeSession(() => runInjection(request, settings, env, facts));
+}
+
+function runInjection(request: InjectionRequest, settings: InjectionSettings, env: InjectionEnvironment, facts: ClusterFacts): InjectionResult {
   const original = decodeAndValidate(request);
   const annotations = original.metadata?.annotations ?? {};
   const pcText = annotations[PROXY_CONFIG_ANNOTATION];

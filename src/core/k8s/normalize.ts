@@ -12,7 +12,8 @@
  */
 import { K8sDecodeError } from './errors.js';
 import { canonicalQuantityOf } from './quantity.js';
-import { structSpec, type FieldSpec, type FieldType, type ScalarKind } from './schema.js';
+import { compileStruct, type CompiledStruct, type CompileRuntime } from './normalize-compile.js';
+import { structSpec, type FieldSpec, type FieldType, type ScalarKind, type StructSpec } from './schema.js';
 import './structs-workloads.js';
 
 export { K8sDecodeError };
@@ -47,6 +48,47 @@ export function normalizeAs(structName: string, value: unknown, path = ''): Json
   }
 }
 
+/**
+ * normalizeAs with the generic field loops only (no compiled code, field paths tracked): the
+ * reference the compiled loops are tested against.
+ */
+export function normalizeAsGeneric(structName: string, value: unknown): JsonObject {
+  const was = trackPaths;
+  trackPaths = true;
+  try {
+    return normalizeStruct(structName, value, '');
+  } finally {
+    trackPaths = was;
+  }
+}
+
+/**
+ * Runs `fn` in a normalisation session: within it, normalising an object that was normalised
+ * before (as input or as output, as the same struct or list type) returns the earlier result.
+ * The injection core normalises after every merge step, and merges share the template's
+ * objects and the unchanged parts of the pod, so most of that work is done once. The caller
+ * promises not to modify an object after handing it to normalizeAs inside the session.
+ */
+export function withNormalizeSession<T>(fn: () => T): T {
+  if (session) return fn();
+  session = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    session = undefined;
+  }
+}
+
+/** The active session's results: input or output object -> [struct name or list type, output]. */
+let session: WeakMap<object, readonly [string | FieldType, unknown]> | undefined;
+
+function remember(input: object, kind: string | FieldType, out: object): void {
+  if (!session) return;
+  const entry = [kind, out] as const;
+  session.set(input, entry);
+  if (out !== input) session.set(out, entry);
+}
+
 /** Whether field paths are being built (only while re-running to report an error). */
 let trackPaths = false;
 const sub = (path: string, key: string): string => (trackPaths ? (path ? `${path}.${key}` : key) : path);
@@ -62,25 +104,93 @@ const NORMALIZED = new WeakMap<object, string>();
 /** Normalised lists (frozen), with the list type they were normalised as. */
 const NORMALIZED_LISTS = new WeakMap<object, FieldType>();
 
-function normalizeStruct(name: string, value: unknown, path: string): JsonObject {
-  if (typeof value === 'object' && value !== null && NORMALIZED.get(value) === name) return value as JsonObject;
+/** Structs with at most this many fields are walked field by field, bigger ones member by member. */
+const SMALL_STRUCT = 8;
+
+function normalizeStruct(name: string, value: unknown, path: string, listItem = false, spec = structSpec(name)): JsonObject {
+  const memo = MEMO_STRUCTS.has(name);
+  // Only big list items (memo structs) can have been seen before; small ones come with their list.
+  if (typeof value === 'object' && value !== null && (memo || !listItem)) {
+    if (NORMALIZED.get(value) === name) return value as JsonObject;
+    const seen = session?.get(value);
+    if (seen && seen[0] === name) return seen[1] as JsonObject;
+  }
   if (value !== null && value !== undefined && !isObject(value)) {
     throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`);
   }
-  const spec = structSpec(name);
   const input = (value ?? {}) as JsonObject;
-  const out: JsonObject = {};
-  const fields = spec.fieldList;
-  for (let i = 0; i < fields.length; i++) {
-    const [key, field] = fields[i] as readonly [string, FieldSpec];
-    const normalized = normalizeField(field, input[key], sub(path, key), name);
-    if (normalized !== undefined) out[key] = normalized;
-  }
-  if (MEMO_STRUCTS.has(name)) {
+  const out = trackPaths ? normalizeFields(spec, input, path) : compiledFieldsOf(spec)(input);
+  if (memo) {
     Object.freeze(out);
     NORMALIZED.set(out, name);
   }
+  // List items are found again through their (remembered) list; only big ones are remembered
+  // on their own (thousands of env vars would cost more to remember than to normalise).
+  if (value !== null && value !== undefined && (memo || !listItem)) remember(value, name, out);
   return out;
+}
+
+const COMPILED = new Map<StructSpec, CompiledStruct>();
+const RUNTIME: CompileRuntime = {
+  struct: (spec, v) => normalizeStruct(spec.name, v, '', false, spec),
+  value: (t, v, owner) => normalizeValue(t, v, '', owner),
+};
+
+/** The compiled field loop of `spec` (normalize-compile.ts), built on first use. */
+function compiledFieldsOf(spec: StructSpec): CompiledStruct {
+  let f = COMPILED.get(spec);
+  if (!f) {
+    f = compileStruct(spec, RUNTIME, structSpec);
+    COMPILED.set(spec, f);
+  }
+  return f;
+}
+
+/**
+ * The generic field loop, used to report errors with field paths (and as the reference the
+ * compiled loops are tested against). Visits the members the input has plus the fields written
+ * even when absent, in declaration order (most structs set few of their fields).
+ */
+export function normalizeFields(spec: StructSpec, input: JsonObject, path: string): JsonObject {
+  const name = spec.name;
+  const out: JsonObject = {};
+  const fields = spec.fieldList;
+  if (fields.length <= SMALL_STRUCT) {
+    for (let i = 0; i < fields.length; i++) {
+      const [key, field] = fields[i] as readonly [string, FieldSpec];
+      const normalized = normalizeField(field, input[key], sub(path, key), name);
+      if (normalized !== undefined) out[key] = normalized;
+    }
+  } else {
+    const visit: number[] = [];
+    for (const key in input) {
+      const at = spec.index.get(key);
+      if (at !== undefined) visit.push(at);
+    }
+    for (const at of spec.writtenWhenAbsent) {
+      if (!Object.hasOwn(input, (fields[at] as readonly [string, FieldSpec])[0])) visit.push(at);
+    }
+    sortSmall(visit);
+    for (const at of visit) {
+      const [key, field] = fields[at] as readonly [string, FieldSpec];
+      const normalized = normalizeField(field, input[key], sub(path, key), name);
+      if (normalized !== undefined) out[key] = normalized;
+    }
+  }
+  return out;
+}
+
+/** Insertion sort: the lists are a few field positions long. */
+function sortSmall(list: number[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (list[j] as number) > x) {
+      list[j + 1] = list[j] as number;
+      j--;
+    }
+    list[j + 1] = x;
+  }
 }
 
 /** Returns the field's encoded value, or undefined when Go would omit it. */
@@ -144,14 +254,18 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     case 'list': {
       if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
       if (NORMALIZED_LISTS.get(v) === t) return v;
+      const seen = session?.get(v);
+      if (seen && seen[0] === t) return seen[1];
+      const itemSpec = t.of.kind === 'struct' ? structSpec(t.of.name) : undefined;
       const list = v.map((item, i) => {
         const itemPath = trackPaths ? `${path}[${i}]` : path;
-        if (t.of.kind === 'struct') return normalizeStruct(t.of.name, item, itemPath);
+        if (itemSpec) return normalizeStruct(itemSpec.name, item, itemPath, true, itemSpec);
         if (item === null || item === undefined) return zeroValue(t.of);
         return normalizeValue(t.of, item, itemPath, owner);
       });
       Object.freeze(list);
       NORMALIZED_LISTS.set(list, t);
+      remember(v, t, list);
       return list;
     }
     case 'map': {

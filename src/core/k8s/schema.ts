@@ -44,6 +44,10 @@ export interface StructSpec {
   readonly fields: ReadonlyMap<string, FieldSpec>;
   /** The same fields as an array, in declaration order (fast iteration). */
   readonly fieldList: readonly (readonly [string, FieldSpec])[];
+  /** Position of each field in `fieldList`. */
+  readonly index: ReadonlyMap<string, number>;
+  /** Positions of the fields that are written even when absent (value structs, no omitempty). */
+  readonly writtenWhenAbsent: readonly number[];
 }
 
 const cache = new Map<string, FieldType>();
@@ -85,7 +89,14 @@ export function defineStructs(defs: Readonly<Record<string, Readonly<Record<stri
   for (const [name, fields] of Object.entries(defs)) {
     const compiled = new Map<string, FieldSpec>();
     for (const [field, text] of Object.entries(fields)) compiled.set(field, compileField(text));
-    registry.set(name, { name, fields: compiled, fieldList: [...compiled.entries()] });
+    const fieldList = [...compiled.entries()];
+    registry.set(name, {
+      name,
+      fields: compiled,
+      fieldList,
+      index: new Map(fieldList.map(([field], i) => [field, i])),
+      writtenWhenAbsent: fieldList.flatMap(([, f], i) => (f.always || (f.type.kind === 'struct' && !f.pointer) ? [i] : [])),
+    });
   }
 }
 

@@ -170,13 +170,37 @@ function orderMerged(
   return out;
 }
 
-/** discardNullValuesFromPatch: values taken from the patch never carry nulls. */
+/**
+ * discardNullValuesFromPatch: values taken from the patch never carry nulls (nor `$patch`).
+ * Returns `v` itself when there is nothing to discard, so merges share the patch's objects.
+ */
 function discardNulls<T>(v: T): T {
-  if (Array.isArray(v)) return v.map((x) => discardNulls(x)) as T;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = discardNulls(x);
+      if (y !== x && !out) out = v.slice(0, i);
+      out?.push(y);
+    }
+    return (out ?? v) as T;
+  }
   if (isObj(v)) {
-    const out: Obj = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined && k !== '$patch') out[k] = discardNulls(x);
-    return out as T;
+    let out: Obj | undefined;
+    for (const k in v) {
+      const x = v[k];
+      const drop = x === null || x === undefined || k === '$patch';
+      const y = drop ? undefined : discardNulls(x);
+      if (!out && (drop || y !== x)) {
+        out = {};
+        for (const prev in v) {
+          if (prev === k) break;
+          out[prev] = v[prev];
+        }
+      }
+      if (out && !drop) out[k] = y;
+    }
+    return (out ?? v) as T;
   }
   return v;
 }
