@@ -3,11 +3,15 @@
  * given as strings, the way flags, environment variables and CNI annotations carry them) to
  * the typed, frozen `CaptureConfig` the rule builder and the executor read.
  *
- * Not a zod schema, deliberately: this runs on every pod start (init container, CNI plugin),
- * and in the project's code-split bundle any zod import (even `zod/mini`) pulls the shared
- * ~620 KB zod chunk, every locale included, into the process: +90 ms measured per start of
- * `sidecar-kit istio-iptables` here, against a ~60 ms floor. The table below is the single
- * source instead: one parser per setting, errors that name the setting.
+ * Not a zod schema, deliberately (the style guide asks for one): this runs on every pod start
+ * (init container, CNI plugin), and even in the per-command, unsplit, tree-shaken bundle a
+ * `zod/mini` schema of these settings costs more than the table: +6.9 ms per start when
+ * composed from zod's parts (z.stringbool, z.enum, z.array with checks, z.union, defaults),
+ * +3.2 ms as one z.transform per setting, against ~5 ms for this module and its first parse
+ * (Node 20; building ~80 schema objects and the first parse run cold code). The two variants
+ * live in bench/capture/zod-config/ with a test that they agree with this table, and
+ * `bench/capture/config-startup.ts` re-measures them (figures in docs/capture.md). The table
+ * is the single source instead: one parser per setting, errors that name the setting.
  */
 import { parseAddr, parseCidr, type Cidr } from '../core/capture/net.js';
 
