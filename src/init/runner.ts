@@ -2,7 +2,7 @@
  * Every OS call of the capture executor goes through `Runner`: a real implementation that
  * spawns the binary, and a recording one that is both `--dry-run` and the test double.
  */
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 
 export interface Command {
   readonly argv: readonly string[];
@@ -22,7 +22,14 @@ export interface Runner {
   run(command: Command): Promise<CommandResult>;
 }
 
-/** Spawns each command; `spawned` counts processes (start-up cost on the pod's path). */
+/**
+ * Spawns each command; `spawned` counts processes (start-up cost on the pod's path).
+ *
+ * `spawnSync`, not `spawn`: the executor runs one command at a time anyway, and the
+ * asynchronous spawn sets up stream sockets for the pipes and an event-loop round trip per
+ * event, which measured ~4 ms more per start of `istio-iptables` (Node 20). A child that exits
+ * without reading all its input (EPIPE) still reports its own exit status.
+ */
 export class ProcessRunner implements Runner {
   spawned = 0;
 
@@ -30,19 +37,17 @@ export class ProcessRunner implements Runner {
     const [file, ...args] = command.argv;
     if (file === undefined) return Promise.resolve({ code: 127, stdout: '', stderr: 'empty command' });
     this.spawned++;
-    return new Promise((resolve) => {
-      const env = command.env ? { ...process.env, ...command.env } : process.env;
-      const child = spawn(file, args, { env, stdio: [command.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}` }));
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      // A child that exits before reading all its input must not crash us with EPIPE.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(command.stdin);
+    const env = command.env ? { ...process.env, ...command.env } : process.env;
+    const r = spawnSync(file, args, {
+      env,
+      ...(command.stdin === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] as const } : { input: command.stdin }),
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
     });
+    const stdout = r.stdout ?? '';
+    const stderr = r.stderr ?? '';
+    if (r.status === null && r.error) return Promise.resolve({ code: 127, stdout, stderr: `${stderr}${r.error.message}` });
+    return Promise.resolve({ code: r.status ?? 1, stdout, stderr });
   }
 }
 
