@@ -20,6 +20,8 @@ export const SECURE_PORT_ANNOTATION = 'prometheus.istio.io/secure-port';
 const RESERVED_PORTS = new Set([15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090]);
 
 const sanitize = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, '_');
+/** All the sanitised names looked for start with `prometheus`, so only such keys can match. */
+const mayMatch = (name: string): boolean => name.startsWith('prometheus');
 
 /** Go's strconv.ParseBool; undefined when not a boolean. */
 export function parseGoBool(v: string): boolean | undefined {
@@ -32,6 +34,7 @@ export function parseGoBool(v: string): boolean | undefined {
 function lookup(annotations: Readonly<Record<string, string>>, exact: string, sanitized: string): string | undefined {
   if (Object.hasOwn(annotations, exact)) return annotations[exact];
   const key = Object.keys(annotations)
+    .filter(mayMatch)
     .sort()
     .find((k) => sanitize(k) === sanitized);
   return key === undefined ? undefined : annotations[key];
@@ -44,13 +47,14 @@ export function prometheusPort(annotations: Readonly<Record<string, string>>): s
 /** Removes every spelling of the Prometheus scrape/port/path annotations and scrape-targets (in place). */
 export function clearPrometheusAnnotations(annotations: Record<string, string>): void {
   for (const k of Object.keys(annotations)) {
+    if (!mayMatch(k)) continue;
     const s = sanitize(k);
     if (s === SCRAPE || s === PORT || s === PATH || s === TARGETS) delete annotations[k];
   }
 }
 
 function scrapeEnabled(annotations: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(annotations)) if (sanitize(k) === SCRAPE && parseGoBool(v) === false) return false;
+  for (const [k, v] of Object.entries(annotations)) if (mayMatch(k) && sanitize(k) === SCRAPE && parseGoBool(v) === false) return false;
   return true;
 }
 

@@ -81,7 +81,14 @@ export function protoJson(pc: ProxyConfig): string {
   return `{${parts.join(',')}}`;
 }
 
+/** Results for frozen configurations (the mesh's defaultConfig is the same object for every pod). */
+const JSON_OF_FROZEN = new WeakMap<ProxyConfig, string>();
+
 /** The PROXY_CONFIG value (without the trailing newline the template adds). */
 export function proxyConfigJson(pc: ProxyConfig): string {
-  return protoJson(cleanProxyConfig(pc));
+  const known = JSON_OF_FROZEN.get(pc);
+  if (known !== undefined) return known;
+  const json = protoJson(cleanProxyConfig(pc));
+  if (Object.isFrozen(pc)) JSON_OF_FROZEN.set(pc, json);
+  return json;
 }
