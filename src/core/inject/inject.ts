@@ -21,7 +21,7 @@ import { K8sDecodeError } from '../k8s/errors.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
-import { strategicMerge } from '../k8s/smp.js';
+import { strategicMerge, withMergeSession } from '../k8s/smp.js';
 import { detectNativeSidecar, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { imageUrl } from './image.js';
@@ -180,9 +180,10 @@ export function injectPod(
   env: InjectionEnvironment = {},
   facts: ClusterFacts = {},
 ): InjectionResult {
-  // One normalisation session: each template's output and the unchanged parts of the pod are
-  // normalised once, however many merge steps they go through (nothing below modifies them).
-  return withNormalizeSession(() => runInjection(request, settings, env, facts));
+  // One normalisation and merge session: each template's output and the unchanged parts of the
+  // pod are checked and normalised once, however many merge steps they go through (nothing
+  // below modifies them).
+  return withNormalizeSession(() => withMergeSession(() => runInjection(request, settings, env, facts)));
 }
 
 function runInjection(request: InjectionRequest, settings: InjectionSettings, env: InjectionEnvironment, facts: ClusterFacts): InjectionResult {
@@ -206,6 +207,7 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
   } catch (e) {
     fail(InjectionErrorCode.mergeFailed, 'failed to re apply container: ', e);
   }
+  const beforePostProcessing = merged;
   merged = thaw(merged);
   postProcessPod(merged, templatePod, {
     mesh: ctx.meshConfig,
@@ -216,7 +218,7 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
     holdApplicationUntilProxyStarts:
       proxyConfig.holdApplicationUntilProxyStarts === true || settings.values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
-  const pod = normalizeAs('Pod', merged) as Pod;
+  const pod = normalizeAs('Pod', settle(merged, beforePostProcessing)) as Pod;
   return { pod, patch: createPatch(request.pod, original, pod), templatePod };
 }
 
@@ -238,6 +240,38 @@ function thaw(pod: Pod): Pod {
       ...(spec.initContainers ? { initContainers: spec.initContainers.map(copyContainer) } : {}),
     },
   };
+}
+
+const sameMembers = (a: object | undefined, b: object | undefined): boolean => {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+};
+
+/**
+ * The thawed pod after post-processing, with every copy that post-processing left unchanged
+ * replaced by the object it was copied from: unchanged containers, metadata and spec keep
+ * their identity, so the final normalisation and the patch diff skip them.
+ */
+function settle(after: Pod, before: Pod): Pod {
+  const meta = after.metadata ?? {};
+  const was = before.metadata ?? {};
+  if (sameMembers(meta.annotations, was.annotations)) meta.annotations = was.annotations;
+  if (sameMembers(meta.labels, was.labels)) meta.labels = was.labels;
+  const spec = after.spec ?? {};
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = spec[field];
+    const old = before.spec?.[field] ?? [];
+    if (!list) continue;
+    const settled = list.map((c) => old.find((o) => o.name === c.name && sameMembers(c, o)) ?? c);
+    spec[field] = sameMembers(settled, old) ? old : settled;
+  }
+  const metadata = sameMembers(meta, before.metadata) ? before.metadata : meta;
+  const settledSpec = sameMembers(spec, before.spec) ? before.spec : spec;
+  const pod = { ...after, metadata, spec: settledSpec };
+  return sameMembers(pod, before) ? before : pod;
 }
 
 /** With native sidecars a user-declared istio-proxy moves from containers to initContainers before merging. */

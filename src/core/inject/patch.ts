@@ -74,31 +74,42 @@ export function diffJson(from: unknown, to: unknown, path = '', ops: PatchOperat
   return ops;
 }
 
+interface Parent {
+  /** The member in the received pod (undefined when missing there). */
+  readonly node: unknown;
+  /** The same member in the decoded pod. */
+  readonly model: unknown;
+  /** Created by an operation of this patch (nothing below it needs a parent). */
+  readonly created: boolean;
+}
+
 /** Operations taking `received` to `injected`; `decoded` is `received` as the core decoded it. */
 export function createPatch(received: Pod, decoded: Pod, injected: Pod): PatchOperation[] {
   const ops = diffJson(decoded, injected);
   const out: PatchOperation[] = [];
   // Paths the patch itself creates, so later operations below them need no parent.
   const created = new Set<string>();
-  for (const op of ops) {
-    const parts = op.path.split('/').slice(1).map(unescape);
-    let node: unknown = received;
-    let model: unknown = decoded;
-    let pointer = '';
-    let inCreated = false;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const key = parts[i] as string;
-      pointer += `/${escape(key)}`;
-      inCreated ||= created.has(pointer);
-      if (!inCreated && !has(node, key)) {
-        out.push({ op: 'add', path: pointer, value: structuredClone(child(model, key) ?? {}) });
-        created.add(pointer);
-        inCreated = true;
-      }
-      node = child(node, key);
-      model = child(model, key);
+  const parents = new Map<string, Parent>([['', { node: received, model: decoded, created: false }]]);
+  const parentOf = (pointer: string): Parent => {
+    const known = parents.get(pointer);
+    if (known) return known;
+    const cut = pointer.lastIndexOf('/');
+    const up = parentOf(pointer.slice(0, cut));
+    const key = unescape(pointer.slice(cut + 1));
+    let isCreated = up.created || created.has(pointer);
+    if (!isCreated && !has(up.node, key)) {
+      out.push({ op: 'add', path: pointer, value: structuredClone(child(up.model, key) ?? {}) });
+      created.add(pointer);
+      isCreated = true;
     }
-    const present = inCreated || has(node, parts[parts.length - 1] as string);
+    const parent = { node: child(up.node, key), model: child(up.model, key), created: isCreated };
+    parents.set(pointer, parent);
+    return parent;
+  };
+  for (const op of ops) {
+    const cut = op.path.lastIndexOf('/');
+    const parent = parentOf(op.path.slice(0, cut));
+    const present = parent.created || has(parent.node, unescape(op.path.slice(cut + 1)));
     if (op.op === 'replace' && !present) out.push({ ...op, op: 'add' });
     else if (op.op === 'remove' && !present) continue;
     else out.push(op);

@@ -82,11 +82,15 @@ export function withNormalizeSession<T>(fn: () => T): T {
 /** The active session's results: input or output object -> [struct name or list type, output]. */
 let session: WeakMap<object, readonly [string | FieldType, unknown]> | undefined;
 
-function remember(input: object, kind: string | FieldType, out: object): void {
+/**
+ * Remembers `input` -> `out` in the session, and `out` -> `out` unless the global memos already
+ * recognise it (frozen memo structs and lists).
+ */
+function remember(input: object, kind: string | FieldType, out: object, outputKnown: boolean): void {
   if (!session) return;
   const entry = [kind, out] as const;
   session.set(input, entry);
-  if (out !== input) session.set(out, entry);
+  if (out !== input && !outputKnown) session.set(out, entry);
 }
 
 /** Whether field paths are being built (only while re-running to report an error). */
@@ -126,7 +130,7 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
   }
   // List items are found again through their (remembered) list; only big ones are remembered
   // on their own (thousands of env vars would cost more to remember than to normalise).
-  if (value !== null && value !== undefined && (memo || !listItem)) remember(value, name, out);
+  if (value !== null && value !== undefined && (memo || !listItem)) remember(value, name, out, memo);
   return out;
 }
 
@@ -256,16 +260,25 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
       if (NORMALIZED_LISTS.get(v) === t) return v;
       const seen = session?.get(v);
       if (seen && seen[0] === t) return seen[1];
-      const itemSpec = t.of.kind === 'struct' ? structSpec(t.of.name) : undefined;
-      const list = v.map((item, i) => {
-        const itemPath = trackPaths ? `${path}[${i}]` : path;
-        if (itemSpec) return normalizeStruct(itemSpec.name, item, itemPath, true, itemSpec);
-        if (item === null || item === undefined) return zeroValue(t.of);
-        return normalizeValue(t.of, item, itemPath, owner);
-      });
+      const list: unknown[] = [];
+      const of = t.of;
+      if (of.kind === 'struct') {
+        const itemSpec = structSpec(of.name);
+        for (let i = 0; i < v.length; i++) list.push(normalizeStruct(itemSpec.name, v[i], trackPaths ? `${path}[${i}]` : path, true, itemSpec));
+      } else if (of.kind === 'scalar' && of.scalar === 'str' && !trackPaths) {
+        for (let i = 0; i < v.length; i++) {
+          const item: unknown = v[i];
+          list.push(item === null || item === undefined ? '' : typeof item === 'string' ? item : checkScalar('str', item, path, owner));
+        }
+      } else {
+        for (let i = 0; i < v.length; i++) {
+          const item: unknown = v[i];
+          list.push(item === null || item === undefined ? zeroValue(of) : normalizeValue(of, item, trackPaths ? `${path}[${i}]` : path, owner));
+        }
+      }
       Object.freeze(list);
       NORMALIZED_LISTS.set(list, t);
-      remember(v, t, list);
+      remember(v, t, list, true);
       return list;
     }
     case 'map': {

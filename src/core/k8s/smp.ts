@@ -37,7 +37,7 @@ function mergeMap(original: Obj, patch: Obj, type: FieldType | undefined, path: 
   const directive = patch.$patch;
   if (directive === 'replace') {
     const { $patch: _drop, ...rest } = patch;
-    return discardNulls(rest);
+    return cleanValue(rest);
   }
   if (directive === 'delete') return {};
   const result: Obj = { ...original };
@@ -49,7 +49,7 @@ function mergeMap(original: Obj, patch: Obj, type: FieldType | undefined, path: 
     }
     const ov = result[k];
     if (ov === undefined || ov === null || kindOf(ov) !== kindOf(pv)) {
-      result[k] = discardNulls(pv);
+      result[k] = cleanValue(pv);
       continue;
     }
     const ft = fieldTypeOf(type, k);
@@ -70,7 +70,7 @@ function kindOf(v: unknown): string {
 }
 
 function mergeList(original: unknown[], patch: unknown[], type: FieldType | undefined, path: string): unknown[] {
-  if (!type || type.kind !== 'list') return discardNulls(patch);
+  if (!type || type.kind !== 'list') return cleanValue(patch);
   if (type.mergeKey) return mergeKeyedList(original, patch, type.mergeKey, type.of, path);
   if (type.setMerge) {
     if (original.length === 0 && patch.length === 0) return original;
@@ -84,7 +84,7 @@ function mergeList(original: unknown[], patch: unknown[], type: FieldType | unde
       (x) => x,
     );
   }
-  return discardNulls(patch);
+  return cleanValue(patch);
 }
 
 function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, of: FieldType, path: string): unknown[] {
@@ -92,7 +92,7 @@ function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string,
   const keyOf = (item: unknown): unknown => (isObj(item) ? item[mergeKey] : undefined);
   // $patch: replace anywhere in the list replaces the whole list with the other patch items.
   if (patch.some((p) => isObj(p) && p.$patch === 'replace')) {
-    return discardNulls(patch.filter((p) => !(isObj(p) && p.$patch === 'replace')));
+    return cleanValue(patch.filter((p) => !(isObj(p) && p.$patch === 'replace')));
   }
   const deletes = new Set(patch.filter((p) => isObj(p) && p.$patch === 'delete').map(keyOf));
   const base = deletes.size > 0 ? original.filter((o) => !deletes.has(keyOf(o))) : original;
@@ -113,7 +113,7 @@ function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string,
     const at = index.get(k);
     if (at === undefined) {
       index.set(k, merged.length);
-      merged.push(discardNulls(item));
+      merged.push(cleanValue(item));
     } else {
       merged[at] = mergeMap(merged[at] as Obj, item, of, path);
     }
@@ -167,6 +167,34 @@ function orderMerged(
       else out.push(right[j++]);
     }
   }
+  return out;
+}
+
+/** Patch values of the current merge session -> the same without nulls (often themselves). */
+let cleaned: WeakMap<object, object> | undefined;
+
+/**
+ * Runs `fn` in a merge session: a patch applied to several targets (the injector merges each
+ * template into the template pod and into the pod) is checked for nulls only once. The caller
+ * promises not to modify the patches during the session.
+ */
+export function withMergeSession<T>(fn: () => T): T {
+  if (cleaned) return fn();
+  cleaned = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    cleaned = undefined;
+  }
+}
+
+/** A patch value as it goes into the result (discardNulls, remembered within a session). */
+function cleanValue<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  const known = cleaned?.get(v);
+  if (known) return known as T;
+  const out = discardNulls(v);
+  cleaned?.set(v, out as object);
   return out;
 }
 
