@@ -4,7 +4,7 @@
 // webhook's dependencies nor a chunk shared with them: start-up time is on the pod's critical path.
 // Code shared between commands is duplicated on disk, which costs nothing at run time.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 // SK_OUTDIR lets parallel work build into its own folder without disturbing dist/.
 const outdir = process.env.SK_OUTDIR ?? 'dist';
@@ -43,3 +43,9 @@ await Promise.all([
     banner: { js: banner },
   }),
 ]);
+
+// The bundles are ES modules. Copied without the repository's package.json (container images,
+// the CNI installer), Node would first try them as CommonJS and compile each file twice to find
+// out (~2 ms per start); a package.json beside them says "module" up front.
+mkdirSync(outdir, { recursive: true });
+writeFileSync(`${outdir}/package.json`, `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
