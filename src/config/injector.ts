@@ -2,27 +2,25 @@
  * The injector configuration: the `config` key of the `istio-sidecar-injector` ConfigMap, or
  * what the istiod chart derives from Helm values when there is no such file.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Values } from './values.js';
 
 const labelSelector = z.looseObject({
-  matchLabels: z.record(z.string(), z.string()).nullish(),
-  matchExpressions: z
-    .array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).nullish() }))
-    .nullish(),
+  matchLabels: z.nullish(z.record(z.string(), z.string())),
+  matchExpressions: z.nullish(z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.nullish(z.array(z.string())) }))),
 });
 
 export const injectorConfigSchema = z.looseObject({
-  policy: z.string().optional(),
-  defaultTemplates: z.array(z.string()).nullish(),
-  aliases: z.record(z.string(), z.array(z.string())).nullish(),
-  neverInjectSelector: z.array(labelSelector).nullish(),
-  alwaysInjectSelector: z.array(labelSelector).nullish(),
-  injectedAnnotations: z.record(z.string(), z.string()).nullish(),
+  policy: z.optional(z.string()),
+  defaultTemplates: z.nullish(z.array(z.string())),
+  aliases: z.nullish(z.record(z.string(), z.array(z.string()))),
+  neverInjectSelector: z.nullish(z.array(labelSelector)),
+  alwaysInjectSelector: z.nullish(z.array(labelSelector)),
+  injectedAnnotations: z.nullish(z.record(z.string(), z.string())),
   /** Template texts by name (Go text/template); they replace built-ins of the same name. */
-  templates: z.record(z.string(), z.string()).nullish(),
+  templates: z.nullish(z.record(z.string(), z.string())),
   /** Legacy single template (a poison string in current Istio). */
-  template: z.string().optional(),
+  template: z.optional(z.string()),
 });
 
 export type InjectorConfigInput = z.infer<typeof injectorConfigSchema>;

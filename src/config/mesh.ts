@@ -2,22 +2,22 @@
  * MeshConfig (istio.io/api mesh/v1alpha1/config.proto) in protobuf-JSON form. Fields the
  * injector reads are typed; the rest are accepted and preserved.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, proxyConfigSchema, type ProxyConfig } from './proxy-config.js';
 
-const port = z.number().int();
+const port = z.number().check(z.int());
 
 export const meshConfigSchema = z.looseObject({
-  defaultConfig: proxyConfigSchema.optional(),
-  trustDomain: z.string().optional(),
-  trustDomainAliases: z.array(z.string()).optional(),
-  enablePrometheusMerge: z.boolean().nullable().optional(),
-  inboundTrafficPolicy: z.looseObject({ mode: z.union([z.enum(['PASSTHROUGH', 'LOCALHOST']), z.number()]).optional() }).optional(),
-  proxyListenPort: port.optional(),
-  proxyInboundListenPort: port.optional(),
-  rootNamespace: z.string().optional(),
-  extensionProviders: z.array(z.looseObject({ name: z.string() })).optional(),
-  defaultProviders: z.looseObject({}).optional(),
+  defaultConfig: z.optional(proxyConfigSchema),
+  trustDomain: z.optional(z.string()),
+  trustDomainAliases: z.optional(z.array(z.string())),
+  enablePrometheusMerge: z.optional(z.nullable(z.boolean())),
+  inboundTrafficPolicy: z.optional(z.looseObject({ mode: z.optional(z.union([z.enum(['PASSTHROUGH', 'LOCALHOST']), z.number()])) })),
+  proxyListenPort: z.optional(port),
+  proxyInboundListenPort: z.optional(port),
+  rootNamespace: z.optional(z.string()),
+  extensionProviders: z.optional(z.array(z.looseObject({ name: z.string() }))),
+  defaultProviders: z.optional(z.looseObject({})),
 });
 
 export type MeshConfig = z.infer<typeof meshConfigSchema>;

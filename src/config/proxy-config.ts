@@ -6,53 +6,56 @@
  * protojson writes them in, and says whether a field is a proto3 scalar (omitted when zero) or
  * a message/wrapper (written whenever set).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
-const duration = z.string().regex(DURATION, 'expected a duration like "45s"');
-const int = z.number().int();
+const duration = z.string().check(z.regex(DURATION, 'expected a duration like "45s"'));
+const int = z.number().check(z.int());
 const enumOf = (names: readonly string[]) =>
-  z.union([z.enum(names as [string, ...string[]]), z.number().int().transform((n) => names[n] ?? String(n))]);
+  z.union([z.enum(names as [string, ...string[]]), z.pipe(int, z.transform((n: number) => names[n] ?? String(n)))]);
 
 export const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'] as const;
 
 export const proxyConfigSchema = z.looseObject({
-  configPath: z.string().optional(),
-  binaryPath: z.string().optional(),
-  serviceCluster: z.string().optional(),
-  tracingServiceName: enumOf(['APP_LABEL_AND_NAMESPACE', 'CANONICAL_NAME_ONLY', 'CANONICAL_NAME_AND_NAMESPACE']).optional(),
-  drainDuration: duration.optional(),
-  parentShutdownDuration: duration.optional(),
-  discoveryAddress: z.string().optional(),
-  statsdUdpAddress: z.string().optional(),
-  proxyAdminPort: int.optional(),
-  controlPlaneAuthPolicy: z
-    .union([z.enum(['NONE', 'MUTUAL_TLS', 'INHERIT']), z.number().int().transform((n) => (n === 1 ? 'MUTUAL_TLS' : n === 1000 ? 'INHERIT' : 'NONE'))])
-    .optional(),
-  customConfigFile: z.string().optional(),
-  statNameLength: int.optional(),
-  concurrency: int.nullable().optional(),
-  proxyBootstrapTemplatePath: z.string().optional(),
-  interceptionMode: enumOf(INTERCEPTION_MODES).optional(),
-  tracing: z.looseObject({}).nullable().optional(),
-  envoyAccessLogService: z.looseObject({}).nullable().optional(),
-  envoyMetricsService: z.looseObject({}).nullable().optional(),
-  proxyMetadata: z.record(z.string(), z.string()).optional(),
-  runtimeValues: z.record(z.string(), z.string()).optional(),
-  statusPort: int.optional(),
-  extraStatTags: z.array(z.string()).optional(),
-  gatewayTopology: z.looseObject({}).nullable().optional(),
-  terminationDrainDuration: duration.nullable().optional(),
-  meshId: z.string().optional(),
-  readinessProbe: z.looseObject({}).nullable().optional(),
-  proxyStatsMatcher: z.looseObject({}).nullable().optional(),
-  holdApplicationUntilProxyStarts: z.boolean().nullable().optional(),
-  caCertificatesPem: z.array(z.string()).optional(),
-  image: z.looseObject({ imageType: z.string().optional() }).nullable().optional(),
-  privateKeyProvider: z.looseObject({}).nullable().optional(),
-  proxyHeaders: z.looseObject({}).nullable().optional(),
-  fileFlushInterval: duration.nullable().optional(),
-  fileFlushMinSizeKb: int.nullable().optional(),
+  configPath: z.optional(z.string()),
+  binaryPath: z.optional(z.string()),
+  serviceCluster: z.optional(z.string()),
+  tracingServiceName: z.optional(enumOf(['APP_LABEL_AND_NAMESPACE', 'CANONICAL_NAME_ONLY', 'CANONICAL_NAME_AND_NAMESPACE'])),
+  drainDuration: z.optional(duration),
+  parentShutdownDuration: z.optional(duration),
+  discoveryAddress: z.optional(z.string()),
+  statsdUdpAddress: z.optional(z.string()),
+  proxyAdminPort: z.optional(int),
+  controlPlaneAuthPolicy: z.optional(
+    z.union([
+      z.enum(['NONE', 'MUTUAL_TLS', 'INHERIT']),
+      z.pipe(int, z.transform((n: number) => (n === 1 ? 'MUTUAL_TLS' : n === 1000 ? 'INHERIT' : 'NONE'))),
+    ]),
+  ),
+  customConfigFile: z.optional(z.string()),
+  statNameLength: z.optional(int),
+  concurrency: z.optional(z.nullable(int)),
+  proxyBootstrapTemplatePath: z.optional(z.string()),
+  interceptionMode: z.optional(enumOf(INTERCEPTION_MODES)),
+  tracing: z.optional(z.nullable(z.looseObject({}))),
+  envoyAccessLogService: z.optional(z.nullable(z.looseObject({}))),
+  envoyMetricsService: z.optional(z.nullable(z.looseObject({}))),
+  proxyMetadata: z.optional(z.record(z.string(), z.string())),
+  runtimeValues: z.optional(z.record(z.string(), z.string())),
+  statusPort: z.optional(int),
+  extraStatTags: z.optional(z.array(z.string())),
+  gatewayTopology: z.optional(z.nullable(z.looseObject({}))),
+  terminationDrainDuration: z.optional(z.nullable(duration)),
+  meshId: z.optional(z.string()),
+  readinessProbe: z.optional(z.nullable(z.looseObject({}))),
+  proxyStatsMatcher: z.optional(z.nullable(z.looseObject({}))),
+  holdApplicationUntilProxyStarts: z.optional(z.nullable(z.boolean())),
+  caCertificatesPem: z.optional(z.array(z.string())),
+  image: z.optional(z.nullable(z.looseObject({ imageType: z.optional(z.string()) }))),
+  privateKeyProvider: z.optional(z.nullable(z.looseObject({}))),
+  proxyHeaders: z.optional(z.nullable(z.looseObject({}))),
+  fileFlushInterval: z.optional(z.nullable(duration)),
+  fileFlushMinSizeKb: z.optional(z.nullable(int)),
 });
 
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;

@@ -3,7 +3,7 @@
  * keys, an IstioOperator): defaults, deep merge, validation, freezing. I/O lives in load.ts so
  * the webhook can reuse this with ConfigMap contents and reload it.
  */
-import { configErrorFromZod, ConfigError } from './errors.js';
+import { configErrorFromZod, ConfigError, englishIssues } from './errors.js';
 import { injectorConfigFromFile, injectorConfigFromValues, injectorConfigSchema, type InjectorConfig } from './injector.js';
 import { deepFreeze, deepMerge, dropNulls, isPlainObject } from './merge.js';
 import { applyMeshConfig, DEFAULT_MESH_CONFIG, meshConfigSchema, type MeshConfig } from './mesh.js';
@@ -31,6 +31,12 @@ export interface InjectionSettings {
   readonly revision: string;
 }
 
+/**
+ * Each settings source is parsed once (per file load or reload): zod's generated fast path
+ * would cost more to compile than it saves. Issues in English.
+ */
+const once = () => ({ jitless: true, error: englishIssues() });
+
 function operatorSpec(operator: unknown): { values?: unknown; meshConfig?: unknown } {
   if (operator === undefined || operator === null) return {};
   if (!isPlainObject(operator)) throw new ConfigError('operator: expected an IstioOperator object', 'operator');
@@ -48,7 +54,7 @@ function objectOrEmpty(v: unknown, name: string): Record<string, unknown> {
 
 /** Parses and validates one MeshConfig source (without defaults). */
 export function parseMeshConfig(v: unknown, name = 'meshConfig'): MeshConfig {
-  const r = meshConfigSchema.safeParse(objectOrEmpty(v, name));
+  const r = meshConfigSchema.safeParse(objectOrEmpty(v, name), once());
   if (!r.success) throw configErrorFromZod(name, r.error);
   return r.data;
 }
@@ -59,7 +65,7 @@ export function resolveValues(...sources: unknown[]): Values {
   sources.forEach((s, i) => {
     merged = deepMerge(merged, objectOrEmpty(s, i === 0 ? 'values' : 'operator.spec.values'));
   });
-  const r = valuesSchema.safeParse(dropNulls(merged));
+  const r = valuesSchema.safeParse(dropNulls(merged), once());
   if (!r.success) throw configErrorFromZod('values', r.error);
   return r.data;
 }
@@ -69,7 +75,7 @@ function resolveInjector(injectConfig: unknown, values: Values): InjectorConfig 
   if (typeof injectConfig === 'string') {
     return { ...injectorConfigFromValues(values), customTemplates: { sidecar: injectConfig } };
   }
-  const r = injectorConfigSchema.safeParse(objectOrEmpty(injectConfig, 'injectConfig'));
+  const r = injectorConfigSchema.safeParse(objectOrEmpty(injectConfig, 'injectConfig'), once());
   if (!r.success) throw configErrorFromZod('injectConfig', r.error);
   return injectorConfigFromFile(r.data);
 }

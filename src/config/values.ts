@@ -5,99 +5,98 @@
  * key is accepted and preserved (real values files carry many more, and custom templates may
  * read them).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const str = z.string();
 /** Port lists are text in templates; a bare number (`excludeInboundPorts: 8080`) prints the same in Go. */
-const portList = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string());
+const portList = z.pipe(
+  z.transform((v: unknown) => (typeof v === 'number' ? String(v) : v)),
+  z.string(),
+);
 const bool = z.boolean();
 const num = z.number();
 /** A resource list as written in values: quantities as strings or numbers; null = "not set". */
-const resourceList = z.record(z.string(), z.union([z.string(), z.number()]).nullable());
+const resourceList = z.record(z.string(), z.nullable(z.union([z.string(), z.number()])));
 const labelSelector = z.looseObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(z.looseObject({ key: str, operator: str, values: z.array(str).optional() }))
-    .optional(),
+  matchLabels: z.optional(z.record(z.string(), z.string())),
+  matchExpressions: z.optional(z.array(z.looseObject({ key: str, operator: str, values: z.optional(z.array(str)) }))),
 });
 
 export const proxyValuesSchema = z.looseObject({
-  image: str.optional(),
-  autoInject: str.optional(),
-  clusterDomain: str.optional(),
-  componentLogLevel: str.optional(),
-  logLevel: str.optional(),
-  includeIPRanges: str.optional(),
-  excludeIPRanges: str.optional(),
-  includeInboundPorts: portList.optional(),
-  excludeInboundPorts: portList.optional(),
-  includeOutboundPorts: portList.optional(),
-  excludeOutboundPorts: portList.optional(),
-  privileged: bool.optional(),
-  readinessFailureThreshold: num.optional(),
-  readinessInitialDelaySeconds: num.optional(),
-  readinessPeriodSeconds: num.optional(),
-  startupProbe: z.looseObject({ enabled: bool.optional(), failureThreshold: num.optional() }).optional(),
-  resources: z.looseObject({ limits: resourceList.optional(), requests: resourceList.optional() }).optional(),
-  statusPort: num.optional(),
-  tracer: str.optional(),
-  holdApplicationUntilProxyStarts: bool.optional(),
-  capNetBindService: bool.optional(),
-  lifecycle: z.looseObject({}).optional(),
-  seccompProfile: z.looseObject({}).optional(),
-  outlierLogPath: str.optional(),
+  image: z.optional(str),
+  autoInject: z.optional(str),
+  clusterDomain: z.optional(str),
+  componentLogLevel: z.optional(str),
+  logLevel: z.optional(str),
+  includeIPRanges: z.optional(str),
+  excludeIPRanges: z.optional(str),
+  includeInboundPorts: z.optional(portList),
+  excludeInboundPorts: z.optional(portList),
+  includeOutboundPorts: z.optional(portList),
+  excludeOutboundPorts: z.optional(portList),
+  privileged: z.optional(bool),
+  readinessFailureThreshold: z.optional(num),
+  readinessInitialDelaySeconds: z.optional(num),
+  readinessPeriodSeconds: z.optional(num),
+  startupProbe: z.optional(z.looseObject({ enabled: z.optional(bool), failureThreshold: z.optional(num) })),
+  resources: z.optional(z.looseObject({ limits: z.optional(resourceList), requests: z.optional(resourceList) })),
+  statusPort: z.optional(num),
+  tracer: z.optional(str),
+  holdApplicationUntilProxyStarts: z.optional(bool),
+  capNetBindService: z.optional(bool),
+  lifecycle: z.optional(z.looseObject({})),
+  seccompProfile: z.optional(z.looseObject({})),
+  outlierLogPath: z.optional(str),
 });
 
 export const valuesSchema = z.looseObject({
   global: z.looseObject({
-    hub: str.optional(),
-    tag: z.union([str, num]).optional(),
-    variant: str.optional(),
-    imagePullPolicy: str.optional(),
-    imagePullSecrets: z.array(str).optional(),
-    logging: z.looseObject({ level: str.optional() }).optional(),
-    logAsJson: bool.optional(),
-    nativeNftables: bool.optional(),
-    proxy: proxyValuesSchema.optional(),
-    proxy_init: z.looseObject({ image: str.optional(), forceApplyIptables: bool.optional() }).optional(),
-    pilotCertProvider: str.optional(),
-    caAddress: str.optional(),
-    caName: str.optional(),
-    istioNamespace: str.optional(),
-    meshID: str.optional(),
-    network: str.optional(),
-    multiCluster: z.looseObject({ clusterName: str.optional() }).optional(),
-    sds: z.looseObject({ token: z.looseObject({ aud: str.optional() }).optional() }).optional(),
-    sts: z.looseObject({ servicePort: num.optional() }).optional(),
-    mountMtlsCerts: bool.optional(),
-    trustDomain: str.optional(),
-    trustBundleName: str.optional(),
+    hub: z.optional(str),
+    tag: z.optional(z.union([str, num])),
+    variant: z.optional(str),
+    imagePullPolicy: z.optional(str),
+    imagePullSecrets: z.optional(z.array(str)),
+    logging: z.optional(z.looseObject({ level: z.optional(str) })),
+    logAsJson: z.optional(bool),
+    nativeNftables: z.optional(bool),
+    proxy: z.optional(proxyValuesSchema),
+    proxy_init: z.optional(z.looseObject({ image: z.optional(str), forceApplyIptables: z.optional(bool) })),
+    pilotCertProvider: z.optional(str),
+    caAddress: z.optional(str),
+    caName: z.optional(str),
+    istioNamespace: z.optional(str),
+    meshID: z.optional(str),
+    network: z.optional(str),
+    multiCluster: z.optional(z.looseObject({ clusterName: z.optional(str) })),
+    sds: z.optional(z.looseObject({ token: z.optional(z.looseObject({ aud: z.optional(str) })) })),
+    sts: z.optional(z.looseObject({ servicePort: z.optional(num) })),
+    mountMtlsCerts: z.optional(bool),
+    trustDomain: z.optional(str),
+    trustBundleName: z.optional(str),
   }),
   sidecarInjectorWebhook: z.looseObject({
-    rewriteAppHTTPProbe: bool.optional(),
-    templates: z.record(z.string(), str).optional(),
-    defaultTemplates: z.array(str).optional(),
-    alwaysInjectSelector: z.array(labelSelector).optional(),
-    neverInjectSelector: z.array(labelSelector).optional(),
-    injectedAnnotations: z.record(z.string(), str).optional(),
-    enableNamespacesByDefault: bool.optional(),
-    reinvocationPolicy: str.optional(),
+    rewriteAppHTTPProbe: z.optional(bool),
+    templates: z.optional(z.record(z.string(), str)),
+    defaultTemplates: z.optional(z.array(str)),
+    alwaysInjectSelector: z.optional(z.array(labelSelector)),
+    neverInjectSelector: z.optional(z.array(labelSelector)),
+    injectedAnnotations: z.optional(z.record(z.string(), str)),
+    enableNamespacesByDefault: z.optional(bool),
+    reinvocationPolicy: z.optional(str),
   }),
   pilot: z.looseObject({
-    cni: z.looseObject({ enabled: bool.optional(), provider: str.optional() }).optional(),
-    env: z.record(z.string(), z.unknown()).optional(),
-    crlConfigMapName: str.optional(),
+    cni: z.optional(z.looseObject({ enabled: z.optional(bool), provider: z.optional(str) })),
+    env: z.optional(z.record(z.string(), z.unknown())),
+    crlConfigMapName: z.optional(str),
   }),
-  revision: str.optional(),
-  gateways: z
-    .looseObject({ securityContext: z.looseObject({}).optional(), seccompProfile: z.looseObject({}).optional() })
-    .optional(),
+  revision: z.optional(str),
+  gateways: z.optional(z.looseObject({ securityContext: z.optional(z.looseObject({})), seccompProfile: z.optional(z.looseObject({})) })),
   /**
    * sidecar-kit extensions (not Istio's; absent from Istio's values). `cni.podFactsAnnotation`:
    * in CNI mode, also write the `cni.sidecar-kit.io/capture` pod-facts annotation so the CNI
    * plugin needs no API call (docs/cni.md). Default off: Istio's output has no such annotation.
    */
-  sidecarKit: z.looseObject({ cni: z.looseObject({ podFactsAnnotation: bool.optional() }).optional() }).optional(),
+  sidecarKit: z.optional(z.looseObject({ cni: z.optional(z.looseObject({ podFactsAnnotation: z.optional(bool) })) })),
 });
 
 export type Values = z.infer<typeof valuesSchema>;

@@ -2,6 +2,7 @@
  * The `proxy.istio.io/config` pod annotation: a ProxyConfig in YAML or JSON that is merged over
  * the mesh `defaultConfig` for this pod.
  */
+import { englishIssues } from '../../config/errors.js';
 import { proxyConfigSchema, type ProxyConfig } from '../../config/proxy-config.js';
 import { parseYamlDocument } from '../yaml/parse.js';
 
@@ -10,7 +11,7 @@ export function parseProxyConfigText(text: string): ProxyConfig {
   const doc = parseYamlDocument(text);
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('expected a ProxyConfig object');
-  const r = proxyConfigSchema.safeParse(doc);
+  const r = proxyConfigSchema.safeParse(doc, { error: englishIssues() });
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new Error(`${issue?.path.join('.') ?? ''}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
