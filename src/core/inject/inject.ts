@@ -53,7 +53,10 @@ export interface InjectionRequest {
 export interface InjectionResult {
   /** The injected pod (typed-normalised). */
   readonly pod: Pod;
-  /** RFC 6902 patch that turns the received pod into `pod`. */
+  /**
+   * RFC 6902 patch that turns the received pod into `pod` (computed on first read: kube-inject
+   * never needs it).
+   */
   readonly patch: readonly PatchOperation[];
   /** What the templates alone rendered (its names make up the status annotation). */
   readonly templatePod: Pod;
@@ -219,7 +222,15 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
       proxyConfig.holdApplicationUntilProxyStarts === true || settings.values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
   const pod = normalizeAs('Pod', settle(merged, beforePostProcessing)) as Pod;
-  return { pod, patch: createPatch(request.pod, original, pod), templatePod };
+  let patch: readonly PatchOperation[] | undefined;
+  return {
+    pod,
+    templatePod,
+    get patch() {
+      patch ??= createPatch(request.pod, original, pod);
+      return patch;
+    },
+  };
 }
 
 /**

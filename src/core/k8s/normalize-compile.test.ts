@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeAs, normalizeAsGeneric } from './normalize.js';
+import { normalizeAs, normalizeAsGeneric, setCompileThreshold } from './normalize.js';
 import { hasStruct, structSpec, type FieldType } from './schema.js';
 import './structs-workloads.js';
 
@@ -54,6 +54,7 @@ function outcome(fn: () => unknown): string {
 }
 
 describe('compiled normalisation', () => {
+  setCompileThreshold(0);
   it.each(STRUCTS)('%s: same as the generic field loops', (name) => {
     fc.assert(
       fc.property(structValue(name, 0), (input) => {

@@ -123,7 +123,7 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
     throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`);
   }
   const input = (value ?? {}) as JsonObject;
-  const out = trackPaths ? normalizeFields(spec, input, path) : compiledFieldsOf(spec)(input);
+  const out = trackPaths ? normalizeFields(spec, input, path) : fieldsOf(spec, input);
   if (memo) {
     Object.freeze(out);
     NORMALIZED.set(out, name);
@@ -134,20 +134,31 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
   return out;
 }
 
+/**
+ * Structs get a compiled field loop once they have been normalised this many times: compiling
+ * costs about as much as a few dozen generic runs, which a one-shot CLI run may never repay.
+ */
+let compileAfter = 24;
+
+/** Sets how many generic runs a struct gets before it is compiled (tests: 0 compiles at once). */
+export function setCompileThreshold(uses: number): void {
+  compileAfter = uses;
+}
+const USES = new Map<StructSpec, number>();
 const COMPILED = new Map<StructSpec, CompiledStruct>();
 const RUNTIME: CompileRuntime = {
   struct: (spec, v) => normalizeStruct(spec.name, v, '', false, spec),
   value: (t, v, owner) => normalizeValue(t, v, '', owner),
 };
 
-/** The compiled field loop of `spec` (normalize-compile.ts), built on first use. */
-function compiledFieldsOf(spec: StructSpec): CompiledStruct {
-  let f = COMPILED.get(spec);
-  if (!f) {
-    f = compileStruct(spec, RUNTIME, structSpec);
-    COMPILED.set(spec, f);
-  }
-  return f;
+/** The field loop for `spec`: compiled (normalize-compile.ts) once the struct is in regular use. */
+function fieldsOf(spec: StructSpec, input: JsonObject): JsonObject {
+  const compiled = COMPILED.get(spec);
+  if (compiled) return compiled(input);
+  const uses = (USES.get(spec) ?? 0) + 1;
+  USES.set(spec, uses);
+  if (uses >= compileAfter) COMPILED.set(spec, compileStruct(spec, RUNTIME, structSpec));
+  return normalizeFields(spec, input, '');
 }
 
 /**
