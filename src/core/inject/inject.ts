@@ -222,15 +222,23 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
       proxyConfig.holdApplicationUntilProxyStarts === true || settings.values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
   const pod = normalizeAs('Pod', settle(merged, beforePostProcessing)) as Pod;
-  let patch: readonly PatchOperation[] | undefined;
-  return {
-    pod,
-    templatePod,
-    get patch() {
-      patch ??= createPatch(request.pod, original, pod);
-      return patch;
-    },
-  };
+  return new Injected(pod, templatePod, request.pod, original);
+}
+
+/** The result; its patch is computed on first read (kube-inject never reads it). */
+class Injected implements InjectionResult {
+  #patch: readonly PatchOperation[] | undefined;
+  constructor(
+    readonly pod: Pod,
+    readonly templatePod: Pod,
+    private readonly received: Pod,
+    private readonly decoded: Pod,
+  ) {}
+
+  get patch(): readonly PatchOperation[] {
+    this.#patch ??= createPatch(this.received, this.decoded, this.pod);
+    return this.#patch;
+  }
 }
 
 /**
