@@ -24,9 +24,11 @@ describe('diffJson', () => {
     expect(op?.value).toBe(added);
   });
 
+  // fast-json-patch refuses to apply paths through __proto__ / constructor.prototype (a safety ban)
+  const json = fc.jsonValue({ maxDepth: 4 }).filter((v) => !/"(__proto__|constructor|prototype)"/.test(JSON.stringify(v)));
   it('produces what fast-json-patch compare produces, and the patch reproduces the target', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4 }), (a, b) => {
+      fc.property(json, json, (a, b) => {
         const from = { root: a };
         const to = { root: b };
         const ops = diffJson(from, to);
