@@ -5,23 +5,36 @@
 import * as z from 'zod/mini';
 import type { Values } from './values.js';
 
-const labelSelector = z.looseObject({
-  matchLabels: z.nullish(z.record(z.string(), z.string())),
-  matchExpressions: z.nullish(z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.nullish(z.array(z.string())) }))),
-});
+function buildInjectorConfigSchema() {
+  const labelSelector = z.looseObject({
+    matchLabels: z.nullish(z.record(z.string(), z.string())),
+    matchExpressions: z.nullish(z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.nullish(z.array(z.string())) }))),
+  });
 
-export const injectorConfigSchema = z.looseObject({
-  policy: z.optional(z.string()),
-  defaultTemplates: z.nullish(z.array(z.string())),
-  aliases: z.nullish(z.record(z.string(), z.array(z.string()))),
-  neverInjectSelector: z.nullish(z.array(labelSelector)),
-  alwaysInjectSelector: z.nullish(z.array(labelSelector)),
-  injectedAnnotations: z.nullish(z.record(z.string(), z.string())),
-  /** Template texts by name (Go text/template); they replace built-ins of the same name. */
-  templates: z.nullish(z.record(z.string(), z.string())),
-  /** Legacy single template (a poison string in current Istio). */
-  template: z.optional(z.string()),
-});
+  return z.looseObject({
+    policy: z.optional(z.string()),
+    defaultTemplates: z.nullish(z.array(z.string())),
+    aliases: z.nullish(z.record(z.string(), z.array(z.string()))),
+    neverInjectSelector: z.nullish(z.array(labelSelector)),
+    alwaysInjectSelector: z.nullish(z.array(labelSelector)),
+    injectedAnnotations: z.nullish(z.record(z.string(), z.string())),
+    /** Template texts by name (Go text/template); they replace built-ins of the same name. */
+    templates: z.nullish(z.record(z.string(), z.string())),
+    /** Legacy single template (a poison string in current Istio). */
+    template: z.optional(z.string()),
+  });
+}
+
+let built: ReturnType<typeof buildInjectorConfigSchema> | undefined;
+
+/** The injector config schema, built on first use (only an inject config file needs it). */
+export function injectorConfigSchemaOf(): ReturnType<typeof buildInjectorConfigSchema> {
+  built ??= buildInjectorConfigSchema();
+  return built;
+}
+
+/** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
+export const injectorConfigSchema = /* @__PURE__ */ injectorConfigSchemaOf();
 
 export type InjectorConfigInput = z.infer<typeof injectorConfigSchema>;
 

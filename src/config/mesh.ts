@@ -3,22 +3,35 @@
  * injector reads are typed; the rest are accepted and preserved.
  */
 import * as z from 'zod/mini';
-import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, proxyConfigSchema, type ProxyConfig } from './proxy-config.js';
+import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, proxyConfigSchemaOf, type ProxyConfig } from './proxy-config.js';
 
-const port = z.number().check(z.int());
+function buildMeshConfigSchema() {
+  const port = z.number().check(z.int());
 
-export const meshConfigSchema = z.looseObject({
-  defaultConfig: z.optional(proxyConfigSchema),
-  trustDomain: z.optional(z.string()),
-  trustDomainAliases: z.optional(z.array(z.string())),
-  enablePrometheusMerge: z.optional(z.nullable(z.boolean())),
-  inboundTrafficPolicy: z.optional(z.looseObject({ mode: z.optional(z.union([z.enum(['PASSTHROUGH', 'LOCALHOST']), z.number()])) })),
-  proxyListenPort: z.optional(port),
-  proxyInboundListenPort: z.optional(port),
-  rootNamespace: z.optional(z.string()),
-  extensionProviders: z.optional(z.array(z.looseObject({ name: z.string() }))),
-  defaultProviders: z.optional(z.looseObject({})),
-});
+  return z.looseObject({
+    defaultConfig: z.optional(proxyConfigSchemaOf()),
+    trustDomain: z.optional(z.string()),
+    trustDomainAliases: z.optional(z.array(z.string())),
+    enablePrometheusMerge: z.optional(z.nullable(z.boolean())),
+    inboundTrafficPolicy: z.optional(z.looseObject({ mode: z.optional(z.union([z.enum(['PASSTHROUGH', 'LOCALHOST']), z.number()])) })),
+    proxyListenPort: z.optional(port),
+    proxyInboundListenPort: z.optional(port),
+    rootNamespace: z.optional(z.string()),
+    extensionProviders: z.optional(z.array(z.looseObject({ name: z.string() }))),
+    defaultProviders: z.optional(z.looseObject({})),
+  });
+}
+
+let built: ReturnType<typeof buildMeshConfigSchema> | undefined;
+
+/** The MeshConfig schema, built on first use (only a mesh config source needs it). */
+export function meshConfigSchemaOf(): ReturnType<typeof buildMeshConfigSchema> {
+  built ??= buildMeshConfigSchema();
+  return built;
+}
+
+/** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
+export const meshConfigSchema = /* @__PURE__ */ meshConfigSchemaOf();
 
 export type MeshConfig = z.infer<typeof meshConfigSchema>;
 export type ExtensionProvider = NonNullable<MeshConfig['extensionProviders']>[number];

@@ -8,55 +8,68 @@
  */
 import * as z from 'zod/mini';
 
-const DURATION = /^-?\d+(\.\d{1,9})?s$/;
-const duration = z.string().check(z.regex(DURATION, 'expected a duration like "45s"'));
-const int = z.number().check(z.int());
-const enumOf = (names: readonly string[]) =>
-  z.union([z.enum(names as [string, ...string[]]), z.pipe(int, z.transform((n: number) => names[n] ?? String(n)))]);
-
 export const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'] as const;
 
-export const proxyConfigSchema = z.looseObject({
-  configPath: z.optional(z.string()),
-  binaryPath: z.optional(z.string()),
-  serviceCluster: z.optional(z.string()),
-  tracingServiceName: z.optional(enumOf(['APP_LABEL_AND_NAMESPACE', 'CANONICAL_NAME_ONLY', 'CANONICAL_NAME_AND_NAMESPACE'])),
-  drainDuration: z.optional(duration),
-  parentShutdownDuration: z.optional(duration),
-  discoveryAddress: z.optional(z.string()),
-  statsdUdpAddress: z.optional(z.string()),
-  proxyAdminPort: z.optional(int),
-  controlPlaneAuthPolicy: z.optional(
-    z.union([
-      z.enum(['NONE', 'MUTUAL_TLS', 'INHERIT']),
-      z.pipe(int, z.transform((n: number) => (n === 1 ? 'MUTUAL_TLS' : n === 1000 ? 'INHERIT' : 'NONE'))),
-    ]),
-  ),
-  customConfigFile: z.optional(z.string()),
-  statNameLength: z.optional(int),
-  concurrency: z.optional(z.nullable(int)),
-  proxyBootstrapTemplatePath: z.optional(z.string()),
-  interceptionMode: z.optional(enumOf(INTERCEPTION_MODES)),
-  tracing: z.optional(z.nullable(z.looseObject({}))),
-  envoyAccessLogService: z.optional(z.nullable(z.looseObject({}))),
-  envoyMetricsService: z.optional(z.nullable(z.looseObject({}))),
-  proxyMetadata: z.optional(z.record(z.string(), z.string())),
-  runtimeValues: z.optional(z.record(z.string(), z.string())),
-  statusPort: z.optional(int),
-  extraStatTags: z.optional(z.array(z.string())),
-  gatewayTopology: z.optional(z.nullable(z.looseObject({}))),
-  terminationDrainDuration: z.optional(z.nullable(duration)),
-  meshId: z.optional(z.string()),
-  readinessProbe: z.optional(z.nullable(z.looseObject({}))),
-  proxyStatsMatcher: z.optional(z.nullable(z.looseObject({}))),
-  holdApplicationUntilProxyStarts: z.optional(z.nullable(z.boolean())),
-  caCertificatesPem: z.optional(z.array(z.string())),
-  image: z.optional(z.nullable(z.looseObject({ imageType: z.optional(z.string()) }))),
-  privateKeyProvider: z.optional(z.nullable(z.looseObject({}))),
-  proxyHeaders: z.optional(z.nullable(z.looseObject({}))),
-  fileFlushInterval: z.optional(z.nullable(duration)),
-  fileFlushMinSizeKb: z.optional(z.nullable(int)),
-});
+function buildProxyConfigSchema() {
+  const DURATION = /^-?\d+(\.\d{1,9})?s$/;
+  const duration = z.string().check(z.regex(DURATION, 'expected a duration like "45s"'));
+  const int = z.number().check(z.int());
+  const enumOf = (names: readonly string[]) =>
+    z.union([z.enum(names as [string, ...string[]]), z.pipe(int, z.transform((n: number) => names[n] ?? String(n)))]);
+
+  return z.looseObject({
+    configPath: z.optional(z.string()),
+    binaryPath: z.optional(z.string()),
+    serviceCluster: z.optional(z.string()),
+    tracingServiceName: z.optional(enumOf(['APP_LABEL_AND_NAMESPACE', 'CANONICAL_NAME_ONLY', 'CANONICAL_NAME_AND_NAMESPACE'])),
+    drainDuration: z.optional(duration),
+    parentShutdownDuration: z.optional(duration),
+    discoveryAddress: z.optional(z.string()),
+    statsdUdpAddress: z.optional(z.string()),
+    proxyAdminPort: z.optional(int),
+    controlPlaneAuthPolicy: z.optional(
+      z.union([
+        z.enum(['NONE', 'MUTUAL_TLS', 'INHERIT']),
+        z.pipe(int, z.transform((n: number) => (n === 1 ? 'MUTUAL_TLS' : n === 1000 ? 'INHERIT' : 'NONE'))),
+      ]),
+    ),
+    customConfigFile: z.optional(z.string()),
+    statNameLength: z.optional(int),
+    concurrency: z.optional(z.nullable(int)),
+    proxyBootstrapTemplatePath: z.optional(z.string()),
+    interceptionMode: z.optional(enumOf(INTERCEPTION_MODES)),
+    tracing: z.optional(z.nullable(z.looseObject({}))),
+    envoyAccessLogService: z.optional(z.nullable(z.looseObject({}))),
+    envoyMetricsService: z.optional(z.nullable(z.looseObject({}))),
+    proxyMetadata: z.optional(z.record(z.string(), z.string())),
+    runtimeValues: z.optional(z.record(z.string(), z.string())),
+    statusPort: z.optional(int),
+    extraStatTags: z.optional(z.array(z.string())),
+    gatewayTopology: z.optional(z.nullable(z.looseObject({}))),
+    terminationDrainDuration: z.optional(z.nullable(duration)),
+    meshId: z.optional(z.string()),
+    readinessProbe: z.optional(z.nullable(z.looseObject({}))),
+    proxyStatsMatcher: z.optional(z.nullable(z.looseObject({}))),
+    holdApplicationUntilProxyStarts: z.optional(z.nullable(z.boolean())),
+    caCertificatesPem: z.optional(z.array(z.string())),
+    image: z.optional(z.nullable(z.looseObject({ imageType: z.optional(z.string()) }))),
+    privateKeyProvider: z.optional(z.nullable(z.looseObject({}))),
+    proxyHeaders: z.optional(z.nullable(z.looseObject({}))),
+    fileFlushInterval: z.optional(z.nullable(duration)),
+    fileFlushMinSizeKb: z.optional(z.nullable(int)),
+  });
+}
+
+let built: ReturnType<typeof buildProxyConfigSchema> | undefined;
+
+/** The ProxyConfig schema, built on first use (a mesh config file or a `proxy.istio.io/config` annotation). */
+export function proxyConfigSchemaOf(): ReturnType<typeof buildProxyConfigSchema> {
+  built ??= buildProxyConfigSchema();
+  return built;
+}
+
+/** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
+export const proxyConfigSchema = /* @__PURE__ */ proxyConfigSchemaOf();
 
 export type ProxyConfig = z.infer<typeof proxyConfigSchema>;
 

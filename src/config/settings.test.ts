@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.js';
-import { DEFAULT_HUB, DEFAULT_TAG } from './values.js';
+import { ConfigError, englishIssues } from './errors.js';
+import { meshConfigSchemaOf } from './mesh.js';
+import { DEFAULT_HUB, DEFAULT_TAG, DEFAULT_VALUES, valuesSchemaOf } from './values.js';
 import { resolveSettings } from './settings.js';
 
 describe('resolveSettings', () => {
@@ -13,6 +14,12 @@ describe('resolveSettings', () => {
     expect(s.injector).toMatchObject({ policy: 'enabled', defaultTemplates: ['sidecar'] });
     expect(s.revision).toBe('');
     expect(Object.isFrozen(s.values.global)).toBe(true);
+  });
+
+  it('without sources skips parsing: the defaults are what the schemas output for them, key order included', () => {
+    expect(JSON.stringify(valuesSchemaOf().parse(DEFAULT_VALUES, { error: englishIssues() }))).toBe(JSON.stringify(DEFAULT_VALUES));
+    expect(meshConfigSchemaOf().parse({})).toEqual({});
+    expect(JSON.stringify(resolveSettings())).toBe(JSON.stringify(resolveSettings({ values: {}, mesh: {} })));
   });
 
   it('deep-merges values, keeps unknown keys, and treats null leaves as "not set"', () => {

@@ -4,10 +4,10 @@
  * the webhook can reuse this with ConfigMap contents and reload it.
  */
 import { configErrorFromZod, ConfigError, englishIssues } from './errors.js';
-import { injectorConfigFromFile, injectorConfigFromValues, injectorConfigSchema, type InjectorConfig } from './injector.js';
+import { injectorConfigFromFile, injectorConfigFromValues, injectorConfigSchemaOf, type InjectorConfig } from './injector.js';
 import { deepFreeze, deepMerge, dropNulls, isPlainObject } from './merge.js';
-import { applyMeshConfig, DEFAULT_MESH_CONFIG, meshConfigSchema, type MeshConfig } from './mesh.js';
-import { DEFAULT_VALUES, valuesSchema, type Values } from './values.js';
+import { applyMeshConfig, DEFAULT_MESH_CONFIG, meshConfigSchemaOf, type MeshConfig } from './mesh.js';
+import { DEFAULT_VALUES, valuesSchemaOf, type Values } from './values.js';
 
 export interface SettingsSources {
   /** Helm values (the injector ConfigMap `values` layout), deep-merged over the chart defaults. */
@@ -54,18 +54,21 @@ function objectOrEmpty(v: unknown, name: string): Record<string, unknown> {
 
 /** Parses and validates one MeshConfig source (without defaults). */
 export function parseMeshConfig(v: unknown, name = 'meshConfig'): MeshConfig {
-  const r = meshConfigSchema.safeParse(objectOrEmpty(v, name), once());
+  if (v === undefined || v === null) return {}; // what parsing {} gives (tested), without building the schema
+  const r = meshConfigSchemaOf().safeParse(objectOrEmpty(v, name), once());
   if (!r.success) throw configErrorFromZod(name, r.error);
   return r.data;
 }
 
 /** Resolves values: chart defaults, then each source deep-merged in order; null leaves mean "not set". */
 export function resolveValues(...sources: unknown[]): Values {
+  // No source: the defaults are already what the schema outputs for them (tested).
+  if (sources.every((src) => src === undefined || src === null)) return DEFAULT_VALUES;
   let merged: unknown = DEFAULT_VALUES;
   sources.forEach((s, i) => {
     merged = deepMerge(merged, objectOrEmpty(s, i === 0 ? 'values' : 'operator.spec.values'));
   });
-  const r = valuesSchema.safeParse(dropNulls(merged), once());
+  const r = valuesSchemaOf().safeParse(dropNulls(merged), once());
   if (!r.success) throw configErrorFromZod('values', r.error);
   return r.data;
 }
@@ -75,7 +78,7 @@ function resolveInjector(injectConfig: unknown, values: Values): InjectorConfig 
   if (typeof injectConfig === 'string') {
     return { ...injectorConfigFromValues(values), customTemplates: { sidecar: injectConfig } };
   }
-  const r = injectorConfigSchema.safeParse(objectOrEmpty(injectConfig, 'injectConfig'), once());
+  const r = injectorConfigSchemaOf().safeParse(objectOrEmpty(injectConfig, 'injectConfig'), once());
   if (!r.success) throw configErrorFromZod('injectConfig', r.error);
   return injectorConfigFromFile(r.data);
 }

@@ -3,7 +3,7 @@
  * the mesh `defaultConfig` for this pod.
  */
 import { englishIssues } from '../../config/errors.js';
-import { proxyConfigSchema, type ProxyConfig } from '../../config/proxy-config.js';
+import { proxyConfigSchemaOf, type ProxyConfig } from '../../config/proxy-config.js';
 import { parseYamlDocument } from '../yaml/parse.js';
 
 /** Parses the annotation text; throws an Error whose message says what is wrong. */
@@ -11,7 +11,7 @@ export function parseProxyConfigText(text: string): ProxyConfig {
   const doc = parseYamlDocument(text);
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('expected a ProxyConfig object');
-  const r = proxyConfigSchema.safeParse(doc, { error: englishIssues() });
+  const r = proxyConfigSchemaOf().safeParse(doc, { error: englishIssues() });
   if (!r.success) {
     const issue = r.error.issues[0];
     throw new Error(`${issue?.path.join('.') ?? ''}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
