@@ -48,22 +48,28 @@ const escapeKey = (k: string): string => (k.includes('/') || k.includes('~') ? e
  */
 export function diffJson(from: unknown, to: unknown, path = '', ops: PatchOperation[] = []): PatchOperation[] {
   if (from === to || !isContainer(from) || !isContainer(to)) return ops;
-  const fromArray = Array.isArray(from);
+  if (Array.isArray(from) && Array.isArray(to)) {
+    for (let i = from.length - 1; i >= 0; i--) {
+      if (i < to.length) diffMember(from[i], to[i], `${path}/${i}`, ops, to[i] === undefined);
+      else ops.push({ op: 'remove', path: `${path}/${i}` });
+    }
+    for (let i = from.length; i < to.length; i++) if (to[i] !== undefined) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i] });
+    return ops;
+  }
   const a = from as Record<string, unknown>;
   const b = to as Record<string, unknown>;
-  const oldKeys = fromArray ? Array.from({ length: (from as unknown[]).length }, (_, i) => String(i)) : Object.keys(a);
-  const newKeys = Array.isArray(to) ? Array.from({ length: to.length }, (_, i) => String(i)) : Object.keys(b);
+  const toArray = Array.isArray(to);
+  const oldKeys = Array.isArray(from) ? Array.from({ length: from.length }, (_, i) => String(i)) : Object.keys(a);
+  const newKeys = toArray ? Array.from({ length: to.length }, (_, i) => String(i)) : Object.keys(b);
   let removed = false;
   for (let i = oldKeys.length - 1; i >= 0; i--) {
     const key = oldKeys[i] as string;
     const oldVal = a[key];
-    const at = `${path}/${escapeKey(key)}`;
-    if (Object.hasOwn(b, key) && !(b[key] === undefined && oldVal !== undefined && !Array.isArray(to))) {
+    if (Object.hasOwn(b, key) && !(b[key] === undefined && oldVal !== undefined && !toArray)) {
       const newVal = b[key];
-      if (isContainer(oldVal) && isContainer(newVal) && Array.isArray(oldVal) === Array.isArray(newVal)) diffJson(oldVal, newVal, at, ops);
-      else if (oldVal !== newVal) ops.push({ op: 'replace', path: at, value: newVal });
+      if (oldVal !== newVal) diffMember(oldVal, newVal, `${path}/${escapeKey(key)}`, ops, false);
     } else {
-      ops.push({ op: 'remove', path: at });
+      ops.push({ op: 'remove', path: `${path}/${escapeKey(key)}` });
       removed = true;
     }
   }
@@ -72,6 +78,13 @@ export function diffJson(from: unknown, to: unknown, path = '', ops: PatchOperat
     if (!Object.hasOwn(a, key) && b[key] !== undefined) ops.push({ op: 'add', path: `${path}/${escapeKey(key)}`, value: b[key] });
   }
   return ops;
+}
+
+/** One member present on both sides (`gone`: an array slot now holding undefined). */
+function diffMember(oldVal: unknown, newVal: unknown, at: string, ops: PatchOperation[], gone: boolean): void {
+  if (oldVal === newVal && !gone) return;
+  if (isContainer(oldVal) && isContainer(newVal) && Array.isArray(oldVal) === Array.isArray(newVal)) diffJson(oldVal, newVal, at, ops);
+  else if (oldVal !== newVal) ops.push({ op: 'replace', path: at, value: newVal });
 }
 
 interface Parent {
