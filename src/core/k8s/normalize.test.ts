@@ -85,6 +85,16 @@ describe('normalizeAs (typed-struct round trip)', () => {
     expect(normalizeAs('ContainerPort', port)).toEqual(port);
   });
 
+  it('remembers deep-frozen inputs across calls, with frozen results', () => {
+    const env = Object.freeze({ name: 'POD_NAME', valueFrom: Object.freeze({ fieldRef: Object.freeze({ fieldPath: 'metadata.name' }) }) });
+    const first = normalizeAs('EnvVar', env);
+    expect(first).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(normalizeAs('EnvVar', env)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // a mutable input with the same content is normalised afresh
+    expect(normalizeAs('EnvVar', structuredClone(env))).not.toBe(first);
+  });
+
   it('keeps int64 fields wider than int32', () => {
     expect(normalizeAs('SecurityContext', { runAsUser: 2 ** 40 })).toEqual({ runAsUser: 2 ** 40 });
   });

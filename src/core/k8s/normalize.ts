@@ -83,10 +83,23 @@ export function withNormalizeSession<T>(fn: () => T): T {
 let session: WeakMap<object, readonly [string | FieldType, unknown]> | undefined;
 
 /**
+ * Results for frozen inputs, across calls: a frozen input is taken to be deeply immutable (the
+ * templates' constant pieces and the settings are deep-frozen), so its result never changes.
+ * The results are frozen too.
+ */
+const FROZEN_INPUTS = new WeakMap<object, readonly [string | FieldType, unknown]>();
+
+/**
  * Remembers `input` -> `out` in the session, and `out` -> `out` unless the global memos already
  * recognise it (frozen memo structs and lists).
  */
 function remember(input: object, kind: string | FieldType, out: object, outputKnown: boolean): void {
+  if (Object.isFrozen(input)) {
+    const entry = [kind, Object.freeze(out)] as const;
+    FROZEN_INPUTS.set(input, entry);
+    if (out !== input) FROZEN_INPUTS.set(out, entry);
+    return;
+  }
   if (!session) return;
   const entry = [kind, out] as const;
   session.set(input, entry);
@@ -113,10 +126,12 @@ const SMALL_STRUCT = 8;
 
 function normalizeStruct(name: string, value: unknown, path: string, listItem = false, spec = structSpec(name)): JsonObject {
   const memo = MEMO_STRUCTS.has(name);
-  // Only big list items (memo structs) can have been seen before; small ones come with their list.
-  if (typeof value === 'object' && value !== null && (memo || !listItem)) {
+  // Only big list items (memo structs) and frozen ones can have been seen before; small ones
+  // come with their list.
+  const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value);
+  if (typeof value === 'object' && value !== null && (memo || !listItem || frozen)) {
     if (NORMALIZED.get(value) === name) return value as JsonObject;
-    const seen = session?.get(value);
+    const seen = frozen ? FROZEN_INPUTS.get(value) : session?.get(value);
     if (seen && seen[0] === name) return seen[1] as JsonObject;
   }
   if (value !== null && value !== undefined && !isObject(value)) {
@@ -130,7 +145,7 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
   }
   // List items are found again through their (remembered) list; only big ones are remembered
   // on their own (thousands of env vars would cost more to remember than to normalise).
-  if (value !== null && value !== undefined && (memo || !listItem)) remember(value, name, out, memo);
+  if (value !== null && value !== undefined && (memo || !listItem || frozen)) remember(value, name, out, memo);
   return out;
 }
 
@@ -269,7 +284,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     case 'list': {
       if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
       if (NORMALIZED_LISTS.get(v) === t) return v;
-      const seen = session?.get(v);
+      const seen = Object.isFrozen(v) ? FROZEN_INPUTS.get(v) : session?.get(v);
       if (seen && seen[0] === t) return seen[1];
       const list: unknown[] = [];
       const of = t.of;
@@ -294,12 +309,17 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     }
     case 'map': {
       if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`);
+      const seen = Object.isFrozen(v) ? FROZEN_INPUTS.get(v) : session?.get(v);
+      if (seen && seen[0] === t) return seen[1];
       const out: JsonObject = {};
-      for (const [k, item] of Object.entries(v)) {
-        const itemPath = sub(path, k);
-        if (t.of.kind === 'struct') out[k] = normalizeStruct(t.of.name, item, itemPath);
-        else out[k] = item === null || item === undefined ? zeroValue(t.of) : normalizeValue(t.of, item, itemPath, owner);
+      const of = t.of;
+      for (const k in v) {
+        const item = v[k];
+        if (of.kind === 'scalar' && of.scalar === 'str' && typeof item === 'string') out[k] = item;
+        else if (of.kind === 'struct') out[k] = normalizeStruct(of.name, item, sub(path, k));
+        else out[k] = item === null || item === undefined ? zeroValue(of) : normalizeValue(of, item, sub(path, k), owner);
       }
+      remember(v, t, out, false);
       return out;
     }
   }

@@ -188,14 +188,32 @@ export function withMergeSession<T>(fn: () => T): T {
   }
 }
 
+/** Frozen patch values (deeply immutable: the templates' constant pieces) -> the same without nulls. */
+const CLEANED_FROZEN = new WeakMap<object, object>();
+
 /** A patch value as it goes into the result (discardNulls, remembered within a session). */
 function cleanValue<T>(v: T): T {
   if (typeof v !== 'object' || v === null) return v;
-  const known = cleaned?.get(v);
+  const cache = Object.isFrozen(v) ? CLEANED_FROZEN : cleaned;
+  const known = cache?.get(v);
   if (known) return known as T;
-  const out = discardNulls(v);
-  cleaned?.set(v, out as object);
+  let out = discardNulls(v);
+  if (cache === CLEANED_FROZEN && out !== v) out = freezeDeep(out);
+  cache?.set(v, out as object);
   return out;
+}
+
+/** discardNulls of a nested value, through the cache when it is frozen. */
+function cleanFrozenOr<T>(v: T): T {
+  return typeof v === 'object' && v !== null && Object.isFrozen(v) ? cleanValue(v) : discardNulls(v);
+}
+
+function freezeDeep<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) freezeDeep(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 /**
@@ -207,7 +225,7 @@ function discardNulls<T>(v: T): T {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = discardNulls(x);
+      const y = cleanFrozenOr(x);
       if (y !== x && !out) out = v.slice(0, i);
       out?.push(y);
     }
@@ -218,7 +236,7 @@ function discardNulls<T>(v: T): T {
     for (const k in v) {
       const x = v[k];
       const drop = x === null || x === undefined || k === '$patch';
-      const y = drop ? undefined : discardNulls(x);
+      const y = drop ? undefined : cleanFrozenOr(x);
       if (!out && (drop || y !== x)) {
         out = {};
         for (const prev in v) {

@@ -2,12 +2,31 @@
  * Pieces shared by the built-in templates: resources, proxy image choice, the common proxy
  * environment, ISTIO_META_POD_PORTS, volumes. Each mirrors one block of Istio's templates.
  */
+import { deepFreeze } from '../../../config/merge.js';
 import { goJsonMarshalOrdered } from '../../format/go-json.js';
 import { normalizeAs } from '../../k8s/normalize.js';
 import type { EnvVar } from '../../k8s/pod.js';
 import { annotationOr, goString, hasAnnotation, type TemplateContext } from '../template-context.js';
 
 type Obj = Record<string, unknown>;
+
+/**
+ * Pieces that depend on nothing or on a few settings strings are built once per distinct input
+ * and deep-frozen: the typed normalisation and the strategic merge remember frozen objects, so
+ * these parts of every injection cost a lookup.
+ */
+const CONSTANT_PIECES = new Map<string, unknown>();
+const LIMIT = 256;
+
+/** The deep-frozen piece for `key`, built by `build` the first time. */
+export function constantPiece<T>(key: string, build: () => T): T {
+  const known = CONSTANT_PIECES.get(key);
+  if (known !== undefined) return known as T;
+  if (CONSTANT_PIECES.size >= LIMIT) CONSTANT_PIECES.clear();
+  const piece = deepFreeze(build());
+  CONSTANT_PIECES.set(key, piece);
+  return piece;
+}
 
 const RESOURCE_ANNOTATIONS = {
   cpu: 'sidecar.istio.io/proxyCPU',
@@ -58,15 +77,23 @@ export function imageFor(ctx: TemplateContext, valuesImage: string | undefined, 
   return explicit.includes('/') ? explicit : computed;
 }
 
-export const fieldRefEnv = (name: string, fieldPath: string): EnvVar => ({
-  name,
-  valueFrom: { fieldRef: { fieldPath } },
-});
+const REF_ENVS = new Map<string, EnvVar>();
 
-export const resourceRefEnv = (name: string, resource: string): EnvVar => ({
-  name,
-  valueFrom: { resourceFieldRef: { resource, divisor: '1' } },
-});
+/** An env var from a field of the pod (deep-frozen, one object per name and field). */
+export function fieldRefEnv(name: string, fieldPath: string): EnvVar {
+  const key = `${name}=${fieldPath}`;
+  let e = REF_ENVS.get(key);
+  if (!e) REF_ENVS.set(key, (e = deepFreeze({ name, valueFrom: { fieldRef: { fieldPath } } })));
+  return e;
+}
+
+/** An env var from a resource of the container (deep-frozen, one object per name and resource). */
+export function resourceRefEnv(name: string, resource: string): EnvVar {
+  const key = `${name}=resource:${resource}`;
+  let e = REF_ENVS.get(key);
+  if (!e) REF_ENVS.set(key, (e = deepFreeze({ name, valueFrom: { resourceFieldRef: { resource, divisor: '1' } } })));
+  return e;
+}
 
 /** CA_ADDR: values.global.caAddress, else `istiod[-<revision>].<istioNamespace>.svc:15012`. */
 export function caAddress(ctx: TemplateContext): string {
@@ -167,17 +194,17 @@ export function statusPortText(ctx: TemplateContext): string {
 export function istiodCaVolume(ctx: TemplateContext): Obj {
   const trustBundle = ctx.values.global.trustBundleName;
   if (ctx.values.pilot.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true) {
-    return {
+    const name = `istio.io:istiod-ca:${trustBundle || 'root-cert'}`;
+    return constantPiece(`istiodCaVolume\0ctb\0${name}`, () => ({
       name: 'istiod-ca-cert',
-      projected: {
-        sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${trustBundle || 'root-cert'}`, path: 'root-cert.pem' } }],
-      },
-    };
+      projected: { sources: [{ clusterTrustBundle: { name, path: 'root-cert.pem' } }] },
+    }));
   }
-  return { name: 'istiod-ca-cert', configMap: { name: trustBundle || 'istio-ca-root-cert' } };
+  const name = trustBundle || 'istio-ca-root-cert';
+  return constantPiece(`istiodCaVolume\0cm\0${name}`, () => ({ name: 'istiod-ca-cert', configMap: { name } }));
 }
 
-export const podInfoVolume: Obj = {
+export const podInfoVolume: Obj = deepFreeze({
   name: 'istio-podinfo',
   downwardAPI: {
     items: [
@@ -185,15 +212,14 @@ export const podInfoVolume: Obj = {
       { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
     ],
   },
-};
+});
 
 export function tokenVolume(ctx: TemplateContext): Obj {
-  return {
+  const audience = goString(ctx.values.global.sds?.token?.aud);
+  return constantPiece(`tokenVolume\0${audience}`, () => ({
     name: 'istio-token',
-    projected: {
-      sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: goString(ctx.values.global.sds?.token?.aud) } }],
-    },
-  };
+    projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience } }] },
+  }));
 }
 
 export function mtlsCertsVolume(ctx: TemplateContext): Obj {

@@ -1,6 +1,7 @@
 /**
  * The istio-proxy container of the `sidecar` template (§c.4) and the template's volumes (§c.5).
  */
+import { deepFreeze } from '../../../config/merge.js';
 import type { EnvVar } from '../../k8s/pod.js';
 import { proxyConfigJson } from '../proxy-config-json.js';
 import {
@@ -14,6 +15,7 @@ import {
   bootstrapOverrideSet,
   bootstrapVolume,
   clusterIdValue,
+  constantPiece,
   complianceEnv,
   istiodCaVolume,
   jsonMapAnnotation,
@@ -143,23 +145,40 @@ function proxySecurityContext(ctx: TemplateContext): Obj {
   return sc;
 }
 
+/** Volume mounts that are the same for every pod (deep-frozen: see constantPiece). */
+const mount = (name: string, mountPath: string, readOnly?: true): Obj => deepFreeze({ name, mountPath, ...(readOnly ? { readOnly } : {}) });
+const MOUNTS = {
+  workloadSocket: mount('workload-socket', '/var/run/secrets/workload-spiffe-uds'),
+  credentialSocket: mount('credential-socket', '/var/run/secrets/credential-uds'),
+  gkeCertificate: mount('gke-workload-certificate', '/var/run/secrets/workload-spiffe-credentials', true),
+  workloadCerts: mount('workload-certs', '/var/run/secrets/workload-spiffe-credentials'),
+  istiodCa: mount('istiod-ca-cert', '/var/run/secrets/istio'),
+  caCrl: mount('istio-ca-crl', '/var/run/secrets/istio/crl'),
+  data: mount('istio-data', '/var/lib/istio/data'),
+  bootstrap: mount('custom-bootstrap-volume', '/etc/istio/custom-bootstrap'),
+  envoy: mount('istio-envoy', '/etc/istio/proxy'),
+  token: mount('istio-token', '/var/run/secrets/tokens'),
+  certs: mount('istio-certs', '/etc/certs/', true),
+  podInfo: mount('istio-podinfo', '/etc/istio/pod'),
+};
+
 function proxyVolumeMounts(ctx: TemplateContext): Obj[] {
   const g = ctx.values.global;
   const mounts: Obj[] = [
-    { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
-    { name: 'credential-socket', mountPath: '/var/run/secrets/credential-uds' },
+    MOUNTS.workloadSocket,
+    MOUNTS.credentialSocket,
     g.caName === 'GkeWorkloadCertificate'
-      ? { name: 'gke-workload-certificate', mountPath: '/var/run/secrets/workload-spiffe-credentials', readOnly: true }
-      : { name: 'workload-certs', mountPath: '/var/run/secrets/workload-spiffe-credentials' },
+      ? MOUNTS.gkeCertificate
+      : MOUNTS.workloadCerts,
   ];
   if (g.pilotCertProvider === 'istiod') {
-    mounts.push({ mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' }, { mountPath: '/var/run/secrets/istio/crl', name: 'istio-ca-crl' });
+    mounts.push(MOUNTS.istiodCa, MOUNTS.caCrl);
   }
-  mounts.push({ mountPath: '/var/lib/istio/data', name: 'istio-data' });
-  if (bootstrapOverrideSet(ctx)) mounts.push({ mountPath: '/etc/istio/custom-bootstrap', name: 'custom-bootstrap-volume' });
-  mounts.push({ mountPath: '/etc/istio/proxy', name: 'istio-envoy' }, { mountPath: '/var/run/secrets/tokens', name: 'istio-token' });
-  if (g.mountMtlsCerts) mounts.push({ mountPath: '/etc/certs/', name: 'istio-certs', readOnly: true });
-  mounts.push({ name: 'istio-podinfo', mountPath: '/etc/istio/pod' });
+  mounts.push(MOUNTS.data);
+  if (bootstrapOverrideSet(ctx)) mounts.push(MOUNTS.bootstrap);
+  mounts.push(MOUNTS.envoy, MOUNTS.token);
+  if (g.mountMtlsCerts) mounts.push(MOUNTS.certs);
+  mounts.push(MOUNTS.podInfo);
   const lightstepCa = lightstepCaCertificates(ctx);
   if (lightstepCa !== undefined) mounts.push({ mountPath: directory(lightstepCa), name: 'lightstep-certs', readOnly: true });
   for (const [name, v] of jsonMapAnnotation(ctx, 'sidecar.istio.io/userVolumeMount')) mounts.push({ name, ...v });
@@ -208,20 +227,31 @@ export function proxyContainerTail(ctx: TemplateContext, native: boolean): Obj {
   return out;
 }
 
+// `emptyDir: null` as in Istio's template (`emptyDir:` with no value): the merge deletes a
+// user volume's emptyDir of the same name.
+const SOCKET_VOLUMES: readonly Obj[] = deepFreeze([
+  { name: 'workload-socket', emptyDir: null },
+  { name: 'credential-socket', emptyDir: null },
+]);
+const WORKLOAD_CERTS_VOLUME: Obj = deepFreeze({ name: 'workload-certs', emptyDir: null });
+const GKE_CERT_VOLUME: Obj = deepFreeze({ name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } });
+const DATA_VOLUMES: readonly Obj[] = deepFreeze([
+  { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
+  { name: 'istio-data', emptyDir: {} },
+]);
+
 /** The `sidecar` template's volumes, in template order. */
 export function sidecarVolumes(ctx: TemplateContext): Obj[] {
   const g = ctx.values.global;
   const vols: Obj[] = [
-    { name: 'workload-socket', emptyDir: null },
-    { name: 'credential-socket', emptyDir: null },
-    g.caName === 'GkeWorkloadCertificate'
-      ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } }
-      : { name: 'workload-certs', emptyDir: null },
+    ...SOCKET_VOLUMES,
+    g.caName === 'GkeWorkloadCertificate' ? GKE_CERT_VOLUME : WORKLOAD_CERTS_VOLUME,
   ];
   if (bootstrapOverrideSet(ctx)) vols.push(bootstrapVolume(ctx));
-  vols.push({ name: 'istio-envoy', emptyDir: { medium: 'Memory' } }, { name: 'istio-data', emptyDir: {} }, podInfoVolume, tokenVolume(ctx));
+  vols.push(...DATA_VOLUMES, podInfoVolume, tokenVolume(ctx));
   if (g.pilotCertProvider === 'istiod') vols.push(istiodCaVolume(ctx));
-  vols.push({ name: 'istio-ca-crl', configMap: { name: ctx.values.pilot.crlConfigMapName || 'istio-ca-crl', optional: true } });
+  const crl = ctx.values.pilot.crlConfigMapName || 'istio-ca-crl';
+  vols.push(constantPiece(`crlVolume\0${crl}`, () => ({ name: 'istio-ca-crl', configMap: { name: crl, optional: true } })));
   if (g.mountMtlsCerts) vols.push(mtlsCertsVolume(ctx));
   for (const [name, v] of jsonMapAnnotation(ctx, 'sidecar.istio.io/userVolume')) vols.push({ name, ...v });
   if (lightstepCaCertificates(ctx) !== undefined) {
