@@ -225,7 +225,7 @@ function discardNulls<T>(v: T): T {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const y = cleanFrozenOr(x);
+      const y = typeof x === 'object' && x !== null ? cleanFrozenOr(x) : x;
       if (y !== x && !out) out = v.slice(0, i);
       out?.push(y);
     }
@@ -236,7 +236,7 @@ function discardNulls<T>(v: T): T {
     for (const k in v) {
       const x = v[k];
       const drop = x === null || x === undefined || k === '$patch';
-      const y = drop ? undefined : cleanFrozenOr(x);
+      const y = drop ? undefined : typeof x === 'object' ? cleanFrozenOr(x) : x;
       if (!out && (drop || y !== x)) {
         out = {};
         for (const prev in v) {

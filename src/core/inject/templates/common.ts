@@ -58,6 +58,19 @@ export function proxyResources(ctx: TemplateContext): Obj | null {
   }
   const r = ctx.values.global.proxy?.resources;
   if (!r || Object.keys(r).length === 0) return null;
+  // From the (frozen) settings alone: built once per settings and shared (see constantPiece).
+  if (Object.isFrozen(r)) {
+    let known = RESOURCES_OF_SETTINGS.get(r);
+    if (!known) RESOURCES_OF_SETTINGS.set(r, (known = deepFreeze(resourcesFromValues(r))));
+    return known;
+  }
+  return resourcesFromValues(r);
+}
+
+const RESOURCES_OF_SETTINGS = new WeakMap<object, Obj>();
+
+/** values.global.proxy.resources without null leaves ("not set"). */
+function resourcesFromValues(r: Readonly<Record<string, unknown>>): Obj {
   const out: Obj = {};
   for (const [k, v] of Object.entries(r)) {
     if (v === null || v === undefined) continue;
