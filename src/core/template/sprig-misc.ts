@@ -4,7 +4,8 @@
  * world (environment, clock, randomness, DNS) are not here: they take injected dependencies
  * (see createSprigFuncs) or are left out on purpose.
  */
-import { createHash } from 'node:crypto';
+import type { createHash as CreateHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { FuncError, fn, type FuncMap } from './funcs.js';
 import { goJsonMarshal, goJsonUnmarshal } from './go-json.js';
 import { parseVersion, semverCheck } from './sprig-semver.js';
@@ -123,7 +124,12 @@ function adler32(s: string): string {
   return String(((b << 16) | a) >>> 0);
 }
 
-const hash = (algo: string) => (s: string) => createHash(algo).update(s, 'utf8').digest('hex');
+// node:crypto is loaded on first use: importing it costs every kube-inject start ~5 ms, and
+// only templates that call a hash function need it.
+let createHash: typeof CreateHash | undefined;
+const loadCreateHash = (): typeof CreateHash =>
+  (createHash ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash);
+const hash = (algo: string) => (s: string) => loadCreateHash()(algo).update(s, 'utf8').digest('hex');
 
 function toJsonOrEmpty(v: unknown, opts: Parameters<typeof goJsonMarshal>[1]): string {
   try {
