@@ -9,6 +9,7 @@ import type { MeshConfig } from '../../config/mesh.js';
 import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { Values } from '../../config/values.js';
 import type { DeploymentMeta, ObjectMeta, PodSpec, TypeMeta } from '../k8s/pod.js';
+import { annotation, isset } from './templates/functions.js';
 
 export interface TemplateContext {
   readonly typeMeta: TypeMeta;
@@ -53,14 +54,12 @@ export function goString(v: unknown): string {
 
 /** Istio's `annotation` template function: the annotation if present (even empty), else the default. */
 export function annotationOr(meta: ObjectMeta, name: string, fallback: unknown): string {
-  const ann = meta.annotations;
-  if (ann && Object.hasOwn(ann, name)) return ann[name] as string;
-  return goString(fallback);
+  return annotation(meta.annotations, name, fallback, goString);
 }
 
 /** True when the annotation key exists (`isset`). */
 export function hasAnnotation(meta: ObjectMeta, name: string): boolean {
-  return meta.annotations !== undefined && Object.hasOwn(meta.annotations, name);
+  return isset(meta.annotations, name);
 }
 
 /** sprig `default`: the first argument that is not empty ("" / undefined). */

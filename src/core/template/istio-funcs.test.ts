@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendMultusNetwork, createIstioFuncs, excludeInboundPort, goDurationString } from './istio-funcs.js';
+import { createIstioFuncs, goDurationString } from './istio-funcs.js';
 import { sidecarTemplateData } from './istio-types.js';
 import { parseTemplate } from './template.js';
 
@@ -45,6 +45,7 @@ describe("Istio's template functions", () => {
     ['isset', '{{ isset .ObjectMeta.Annotations "a" }} {{ isset .ObjectMeta.Annotations "zz" }} {{ isset .Spec.NodeSelector "x" }}', 'true false false'],
     ['valueOrDefault replaces only "" and nil', '{{ valueOrDefault "" "d" }} {{ valueOrDefault .Values.nope "d" }} {{ valueOrDefault "v" "d" }} {{ valueOrDefault 0 "d" }}', 'd d v 0'],
     ['excludeInboundPort', '{{ excludeInboundPort .Values.port "8080,,9090" }}|{{ excludeInboundPort "15020" "80,15020" }}|{{ excludeInboundPort "0" "80" }}', '8080,9090,15020|80,15020|80'],
+    ['excludeInboundPort prints a numeric port as fmt.Sprint does', '{{ excludeInboundPort .Values.port "1" }}|{{ excludeInboundPort .Values.port ",," }}', '1,15020|15020'],
     ['includeInboundPorts / applicationPorts', '{{ includeInboundPorts .Spec.Containers }} {{ applicationPorts .Spec.Containers }}', '8080,9090,15090 8080,9090'],
     ['toJSON of a string map', '{{ toJSON .ObjectMeta.Labels }} {{ toJSON .Spec.NodeSelector }}', '{"app":"shop","app.kubernetes.io/version":"v2"} {}'],
     ['fromJSON, with "{}" on bad input', '{{ (fromJSON "{\\"a\\":1}").a }} {{ fromJSON "nope" }}', '1 {}'],
@@ -75,34 +76,21 @@ describe("Istio's template functions", () => {
     expect(seen.yaml).toEqual([[{ containerPort: 8080 }, { containerPort: 9090 }]]);
   });
 
+  it('otelResourceAttributes: annotations win; only app.kubernetes.io/version gives the version', () => {
+    const d = sidecarTemplateData({
+      deploymentMeta: { name: 'shop', namespace: 'web' },
+      objectMeta: { annotations: { 'resource.opentelemetry.io/service.namespace': 'team' }, labels: { version: 'v1' } },
+      spec: { containers: [{ name: 'istio-proxy' }, { name: 'app' }] },
+      meshConfig: { extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', serviceAttributeEnrichment: 'OTEL_SEMANTIC_CONVENTIONS' } }] },
+    });
+    expect(parseTemplate('t', '{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels .DeploymentMeta.Namespace .Spec.Containers }}', funcs).execute(d)).toBe(
+      'service.namespace=team,service.instance.id=team.$(POD_NAME).app',
+    );
+  });
+
   it('an otel provider without semantic conventions adds nothing', () => {
     const d = sidecarTemplateData({ meshConfig: { extensionProviders: [{ name: 'o', opentelemetry: { service: 's' } }] } });
     expect(parseTemplate('t', '[{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels .DeploymentMeta.Namespace .Spec.Containers }}]', funcs).execute(d)).toBe('[]');
-  });
-});
-
-describe('excludeInboundPort', () => {
-  it.each<[unknown, string, string]>([
-    ['15020', '', '15020'],
-    ['15020', '80, 15020', '80,15020,15020'],
-    [' 15020 ', '80', '80,15020'],
-    ['', '80', '80'],
-    [15020, ',,', '15020'],
-  ])('%j into %j', (port, list, expected) => {
-    expect(excludeInboundPort(port, list)).toBe(expected);
-  });
-});
-
-describe('appendMultusNetwork', () => {
-  it.each<[string, string]>([
-    ['', 'default/istio-cni'],
-    ['alt_cni', 'alt_cni, default/istio-cni'],
-    ['alt_cni, default/istio-cni', 'alt_cni, default/istio-cni'],
-    ['[{"name": "alt_cni"}]', '[{"name": "alt_cni"}, {"name": "istio-cni", "namespace": "default"}]'],
-    ['[{"name": "istio-cni", "namespace": "default"}]', '[{"name": "istio-cni", "namespace": "default"}]'],
-    ['[not json]', '[not json]'],
-  ])('%j', (existing, expected) => {
-    expect(appendMultusNetwork(existing, 'default/istio-cni')).toBe(expected);
   });
 });
 

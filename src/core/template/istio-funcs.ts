@@ -2,7 +2,11 @@
  * Istio's injection template functions (pkg/kube/inject/template.go, spec §c.12) layered over
  * sprig, as istiod's InjectionFuncmap does. Anything that reaches outside the template (the
  * istiod environment, protobuf JSON of the cleaned ProxyConfig, YAML marshalling) is injected.
+ * The functions the built-in typed templates use too (annotation, isset, valueOrDefault,
+ * excludeInboundPort, appendMultusNetwork, otelResourceAttributes) have their one
+ * implementation in ../inject/templates/functions.ts; here they get Go-value adapters.
  */
+import { annotation, appendMultusNetwork, excludeInboundPort, isset, otelResourceAttributes, valueOrDefault } from '../inject/templates/functions.js';
 import { fn, FuncError, type FuncDef, type FuncMap } from './funcs.js';
 import { formatV } from './go-fmt.js';
 import { goJsonMarshal } from './go-json.js';
@@ -40,20 +44,6 @@ function annotationsOf(meta: unknown): Record<string, unknown> {
   return a instanceof GoMap && a.raw ? (a.raw as Record<string, unknown>) : {};
 }
 
-/** excludeInboundPort: add the status port to the excluded list unless 0/empty or present. */
-export function excludeInboundPort(port: unknown, excluded: string): string {
-  const portStr = formatV(port).trim();
-  if (portStr === '' || portStr === '0') return excluded;
-  const out: string[] = [];
-  for (const p of excluded.split(',')) {
-    if (p === portStr) return excluded;
-    const t = p.trim();
-    if (t !== '') out.push(t);
-  }
-  out.push(portStr);
-  return out.join(',');
-}
-
 function containerPorts(containers: unknown, include: (c: GoStruct) => boolean): string {
   const parts: string[] = [];
   for (const c of sliceItems(containers) ?? []) {
@@ -63,31 +53,6 @@ function containerPorts(containers: unknown, include: (c: GoStruct) => boolean):
     }
   }
   return parts.join(',');
-}
-
-/** appendMultusNetwork: add the istio-cni network to a Multus networks annotation (list or JSON). */
-export function appendMultusNetwork(existing: string, network: string): string {
-  if (existing === '') return network;
-  const i = existing.lastIndexOf(']');
-  if (i !== -1) {
-    let nets: unknown;
-    try {
-      nets = JSON.parse(existing);
-    } catch {
-      return existing;
-    }
-    if (!Array.isArray(nets)) return existing;
-    const slash = network.indexOf('/');
-    const ns = slash >= 0 ? network.slice(0, slash) : '';
-    const name = slash >= 0 ? network.slice(slash + 1) : network;
-    for (const n of nets) {
-      if (isPlainMap(n) && (n['name'] === network || (n['name'] === name && (n['namespace'] ?? '') === ns))) return existing;
-    }
-    const entry = ns === '' ? `{"name": "${name}"}` : `{"name": "${name}", "namespace": "${ns}"}`;
-    return `${existing.slice(0, i)}, ${entry}${existing.slice(i)}`;
-  }
-  for (const n of existing.split(',')) if (n.trim() === network) return existing;
-  return `${existing}, ${network}`;
 }
 
 /** Go's time.Duration.String(). */
@@ -135,29 +100,23 @@ function formatDuration(d: unknown): string {
   return goDurationString(seconds * 1_000_000_000n + nanos);
 }
 
-/** OTEL_RESOURCE_ATTRIBUTES when a mesh OpenTelemetry provider asks for semantic conventions. */
-function otelResourceAttributes(mesh: unknown, annotations: unknown, labels: unknown, namespace: string, containers: unknown): string {
+/** A string map's string entries (other values and non-maps are left out). */
+function stringsOf(m: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(m instanceof GoMap) && !isPlainMap(m)) return out;
+  for (const k of mapKeys(m) ?? []) {
+    const v = mapLookup(m, k).value;
+    if (typeof v === 'string') setKey(out, k, v);
+  }
+  return out;
+}
+
+/** otelResourceAttributes over Go values: the mesh's providers, string maps, container names. */
+function goOtelResourceAttributes(mesh: unknown, annotations: unknown, labels: unknown, namespace: string, containers: unknown): string {
   const raw = rawOf(mesh);
-  const providers = isPlainMap(raw) && Array.isArray(raw['extensionProviders']) ? raw['extensionProviders'] : [];
-  const enabled = providers.some((p) => {
-    const otel = isPlainMap(p) ? p['opentelemetry'] : undefined;
-    return isPlainMap(otel) && otel['serviceAttributeEnrichment'] === 'OTEL_SEMANTIC_CONVENTIONS';
-  });
-  if (!enabled) return '';
-  const get = (m: unknown, k: string): string => {
-    if (!(m instanceof GoMap) && !isPlainMap(m)) return '';
-    const r = mapLookup(m, k);
-    return r.found && typeof r.value === 'string' ? r.value : '';
-  };
-  const ns = get(annotations, 'resource.opentelemetry.io/service.namespace') || namespace;
-  const version = get(annotations, 'resource.opentelemetry.io/service.version') || get(labels, 'app.kubernetes.io/version') || get(labels, 'version');
-  const first = (sliceItems(containers) ?? []).map((c) => (c instanceof GoStruct ? String(structField(c, 'Name').value) : '')).find((n) => n !== '' && n !== 'istio-proxy') ?? '';
-  const instance = get(annotations, 'resource.opentelemetry.io/service.instance.id') || (first === '' ? '' : `${ns}.$(POD_NAME).${first}`);
-  const attrs: string[] = [];
-  if (ns !== '') attrs.push(`service.namespace=${ns}`);
-  if (version !== '') attrs.push(`service.version=${version}`);
-  if (instance !== '') attrs.push(`service.instance.id=${instance}`);
-  return attrs.join(',');
+  const providers = isPlainMap(raw) && Array.isArray(raw['extensionProviders']) ? (raw['extensionProviders'] as unknown[]) : undefined;
+  const names = (sliceItems(containers) ?? []).map((c) => ({ name: c instanceof GoStruct ? String(structField(c, 'Name').value) : '' }));
+  return otelResourceAttributes(providers, stringsOf(annotations), stringsOf(labels), namespace, names);
 }
 
 /** omitNil: drop nil values from maps, recursively (Helm-style null "unset" values). */
@@ -195,17 +154,14 @@ export function istioOnlyFuncs(deps: IstioFuncDeps): FuncMap {
   });
   return {
     formatDuration: fn([DURATION_PTR], formatDuration),
-    isset: fn([STRING_MAP, 'string'], (m: unknown, k: string) => m instanceof GoMap && m.raw !== null && Object.hasOwn(m.raw, k)),
-    excludeInboundPort: fn(['any', 'string'], excludeInboundPort),
+    isset: fn([STRING_MAP, 'string'], (m: unknown, k: string) => m instanceof GoMap && isset(m.raw, k)),
+    excludeInboundPort: fn(['any', 'string'], (port: unknown, excluded: string) => excludeInboundPort(formatV(port), excluded)),
     includeInboundPorts: fn([CONTAINERS], (cs: unknown) => containerPorts(cs, () => true)),
     applicationPorts: fn([CONTAINERS], (cs: unknown) => containerPorts(cs, (c) => structField(c, 'Name').value !== 'istio-proxy')),
     kubevirtInterfaces: fn(['string'], (s: string) => s),
     excludeInterfaces: fn(['string'], (s: string) => s),
-    annotation: fn([OBJECT_META, 'string', 'any'], (meta: unknown, name: string, def: unknown) => {
-      const a = annotationsOf(meta);
-      return Object.hasOwn(a, name) ? String(a[name]) : formatV(def);
-    }),
-    valueOrDefault: fn(['any', 'any'], (v: unknown, d: unknown) => (v === '' || v === null || v === undefined ? d : v)),
+    annotation: fn([OBJECT_META, 'string', 'any'], (meta: unknown, name: string, def: unknown) => annotation(annotationsOf(meta), name, def, formatV)),
+    valueOrDefault: fn(['any', 'any'], valueOrDefault),
     toJSON: fn([STRING_MAP], (m: unknown) => (m instanceof GoMap && m.raw !== null ? goJsonMarshal(m) : '{}')),
     fromJSON: fn(['string'], (j: string) => {
       try {
@@ -258,7 +214,7 @@ export function istioOnlyFuncs(deps: IstioFuncDeps): FuncMap {
     toJsonMap: fn([], (...maps: unknown[]) => goJsonMarshal(stringMap(mergeStringMaps(...maps))), 'any'),
     mergeMaps: fn([], (...maps: unknown[]) => stringMap(mergeStringMaps(...maps)), 'any'),
     omitNil: fn(['any'], omitNil),
-    otelResourceAttributes: fn(['any', 'any', 'any', 'string', 'any'], otelResourceAttributes),
+    otelResourceAttributes: fn(['any', 'any', 'any', 'string', 'any'], goOtelResourceAttributes),
   };
 }
 

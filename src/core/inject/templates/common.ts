@@ -7,6 +7,7 @@ import { goJsonMarshalOrdered } from '../../format/go-json.js';
 import { normalizeAs } from '../../k8s/normalize.js';
 import type { EnvVar } from '../../k8s/pod.js';
 import { annotationOr, goString, hasAnnotation, type TemplateContext } from '../template-context.js';
+import { valueOrDefault } from './functions.js';
 
 type Obj = Record<string, unknown>;
 
@@ -150,19 +151,19 @@ export function complianceEnv(ctx: TemplateContext): EnvVar[] {
 }
 
 export function clusterIdValue(ctx: TemplateContext): string {
-  return ctx.values.global.multiCluster?.clusterName || 'Kubernetes';
+  return valueOrDefault(ctx.values.global.multiCluster?.clusterName, 'Kubernetes');
 }
 
 /** ISTIO_META_OWNER when the owner's apiVersion and name are known. */
 export function ownerEnv(ctx: TemplateContext): EnvVar[] {
   const { typeMeta: t, deploymentMeta: d } = ctx;
   if (!t.apiVersion || !d.name) return [];
-  const ns = d.namespace || 'default';
+  const ns = valueOrDefault(d.namespace, 'default');
   return [{ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${t.apiVersion}/namespaces/${ns}/${t.kind.toLowerCase()}s/${d.name}` }];
 }
 
 export function trustDomainOf(ctx: TemplateContext): string {
-  return ctx.meshConfig.trustDomain || ctx.values.global.trustDomain || '';
+  return valueOrDefault(ctx.meshConfig.trustDomain, ctx.values.global.trustDomain) ?? '';
 }
 
 /** ISTIO_META_MESH_ID and TRUST_DOMAIN. */

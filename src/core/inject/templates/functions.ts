@@ -1,17 +1,40 @@
 /**
- * Istio-specific template functions (pkg/kube/inject/template.go) used by the built-in
- * templates; a Go-template adapter exposes the same functions.
+ * Istio's template functions (pkg/kube/inject/template.go, spec §c.12) over plain JSON data: the
+ * one implementation behind both the built-in typed templates and the Go-template FuncMap
+ * (src/core/template/istio-funcs.ts, whose adapters unwrap Go values and bring their own
+ * `fmt.Sprint`).
  */
-import type { MeshConfig } from '../../../config/mesh.js';
-import type { Container } from '../../k8s/pod.js';
+
+/** `isset(map, key)`: the key is present (even with an empty value). */
+export function isset(map: Readonly<Record<string, unknown>> | null | undefined, key: string): boolean {
+  return map !== null && map !== undefined && Object.hasOwn(map, key);
+}
+
+/**
+ * `annotation(meta, name, default)`: the annotation's value when the key is present (even
+ * empty), else `fmt.Sprint(default)` — `sprint` is the caller's Sprint for its value model.
+ */
+export function annotation(
+  annotations: Readonly<Record<string, unknown>> | null | undefined,
+  name: string,
+  fallback: unknown,
+  sprint: (v: unknown) => string,
+): string {
+  return isset(annotations, name) ? String(annotations?.[name]) : sprint(fallback);
+}
+
+/** `valueOrDefault(v, d)`: `d` when `v` is "" or nil, else `v`. */
+export function valueOrDefault<T, D>(v: T | '' | null | undefined, d: D): T | D {
+  return v === '' || v === null || v === undefined ? d : v;
+}
 
 /**
  * `excludeInboundPort(port, list)`: appends the status port to the comma list of excluded
- * inbound ports unless it is empty/"0" or already listed (exact match against untrimmed
- * entries); empty entries are dropped.
+ * inbound ports unless it is empty/"0" (after trimming) or already listed (exact match against
+ * untrimmed entries); empty entries are dropped. `port` is the caller's `fmt.Sprint` of it.
  */
-export function excludeInboundPort(port: unknown, excluded: string): string {
-  const portStr = String(port ?? '').trim();
+export function excludeInboundPort(port: string, excluded: string): string {
+  const portStr = port.trim();
   if (portStr === '' || portStr === '0') return excluded;
   const out: string[] = [];
   for (const entry of excluded.split(',')) {
@@ -23,15 +46,17 @@ export function excludeInboundPort(port: unknown, excluded: string): string {
   return out.join(',');
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * `appendMultusNetwork(existing, "ns/name")`: adds the Istio CNI network to a Multus networks
- * annotation, keeping its format (JSON list or comma list) and leaving it alone if present.
+ * annotation, keeping its format (JSON list or comma list) and leaving it alone if present. In
+ * a JSON list an entry is the network when its name is the whole `ns/name` text, or the name
+ * part with the same namespace (a missing namespace only matches an empty one, as Go compares
+ * a JSON map's absent key).
  */
 export function appendMultusNetwork(existing: string, network: string): string {
   if (existing === '') return network;
-  const slash = network.indexOf('/');
-  const ns = slash >= 0 ? network.slice(0, slash) : '';
-  const name = slash >= 0 ? network.slice(slash + 1) : network;
   const close = existing.lastIndexOf(']');
   if (close !== -1) {
     let list: unknown;
@@ -41,13 +66,13 @@ export function appendMultusNetwork(existing: string, network: string): string {
       return existing;
     }
     if (!Array.isArray(list)) return existing;
+    const slash = network.indexOf('/');
+    const ns = slash >= 0 ? network.slice(0, slash) : '';
+    const name = slash >= 0 ? network.slice(slash + 1) : network;
     for (const n of list) {
-      if (typeof n === 'object' && n !== null && (n as Record<string, unknown>).name === name) {
-        const nns = (n as Record<string, unknown>).namespace;
-        if (nns === undefined || nns === ns) return existing;
-      }
+      if (isObject(n) && (n.name === network || (n.name === name && (n.namespace ?? '') === ns))) return existing;
     }
-    const entry = ns ? `{"name": "${name}", "namespace": "${ns}"}` : `{"name": "${name}"}`;
+    const entry = ns === '' ? `{"name": "${name}"}` : `{"name": "${name}", "namespace": "${ns}"}`;
     return `${existing.slice(0, close)}, ${entry}${existing.slice(close)}`;
   }
   for (const n of existing.split(',')) if (n.trim() === network) return existing;
@@ -55,22 +80,22 @@ export function appendMultusNetwork(existing: string, network: string): string {
 }
 
 /**
- * `otelResourceAttributes`: OpenTelemetry service attributes for the proxy when an
+ * `otelResourceAttributes`: OpenTelemetry service attributes for the proxy when a mesh
  * OpenTelemetry extension provider asks for OTEL_SEMANTIC_CONVENTIONS enrichment. Each value
  * comes from the `resource.opentelemetry.io/<attr>` annotation, else from the workload
- * (namespace, `app.kubernetes.io/version` label, `<ns>.$(POD_NAME).<first container>`).
+ * (namespace, `app.kubernetes.io/version` label, `<ns>.$(POD_NAME).<first container>` with the
+ * first container other than istio-proxy).
  */
 export function otelResourceAttributes(
-  mesh: MeshConfig,
+  extensionProviders: readonly unknown[] | undefined,
   annotations: Readonly<Record<string, string>>,
   labels: Readonly<Record<string, string>>,
   namespace: string,
-  containers: readonly Container[],
+  containers: readonly { readonly name: string }[],
 ): string {
-  const enabled = (mesh.extensionProviders ?? []).some((p) => {
-    const otel = p.opentelemetry as Record<string, unknown> | undefined;
-    return otel?.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS';
-  });
+  const enabled = (extensionProviders ?? []).some(
+    (p) => isObject(p) && isObject(p.opentelemetry) && p.opentelemetry.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS',
+  );
   if (!enabled) return '';
   const attrs: string[] = [];
   const ns = annotations['resource.opentelemetry.io/service.namespace'] || namespace;

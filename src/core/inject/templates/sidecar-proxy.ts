@@ -107,7 +107,7 @@ function proxyEnv(ctx: TemplateContext): EnvVar[] {
     env.push({ name: 'ISTIO_BOOTSTRAP_OVERRIDE', value: '/etc/istio/custom-bootstrap/custom_bootstrap.json' });
   }
   env.push(...meshIdentityEnv(ctx), ...datadogEnv(ctx));
-  const otel = otelResourceAttributes(ctx.meshConfig, meta.annotations ?? {}, labels, ctx.deploymentMeta.namespace, ctx.spec.containers ?? []);
+  const otel = otelResourceAttributes(ctx.meshConfig.extensionProviders, meta.annotations ?? {}, labels, ctx.deploymentMeta.namespace, ctx.spec.containers ?? []);
   if (otel) env.push({ name: 'OTEL_RESOURCE_ATTRIBUTES', value: otel });
   env.push(...proxyMetadataEnv(ctx));
   return env;
