@@ -1,12 +1,14 @@
 /**
- * Pieces shared by the built-in templates: resources, proxy image choice, the common proxy
- * environment, ISTIO_META_POD_PORTS, volumes. Each mirrors one block of Istio's templates.
+ * Pieces shared by the built-in templates: resources, proxy image choice, the proxy environment
+ * blocks every template repeats (volumes are in volumes.ts). Each mirrors one block of Istio's
+ * templates.
  */
 import { deepFreeze } from '../../../config/merge.js';
 import { goJsonMarshalOrdered } from '../../format/go-json.js';
 import { normalizeAs } from '../../k8s/normalize.js';
 import type { EnvVar } from '../../k8s/pod.js';
-import { annotationOr, goString, hasAnnotation, type TemplateContext } from '../template-context.js';
+import { proxyConfigJson } from '../proxy-config-json.js';
+import { annotationOr, appContainerNames, goString, hasAnnotation, type TemplateContext } from '../template-context.js';
 import { valueOrDefault } from './functions.js';
 
 type Obj = Record<string, unknown>;
@@ -130,8 +132,21 @@ export function podIdentityEnv(ctx: TemplateContext): EnvVar[] {
   ];
 }
 
+/** PROXY_CONFIG and ISTIO_META_POD_PORTS (adjacent in every proxy template). */
+export function proxyConfigEnv(ctx: TemplateContext): EnvVar[] {
+  return [
+    { name: 'PROXY_CONFIG', value: `${proxyConfigJson(ctx.proxyConfig)}\n` },
+    { name: 'ISTIO_META_POD_PORTS', value: podPortsValue(ctx) },
+  ];
+}
+
+/** ISTIO_META_APP_CONTAINERS: the template's `$containers`, comma-joined. */
+export function appContainersEnv(ctx: TemplateContext): EnvVar {
+  return { name: 'ISTIO_META_APP_CONTAINERS', value: appContainerNames(ctx).join(',') };
+}
+
 /** ISTIO_META_POD_PORTS: each container port as Go-marshalled ContainerPort, one per line. */
-export function podPortsValue(ctx: TemplateContext): string {
+function podPortsValue(ctx: TemplateContext): string {
   const lines: string[] = [];
   for (const c of ctx.spec.containers ?? []) {
     for (const p of c.ports ?? []) {
@@ -150,16 +165,35 @@ export function complianceEnv(ctx: TemplateContext): EnvVar[] {
   return out;
 }
 
-export function clusterIdValue(ctx: TemplateContext): string {
-  return valueOrDefault(ctx.values.global.multiCluster?.clusterName, 'Kubernetes');
+/** ISTIO_META_CLUSTER_ID and ISTIO_META_NODE_NAME (adjacent in every proxy template). */
+export function clusterNodeEnv(ctx: TemplateContext): EnvVar[] {
+  return [
+    { name: 'ISTIO_META_CLUSTER_ID', value: valueOrDefault(ctx.values.global.multiCluster?.clusterName, 'Kubernetes') },
+    fieldRefEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+  ];
 }
 
-/** ISTIO_META_OWNER when the owner's apiVersion and name are known. */
-export function ownerEnv(ctx: TemplateContext): EnvVar[] {
+/**
+ * ISTIO_META_NETWORK (values.global.network), ISTIO_META_WORKLOAD_NAME (`workloadName`, which
+ * the sidecar template takes from a label first) and ISTIO_META_OWNER (when the owner's
+ * apiVersion and name are known), each only when non-empty.
+ */
+export function workloadEnv(ctx: TemplateContext, workloadName: string): EnvVar[] {
+  const out: EnvVar[] = [];
+  const network = ctx.values.global.network;
+  if (network) out.push({ name: 'ISTIO_META_NETWORK', value: network });
+  if (workloadName) out.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
   const { typeMeta: t, deploymentMeta: d } = ctx;
-  if (!t.apiVersion || !d.name) return [];
-  const ns = valueOrDefault(d.namespace, 'default');
-  return [{ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${t.apiVersion}/namespaces/${ns}/${t.kind.toLowerCase()}s/${d.name}` }];
+  if (t.apiVersion && d.name) {
+    const ns = valueOrDefault(d.namespace, 'default');
+    out.push({ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${t.apiVersion}/namespaces/${ns}/${t.kind.toLowerCase()}s/${d.name}` });
+  }
+  return out;
+}
+
+/** ISTIO_BOOTSTRAP_OVERRIDE when the pod names a custom bootstrap ConfigMap. */
+export function bootstrapOverrideEnv(ctx: TemplateContext): EnvVar[] {
+  return bootstrapOverrideSet(ctx) ? [{ name: 'ISTIO_BOOTSTRAP_OVERRIDE', value: '/etc/istio/custom-bootstrap/custom_bootstrap.json' }] : [];
 }
 
 export function trustDomainOf(ctx: TemplateContext): string {
@@ -202,47 +236,6 @@ export function readinessNumbers(ctx: TemplateContext): { initialDelaySeconds: n
 /** The status port as the template prints it (annotation or values). */
 export function statusPortText(ctx: TemplateContext): string {
   return annotationOr(ctx.objectMeta, 'status.sidecar.istio.io/port', ctx.values.global.proxy?.statusPort);
-}
-
-/** The istiod CA root cert volume: configMap, or a ClusterTrustBundle projection when enabled. */
-export function istiodCaVolume(ctx: TemplateContext): Obj {
-  const trustBundle = ctx.values.global.trustBundleName;
-  if (ctx.values.pilot.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true) {
-    const name = `istio.io:istiod-ca:${trustBundle || 'root-cert'}`;
-    return constantPiece(`istiodCaVolume\0ctb\0${name}`, () => ({
-      name: 'istiod-ca-cert',
-      projected: { sources: [{ clusterTrustBundle: { name, path: 'root-cert.pem' } }] },
-    }));
-  }
-  const name = trustBundle || 'istio-ca-root-cert';
-  return constantPiece(`istiodCaVolume\0cm\0${name}`, () => ({ name: 'istiod-ca-cert', configMap: { name } }));
-}
-
-export const podInfoVolume: Obj = deepFreeze({
-  name: 'istio-podinfo',
-  downwardAPI: {
-    items: [
-      { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-      { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
-    ],
-  },
-});
-
-export function tokenVolume(ctx: TemplateContext): Obj {
-  const audience = goString(ctx.values.global.sds?.token?.aud);
-  return constantPiece(`tokenVolume\0${audience}`, () => ({
-    name: 'istio-token',
-    projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience } }] },
-  }));
-}
-
-export function mtlsCertsVolume(ctx: TemplateContext): Obj {
-  const sa = ctx.spec.serviceAccountName ?? '';
-  return { name: 'istio-certs', secret: { optional: true, secretName: sa === '' ? 'istio.default' : `istio.${sa}` } };
-}
-
-export function bootstrapVolume(ctx: TemplateContext): Obj {
-  return { name: 'custom-bootstrap-volume', configMap: { name: annotationOr(ctx.objectMeta, 'sidecar.istio.io/bootstrapOverride', '') } };
 }
 
 /** Entries of a JSON-map annotation (`sidecar.istio.io/userVolume`, `userVolumeMount`), sorted by key. */

@@ -1,39 +1,26 @@
 /**
  * The istio-proxy container of the `sidecar` template (§c.4) and the template's volumes (§c.5).
  */
-import { deepFreeze } from '../../../config/merge.js';
 import type { EnvVar } from '../../k8s/pod.js';
-import { proxyConfigJson } from '../proxy-config-json.js';
+import { annotationOr, goString, interceptionModeOf, type TemplateContext } from '../template-context.js';
 import {
-  annotationOr,
-  appContainerNames,
-  goString,
-  interceptionModeOf,
-  type TemplateContext,
-} from '../template-context.js';
-import {
-  bootstrapOverrideSet,
-  bootstrapVolume,
-  clusterIdValue,
-  constantPiece,
+  appContainersEnv,
+  bootstrapOverrideEnv,
+  clusterNodeEnv,
   complianceEnv,
-  istiodCaVolume,
   jsonMapAnnotation,
   meshIdentityEnv,
-  mtlsCertsVolume,
-  ownerEnv,
   podIdentityEnv,
-  podInfoVolume,
-  podPortsValue,
+  proxyConfigEnv,
   proxyMetadataEnv,
   proxyResources,
   readinessNumbers,
   resourceRefEnv,
   statusPortText,
-  tokenVolume,
-  fieldRefEnv,
+  workloadEnv,
 } from './common.js';
 import { otelResourceAttributes } from './functions.js';
+import { caCrlVolume, mtlsCertsVolumes, proxyMounts, proxyVolumes, userVolumeMounts, userVolumes, VOLUME_LAYOUTS } from './volumes.js';
 
 type Obj = Record<string, unknown>;
 
@@ -50,12 +37,19 @@ export function proxyLogArgs(ctx: TemplateContext): string[] {
   ];
 }
 
-function proxyArgs(ctx: TemplateContext): string[] {
+/** pilot-agent's `proxy <role>` arguments as every proxy template starts them. */
+export function proxyAgentArgs(ctx: TemplateContext, role: 'sidecar' | 'router'): string[] {
   const g = ctx.values.global;
-  const args = ['proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).svc.${goString(g.proxy?.clusterDomain)}`, ...proxyLogArgs(ctx)];
+  const args = ['proxy', role, '--domain', `$(POD_NAMESPACE).svc.${goString(g.proxy?.clusterDomain)}`, ...proxyLogArgs(ctx)];
   if (g.sts?.servicePort) args.push(`--stsPort=${g.sts.servicePort}`);
   if (g.logAsJson) args.push('--log_as_json');
-  if (g.proxy?.outlierLogPath) args.push(`--outlierLogPath=${g.proxy.outlierLogPath}`);
+  return args;
+}
+
+function proxyArgs(ctx: TemplateContext): string[] {
+  const args = proxyAgentArgs(ctx, 'sidecar');
+  const outlierLogPath = ctx.values.global.proxy?.outlierLogPath;
+  if (outlierLogPath) args.push(`--outlierLogPath=${outlierLogPath}`);
   return args;
 }
 
@@ -87,26 +81,20 @@ function proxyEnv(ctx: TemplateContext): EnvVar[] {
   env.push(
     ...podIdentityEnv(ctx),
     resourceRefEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
-    { name: 'PROXY_CONFIG', value: `${proxyConfigJson(ctx.proxyConfig)}\n` },
-    { name: 'ISTIO_META_POD_PORTS', value: podPortsValue(ctx) },
-    { name: 'ISTIO_META_APP_CONTAINERS', value: appContainerNames(ctx).join(',') },
+    ...proxyConfigEnv(ctx),
+    appContainersEnv(ctx),
     resourceRefEnv('GOMEMLIMIT', 'limits.memory'),
     ...complianceEnv(ctx),
-    { name: 'ISTIO_META_CLUSTER_ID', value: clusterIdValue(ctx) },
-    fieldRefEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    ...clusterNodeEnv(ctx),
     {
       name: 'ISTIO_META_INTERCEPTION_MODE',
       value: meta.annotations?.['sidecar.istio.io/interceptionMode'] || (ctx.proxyConfig.interceptionMode ?? 'REDIRECT'),
     },
+    ...workloadEnv(ctx, labels['service.istio.io/workload-name'] || ctx.deploymentMeta.name),
+    ...bootstrapOverrideEnv(ctx),
+    ...meshIdentityEnv(ctx),
+    ...datadogEnv(ctx),
   );
-  if (ctx.values.global.network) env.push({ name: 'ISTIO_META_NETWORK', value: ctx.values.global.network });
-  const workload = labels['service.istio.io/workload-name'] || ctx.deploymentMeta.name;
-  if (workload) env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workload });
-  env.push(...ownerEnv(ctx));
-  if (bootstrapOverrideSet(ctx)) {
-    env.push({ name: 'ISTIO_BOOTSTRAP_OVERRIDE', value: '/etc/istio/custom-bootstrap/custom_bootstrap.json' });
-  }
-  env.push(...meshIdentityEnv(ctx), ...datadogEnv(ctx));
   const otel = otelResourceAttributes(ctx.meshConfig.extensionProviders, meta.annotations ?? {}, labels, ctx.deploymentMeta.namespace, ctx.spec.containers ?? []);
   if (otel) env.push({ name: 'OTEL_RESOURCE_ATTRIBUTES', value: otel });
   env.push(...proxyMetadataEnv(ctx));
@@ -145,43 +133,11 @@ function proxySecurityContext(ctx: TemplateContext): Obj {
   return sc;
 }
 
-/** Volume mounts that are the same for every pod (deep-frozen: see constantPiece). */
-const mount = (name: string, mountPath: string, readOnly?: true): Obj => deepFreeze({ name, mountPath, ...(readOnly ? { readOnly } : {}) });
-const MOUNTS = {
-  workloadSocket: mount('workload-socket', '/var/run/secrets/workload-spiffe-uds'),
-  credentialSocket: mount('credential-socket', '/var/run/secrets/credential-uds'),
-  gkeCertificate: mount('gke-workload-certificate', '/var/run/secrets/workload-spiffe-credentials', true),
-  workloadCerts: mount('workload-certs', '/var/run/secrets/workload-spiffe-credentials'),
-  istiodCa: mount('istiod-ca-cert', '/var/run/secrets/istio'),
-  caCrl: mount('istio-ca-crl', '/var/run/secrets/istio/crl'),
-  data: mount('istio-data', '/var/lib/istio/data'),
-  bootstrap: mount('custom-bootstrap-volume', '/etc/istio/custom-bootstrap'),
-  envoy: mount('istio-envoy', '/etc/istio/proxy'),
-  token: mount('istio-token', '/var/run/secrets/tokens'),
-  certs: mount('istio-certs', '/etc/certs/', true),
-  podInfo: mount('istio-podinfo', '/etc/istio/pod'),
-};
-
 function proxyVolumeMounts(ctx: TemplateContext): Obj[] {
-  const g = ctx.values.global;
-  const mounts: Obj[] = [
-    MOUNTS.workloadSocket,
-    MOUNTS.credentialSocket,
-    g.caName === 'GkeWorkloadCertificate'
-      ? MOUNTS.gkeCertificate
-      : MOUNTS.workloadCerts,
-  ];
-  if (g.pilotCertProvider === 'istiod') {
-    mounts.push(MOUNTS.istiodCa, MOUNTS.caCrl);
-  }
-  mounts.push(MOUNTS.data);
-  if (bootstrapOverrideSet(ctx)) mounts.push(MOUNTS.bootstrap);
-  mounts.push(MOUNTS.envoy, MOUNTS.token);
-  if (g.mountMtlsCerts) mounts.push(MOUNTS.certs);
-  mounts.push(MOUNTS.podInfo);
+  const mounts = proxyMounts(ctx, true);
   const lightstepCa = lightstepCaCertificates(ctx);
   if (lightstepCa !== undefined) mounts.push({ mountPath: directory(lightstepCa), name: 'lightstep-certs', readOnly: true });
-  for (const [name, v] of jsonMapAnnotation(ctx, 'sidecar.istio.io/userVolumeMount')) mounts.push({ name, ...v });
+  mounts.push(...userVolumeMounts(ctx));
   return mounts;
 }
 
@@ -227,36 +183,12 @@ export function proxyContainerTail(ctx: TemplateContext, native: boolean): Obj {
   return out;
 }
 
-// `emptyDir: null` as in Istio's template (`emptyDir:` with no value): the merge deletes a
-// user volume's emptyDir of the same name.
-const SOCKET_VOLUMES: readonly Obj[] = deepFreeze([
-  { name: 'workload-socket', emptyDir: null },
-  { name: 'credential-socket', emptyDir: null },
-]);
-const WORKLOAD_CERTS_VOLUME: Obj = deepFreeze({ name: 'workload-certs', emptyDir: null });
-const GKE_CERT_VOLUME: Obj = deepFreeze({ name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } });
-const DATA_VOLUMES: readonly Obj[] = deepFreeze([
-  { name: 'istio-envoy', emptyDir: { medium: 'Memory' } },
-  { name: 'istio-data', emptyDir: {} },
-]);
-
 /** The `sidecar` template's volumes, in template order. */
 export function sidecarVolumes(ctx: TemplateContext): Obj[] {
-  const g = ctx.values.global;
-  const vols: Obj[] = [
-    ...SOCKET_VOLUMES,
-    g.caName === 'GkeWorkloadCertificate' ? GKE_CERT_VOLUME : WORKLOAD_CERTS_VOLUME,
-  ];
-  if (bootstrapOverrideSet(ctx)) vols.push(bootstrapVolume(ctx));
-  vols.push(...DATA_VOLUMES, podInfoVolume, tokenVolume(ctx));
-  if (g.pilotCertProvider === 'istiod') vols.push(istiodCaVolume(ctx));
-  const crl = ctx.values.pilot.crlConfigMapName || 'istio-ca-crl';
-  vols.push(constantPiece(`crlVolume\0${crl}`, () => ({ name: 'istio-ca-crl', configMap: { name: crl, optional: true } })));
-  if (g.mountMtlsCerts) vols.push(mtlsCertsVolume(ctx));
-  for (const [name, v] of jsonMapAnnotation(ctx, 'sidecar.istio.io/userVolume')) vols.push({ name, ...v });
+  const vols = proxyVolumes(ctx, VOLUME_LAYOUTS.sidecar);
+  vols.push(caCrlVolume(ctx), ...mtlsCertsVolumes(ctx), ...userVolumes(ctx));
   if (lightstepCaCertificates(ctx) !== undefined) {
     vols.push({ name: 'lightstep-certs', secret: { optional: true, secretName: 'lightstep.cacert' } });
   }
   return vols;
 }
-

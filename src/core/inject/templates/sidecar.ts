@@ -33,8 +33,21 @@ export function canonicalRevision(ctx: TemplateContext): string {
   return firstNonEmpty(l['service.istio.io/canonical-revision'], l['app.kubernetes.io/version'], l.version, 'latest');
 }
 
+/** The gateway and grpc-agent templates' labels: canonical name (untruncated) and revision. */
+export function canonicalLabels(ctx: TemplateContext): Obj {
+  return {
+    'service.istio.io/canonical-name': canonicalName(ctx, false),
+    'service.istio.io/canonical-revision': canonicalRevision(ctx),
+  };
+}
+
+/** `istio.io/rev` and the kubectl default-container annotations, as every template starts its annotations. */
+export function revisionAnnotations(ctx: TemplateContext): Obj {
+  return { 'istio.io/rev': ctx.revision || 'default', ...defaultContainerAnnotations(ctx) };
+}
+
 /** kubectl default-container annotations (first app container), unless already set. */
-export function defaultContainerAnnotations(ctx: TemplateContext): Obj {
+function defaultContainerAnnotations(ctx: TemplateContext): Obj {
   const out: Obj = {};
   const first = appContainerNames(ctx)[0];
   if (first === undefined) return out;
@@ -170,7 +183,7 @@ function initContainer(ctx: TemplateContext): Container {
 export function sidecarTemplate(ctx: TemplateContext): PodPatch {
   const native = nativeSidecarOf(ctx.objectMeta, ctx.nativeSidecars);
   const mode = interceptionModeOf(ctx);
-  const annotations: Obj = { 'istio.io/rev': ctx.revision || 'default', ...defaultContainerAnnotations(ctx) };
+  const annotations = revisionAnnotations(ctx);
   if (ctx.values.pilot.cni?.enabled) Object.assign(annotations, cniAnnotations(ctx));
 
   const g = ctx.values.global;
