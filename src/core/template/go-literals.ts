@@ -2,6 +2,7 @@
  * Go literal syntax used by templates: strconv.Unquote for "..." / `...` / '...' literals and
  * the number grammar of text/template/parse (ints in any base, floats, char constants).
  */
+import { goUnderscoreOK, INT64_MAX, INT64_MIN, parseIntBase0, UINT64_MAX } from '../format/go-strconv.js';
 
 const SIMPLE: Readonly<Record<string, number>> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
 
@@ -98,48 +99,10 @@ export interface ParsedNumber {
   readonly float: number;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** strconv.underscoreOK: underscores only between digits or after a base prefix. */
-function underscoreOK(text: string): boolean {
-  let s = text;
-  if (s.startsWith('+') || s.startsWith('-')) s = s.slice(1);
-  let saw = '^';
-  let i = 0;
-  let hex = false;
-  if (s.length >= 2 && s[0] === '0' && /[bBoOxX]/.test(s[1] as string)) {
-    i = 2;
-    saw = '0';
-    hex = s[1] === 'x' || s[1] === 'X';
-  }
-  for (; i < s.length; i++) {
-    const c = s[i] as string;
-    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) {
-      saw = '0';
-    } else if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-    } else {
-      if (saw === '_') return false;
-      saw = '!';
-    }
-  }
-  return saw !== '_';
-}
-
+/** strconv.ParseInt(text, 0, 64)'s syntax, underscores checked by underscoreOK; no range check. */
 function parseGoInt(text: string): bigint | undefined {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(text);
-  if (!m || !underscoreOK(text)) return undefined;
-  const [, sign, body = ''] = m;
-  const clean = body.replace(/_/g, '');
-  let v: bigint;
-  if (/^0[xXbB]/.test(clean)) v = BigInt(clean);
-  else if (/^0[oO]/.test(clean)) v = BigInt(`0o${clean.slice(2)}`);
-  else if (clean.length > 1 && clean.startsWith('0')) v = BigInt(`0o${clean.slice(1)}`);
-  else v = BigInt(clean);
-  return sign === '-' ? -v : v;
+  if (!goUnderscoreOK(text)) return undefined;
+  return parseIntBase0(text.replaceAll('_', '')) ?? undefined;
 }
 
 function parseGoFloat(text: string): number | undefined {

@@ -5,6 +5,7 @@
  * octal, underscores removed first), floats through go-yaml's `yamlStyleFloat` pattern, and
  * timestamps through the subset of `time.Parse` go-yaml uses.
  */
+import { goParseInt64, goParseUint64, goUnderscoreOK, INT64_MAX, INT64_MIN, UINT64_MAX } from '../format/go-strconv.js';
 import { isGoYamlTimestamp } from './go-time.js';
 
 export type YamlTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp';
@@ -36,46 +37,6 @@ function hintOf(s: string): 'M' | 'D' | 'S' | '.' | null {
   return null;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-const DIGITS: Record<number, RegExp> = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ };
-
-/** `strconv.ParseUint(s, 0, 64)` without range check: the value, or null on a syntax error. */
-function parseUintBase0(s: string): bigint | null {
-  if (s === '') return null;
-  let base = 10;
-  let body = s;
-  if (s[0] === '0') {
-    const p = s.length >= 3 ? (s[1] as string).toLowerCase() : '';
-    if (p === 'b') [base, body] = [2, s.slice(2)];
-    else if (p === 'o') [base, body] = [8, s.slice(2)];
-    else if (p === 'x') [base, body] = [16, s.slice(2)];
-    else [base, body] = [8, s.slice(1)];
-    if (body === '') return 0n;
-  }
-  if (!(DIGITS[base] as RegExp).test(body)) return null;
-  const prefix = base === 2 ? '0b' : base === 8 ? '0o' : base === 16 ? '0x' : '';
-  return BigInt(prefix + body);
-}
-
-/** Go `strconv.ParseInt(s, 0, 64)`; null on syntax or range error. */
-export function goParseInt64(s: string): bigint | null {
-  const neg = s.startsWith('-');
-  const body = s.startsWith('+') || neg ? s.slice(1) : s;
-  const u = parseUintBase0(body);
-  if (u === null) return null;
-  const v = neg ? -u : u;
-  return v < INT64_MIN || v > INT64_MAX ? null : v;
-}
-
-/** Go `strconv.ParseUint(s, 0, 64)`; null on syntax or range error (no sign accepted). */
-export function goParseUint64(s: string): bigint | null {
-  const u = parseUintBase0(s);
-  return u === null || u > UINT64_MAX ? null : u;
-}
-
 /** strconv.ParseInt(s, 2, 64), falling back to ParseUint(s, 2, 64) as go-yaml does. */
 function parseBinary(s: string): bigint | null {
   const m = /^([+-]?)([01]+)$/.exec(s);
@@ -84,32 +45,6 @@ function parseBinary(s: string): bigint | null {
   const v = m[1] === '-' ? -u : u;
   if (v >= INT64_MIN && v <= INT64_MAX) return v;
   return m[1] === '' && u <= UINT64_MAX ? u : null;
-}
-
-/** Go strconv `underscoreOK`: "_" only between digits (or after a base prefix). */
-export function goUnderscoreOK(text: string): boolean {
-  let s = text;
-  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
-  let saw = '^';
-  let i = 0;
-  let hex = false;
-  if (s.length >= 2 && s[0] === '0' && 'box'.includes((s[1] as string).toLowerCase())) {
-    i = 2;
-    saw = '0';
-    hex = (s[1] as string).toLowerCase() === 'x';
-  }
-  for (; i < s.length; i++) {
-    const c = s[i] as string;
-    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) saw = '0';
-    else if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-    } else {
-      if (saw === '_') return false;
-      saw = '!';
-    }
-  }
-  return saw !== '_';
 }
 
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
