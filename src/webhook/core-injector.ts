@@ -12,12 +12,12 @@ import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
+import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
 import { createCachingInjector } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
 import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
 
-const INJECT = 'sidecar.istio.io/inject';
 
 /** Why a pod was not injected, in words for the admission warning. */
 export function skipMessage(reason: SkipReason, namespace: string, policy: string): string {
@@ -27,11 +27,11 @@ export function skipMessage(reason: SkipReason, namespace: string, policy: strin
     case SkipReason.ignoredNamespace:
       return `namespace "${namespace}" is never injected (${IGNORED_NAMESPACES.join(', ')})`;
     case SkipReason.podOptOut:
-      return `the pod sets ${INJECT}="false"`;
+      return `the pod sets ${INJECT_KEY}="false"`;
     case SkipReason.neverSelector:
       return "the pod's labels match the injector's neverInjectSelector";
     case SkipReason.policyDisabled:
-      return `the injection policy is "disabled" and the pod does not set ${INJECT}="true"`;
+      return `the injection policy is "disabled" and the pod does not set ${INJECT_KEY}="true"`;
     case SkipReason.invalidPolicy:
       return `the injection policy "${policy}" is invalid (must be enabled or disabled), so injection is off`;
   }

@@ -12,10 +12,10 @@
  * Both sources yield the same `PodFacts`, so one decision function serves both.
  */
 import * as z from 'zod/mini';
+import { INJECT_KEY } from '../istio-keys.js';
 
 export const PROXY_CONTAINER = 'istio-proxy';
 export const ISTIO_INIT_CONTAINER = 'istio-init';
-export const INJECT_KEY = 'sidecar.istio.io/inject';
 
 /** The annotation the injector writes in CNI mode (opt-in) so ADD needs no API call. */
 export const FACTS_ANNOTATION = 'cni.sidecar-kit.io/capture';

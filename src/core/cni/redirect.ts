@@ -11,10 +11,10 @@ import {
   portListWithWildcardError,
   type InterceptionMode,
 } from './annotation-values.js';
-import { INJECT_KEY, podFactsFromPod, type PodFacts, type PodLike } from './pod-facts.js';
+import { injectSwitch, STATUS_ANNOTATION } from '../istio-keys.js';
+import { podFactsFromPod, type PodFacts, type PodLike } from './pod-facts.js';
 import { CniError, CniErrorCode } from './spec.js';
 
-export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 
 /** The redirect parameters Istio's plugin hands to istio-iptables (its `Redirect` struct). */
 export interface CniRedirect {
@@ -108,7 +108,7 @@ export function skipReason(facts: PodFacts): SkipReasonCode | undefined {
   if (parseGoBool(facts.proxy.env.DISABLE_ENVOY ?? '') === true) return SkipReason.proxyDisabled;
   if (facts.proxy.type !== undefined && facts.proxy.type !== '' && facts.proxy.type !== 'sidecar') return SkipReason.notSidecar;
   // The label wins over the annotation when present, even if it does not parse.
-  const inject = facts.injectLabel ?? facts.annotations[INJECT_KEY];
+  const inject = injectSwitch(facts.injectLabel, facts.annotations);
   if (inject !== undefined && parseGoBool(inject) === false) return SkipReason.injectionDisabled;
   if (facts.annotations[STATUS_ANNOTATION] === undefined) return SkipReason.notInjected;
   return undefined;

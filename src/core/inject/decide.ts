@@ -5,6 +5,7 @@
 import type { LabelSelectorConfig } from '../../config/injector.js';
 import { matchSelector } from '../k8s/selector.js';
 import type { Pod } from '../k8s/pod.js';
+import { INJECT_KEY, injectSwitch } from '../istio-keys.js';
 
 /** Namespaces the injector never touches. */
 export const IGNORED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
@@ -37,8 +38,6 @@ export interface DecisionPolicy {
 /** What kube-inject uses: policy enabled, no selectors. */
 export const OFFLINE_POLICY: DecisionPolicy = { policy: 'enabled', neverInjectSelector: [], alwaysInjectSelector: [] };
 
-const INJECT = 'sidecar.istio.io/inject';
-
 function firstMatching(selectors: readonly LabelSelectorConfig[], labels: Record<string, string>, warnings: string[]): boolean {
   for (const s of selectors) {
     const r = matchSelector(
@@ -67,8 +66,7 @@ export function decideInjection(pod: Pod, namespace: string, policy: DecisionPol
 
   const labels = pod.metadata?.labels ?? {};
   const annotations = pod.metadata?.annotations ?? {};
-  let value = annotations[INJECT] ?? '';
-  if (Object.hasOwn(labels, INJECT)) value = labels[INJECT] ?? '';
+  const value = injectSwitch(labels[INJECT_KEY], annotations) ?? '';
 
   let explicit: boolean | undefined;
   let viaSelector = false;
@@ -76,7 +74,7 @@ export function decideInjection(pod: Pod, namespace: string, policy: DecisionPol
   else if (value === 'false') explicit = false;
   else if (value !== '') {
     warnings.push(
-      `Invalid value for ${INJECT}: "${value}". Only 'true' and 'false' are accepted. Falling back to default injection policy.`,
+      `Invalid value for ${INJECT_KEY}: "${value}". Only 'true' and 'false' are accepted. Falling back to default injection policy.`,
     );
   }
   if (explicit === undefined && firstMatching(policy.neverInjectSelector, labels, warnings)) {

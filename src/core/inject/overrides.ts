@@ -8,7 +8,8 @@ import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import { findContainer, findSidecar, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
 import { strategicMerge } from '../k8s/smp.js';
-import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides, STATUS_ANNOTATION } from './strip.js';
+import { STATUS_ANNOTATION } from '../istio-keys.js';
+import { OVERRIDES_ANNOTATION, parseInjectionStatus, parseOverrides } from './strip.js';
 
 /** `image: auto` in a user container means "keep the injected image". */
 const AUTO_IMAGE = 'auto';

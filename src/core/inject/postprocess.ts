@@ -12,7 +12,7 @@ import { InjectionError } from './errors.js';
 import { applyProbeRewrite } from './probes.js';
 import { applyPrometheusMerge, applySecurePortAnnotation } from './prometheus.js';
 import { reorderPod } from './reorder.js';
-import { STATUS_ANNOTATION } from './strip.js';
+import { STATUS_ANNOTATION } from '../istio-keys.js';
 
 export interface PostProcessParams {
   readonly mesh: MeshConfig;

@@ -4,11 +4,11 @@
  * annotations pointing at the status port, the status annotation itself), with any containers
  * saved in `proxy.istio.io/overrides` put back.
  */
+import { STATUS_ANNOTATION } from '../istio-keys.js';
 import type { Container, Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { clearPrometheusAnnotations, prometheusPort } from './prometheus.js';
 
-export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const OVERRIDES_ANNOTATION = 'proxy.istio.io/overrides';
 
 export interface InjectionStatus {
