@@ -1,19 +1,15 @@
 /**
  * Real-kernel harness for the capture e2e suite: throw-away network namespaces joined by a
- * veth pair (documentation addresses only), the built CLI, Python listeners/clients (Node can
- * read neither SO_ORIGINAL_DST nor set IP_TRANSPARENT) and normalised rule dumps.
+ * veth pair (documentation addresses only), the built CLI, the shared traffic helper's
+ * listeners/clients (e2e/support/traffic.ts) and normalised rule dumps.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..', '..');
-export const PY = '/usr/bin/python3';
-const LISTENER = join(here, 'listener.py');
-const CLIENT = join(here, 'client.py');
+import { join } from 'node:path';
+import { cliPath } from '../support/artefacts.js';
+import { asUser, must, privilegedSkipReason, sh, type RunResult } from '../support/process.js';
+import { connectArgv, startListener } from '../support/traffic.js';
 
 /** The default sidecar arguments the injector gives istio-init. */
 export const SIDECAR_ARGS = ['-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'];
@@ -23,62 +19,22 @@ export const B4 = '198.51.100.2';
 export const A6 = 'fd00::1';
 export const B6 = 'fd00::2';
 
-function onPath(name: string): boolean {
-  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => {
-    try {
-      accessSync(join(d, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Why this machine cannot run the suite, or undefined when it can. */
 export function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, iptables)';
-  const tools = ['ip', 'nsenter', 'setpriv', 'iptables-nft-restore', 'iptables-legacy-restore', 'ip6tables-nft-restore', 'nft'];
-  const missing = tools.filter((t) => !onPath(t));
-  if (!existsSync(PY)) missing.push(PY);
-  if (missing.length > 0) return `missing tools: ${missing.join(', ')} (apt-get install iptables nftables iproute2 util-linux python3)`;
+  const reason = privilegedSkipReason({
+    why: 'network namespaces, iptables',
+    tools: ['ip', 'nsenter', 'setpriv', 'iptables-nft-restore', 'iptables-legacy-restore', 'ip6tables-nft-restore', 'nft'],
+    files: ['/usr/bin/python3'],
+    install: 'iptables nftables iproute2 util-linux python3',
+  });
+  if (reason !== undefined) return reason;
   const probe = spawnSync('ip', ['netns', 'add', `sk-probe-${process.pid}`]);
   spawnSync('ip', ['netns', 'del', `sk-probe-${process.pid}`]);
   if (probe.status !== 0) return `cannot create network namespaces: ${probe.stderr.toString().trim()}`;
   return undefined;
 }
 
-let cliCache: string | undefined;
-
-/** The bundled CLI: $SK_CLI, else dist/ (npm test builds it), else a fresh build in a temp dir. */
-export function cliPath(): string {
-  if (cliCache) return cliCache;
-  if (process.env.SK_CLI) return (cliCache = process.env.SK_CLI);
-  const dist = join(root, 'dist', 'sidecar-kit.js');
-  if (existsSync(dist)) return (cliCache = dist);
-  const out = mkdtempSync(join(tmpdir(), 'sk-e2e-capture-'));
-  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, env: { ...process.env, SK_OUTDIR: out }, stdio: 'inherit' });
-  return (cliCache = join(out, 'sidecar-kit.js'));
-}
-
 let seq = 0;
-
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export function sh(argv: readonly string[], opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
-  const r = spawnSync(argv[0] as string, argv.slice(1), { input: opts.input, env: { ...process.env, ...opts.env }, encoding: 'utf8' });
-  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-}
-
-function must(argv: readonly string[]): string {
-  const r = sh(argv);
-  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** A pod namespace "a" and a peer "b" joined by a veth pair, dual-stack. */
 export class Topology {
@@ -109,9 +65,8 @@ export class Topology {
 
   /** Runs the CLI's istio-iptables inside "a" (optionally as another uid, with a PATH prefix). */
   cli(args: readonly string[], opts: { uid?: number; pathPrefix?: string; env?: Record<string, string> } = {}): RunResult {
-    const asUser = opts.uid === undefined ? [] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups'];
     const env = { ...opts.env, ...(opts.pathPrefix ? { PATH: `${opts.pathPrefix}:${process.env.PATH ?? ''}` } : {}) };
-    return sh(['ip', 'netns', 'exec', this.a, ...asUser, process.execPath, cliPath(), 'istio-iptables', ...args], { env });
+    return sh(['ip', 'netns', 'exec', this.a, ...asUser(opts.uid), process.execPath, cliPath(), 'istio-iptables', ...args], { env });
   }
 
   exec(ns: 'a' | 'b', argv: readonly string[]): RunResult {
@@ -120,24 +75,13 @@ export class Topology {
 
   /** Starts a listener in a namespace and waits until it listens. */
   async listen(ns: 'a' | 'b', tag: string, specs: readonly string[], transparent = false): Promise<void> {
-    const ready = join(this.dir, `${tag}.ready`);
-    const args = ['netns', 'exec', ns === 'a' ? this.a : this.b, PY, LISTENER, ready, tag, specs.join(','), ...(transparent ? ['--transparent'] : [])];
-    const child = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    this.children.push(child);
-    for (let i = 0; i < 100; i++) {
-      if (existsSync(ready) && readFileSync(ready, 'utf8').includes('ready')) return;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`listener ${tag} did not start: ${err}`);
+    const enter = ['ip', 'netns', 'exec', ns === 'a' ? this.a : this.b];
+    this.children.push(await startListener(enter, join(this.dir, `${tag}.ready`), tag, specs, { transparent }));
   }
 
   /** One connection from a namespace (as `uid`, default root); the reply line or `ERR ...`. */
   connect(ns: 'a' | 'b', host: string, port: number, opts: { uid?: number; udp?: boolean } = {}): string {
-    const asUser = opts.uid === undefined ? [] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups'];
-    return this.exec(ns, [...asUser, PY, CLIENT, opts.udp ? 'udp' : 'tcp', host, String(port)]).stdout.trim();
+    return this.exec(ns, [...asUser(opts.uid), ...connectArgv(host, port, { udp: opts.udp })]).stdout.trim();
   }
 
   /** iptables-save of both families and the nft ruleset, normalised (no comments, counters). */

@@ -7,8 +7,6 @@
  * text down); e2e/capture/lifecycle.test.ts applies a smaller matrix for real.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CaptureSettings } from '../../src/config/capture.js';
@@ -16,24 +14,15 @@ import { buildRules } from '../../src/core/capture/build.js';
 import { renderIptables } from '../../src/core/capture/iptables.js';
 import { renderNft } from '../../src/core/capture/nft.js';
 import { testConfig } from '../../src/core/capture/test-config.js';
-
-const TOOLS = ['unshare', 'nft', 'iptables-nft-restore', 'ip6tables-nft-restore', 'iptables-legacy-restore', 'ip6tables-legacy-restore'];
+import { privilegedSkipReason } from '../support/process.js';
 
 function skipReason(): string | undefined {
-  if (process.platform !== 'linux') return 'needs Linux network namespaces';
-  if (process.getuid?.() !== 0) return 'needs root (unshare -n, nft -c, iptables-restore --test)';
-  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
-  const found = (t: string): boolean =>
-    dirs.some((d) => {
-      try {
-        accessSync(join(d, t), constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  const missing = TOOLS.filter((t) => !found(t));
-  if (missing.length > 0) return `missing tools: ${missing.join(', ')} (apt-get install nftables iptables util-linux)`;
+  const reason = privilegedSkipReason({
+    why: 'unshare -n, nft -c, iptables-restore --test',
+    tools: ['unshare', 'nft', 'iptables-nft-restore', 'ip6tables-nft-restore', 'iptables-legacy-restore', 'ip6tables-legacy-restore'],
+    install: 'nftables iptables util-linux',
+  });
+  if (reason !== undefined) return reason;
   const probe = spawnSync('unshare', ['-n', 'true']);
   return probe.status === 0 ? undefined : `cannot create network namespaces: ${String(probe.stderr).trim()}`;
 }

@@ -6,21 +6,20 @@
  * DOUBLE of the Kubernetes API (HTTPS, bearer token), and `istio-validation` runs as a real
  * container in the sandbox.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../src/config/settings.js';
 import { injectPod, type Pod } from '../../src/core/inject/index.js';
-import type { PodSpec } from './cri.js';
-import { buildArtefacts, makeCerts, must, PAUSE_IMAGE, root, sh, skipReason, TestNode, type Artefacts } from './node.js';
+import { buildArtefacts, root, type Artefacts } from '../support/artefacts.js';
+import type { PodSpec } from '../support/cri.js';
+import { expectPodCapture, GATEWAY, makeCerts, skipReason, TestNode } from '../support/node.js';
+import { must, sh, until } from '../support/process.js';
 
 const reason = skipReason();
-const PY = '/usr/bin/python3';
-const HELPER = join(root, 'e2e', 'cni', 'orig-dst.py');
 const API_PORT = 16443;
 const TOKEN = 'e2e-service-account-token';
-const GATEWAY = '198.51.100.1';
 /** The injector in CNI mode, writing the pod-facts annotation (sidecarKit.cni.podFactsAnnotation). */
 const injectSettings = resolveSettings({ values: { pilot: { cni: { enabled: true } }, sidecarKit: { cni: { podFactsAnnotation: true } } } });
 
@@ -58,66 +57,10 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   let installer: ChildProcess | undefined;
   const apiRequests: { path: string; authorized: boolean }[] = [];
   const podsDir = () => join(node.dir, 'api-pods');
-  const pluginLog = () => (existsSync(join(node.runDir, 'plugin.log')) ? readFileSync(join(node.runDir, 'plugin.log'), 'utf8') : '');
-  const conflist = () => JSON.parse(readFileSync(join(node.netDir, '10-podnet.conflist'), 'utf8')) as { plugins: { type: string }[] };
-
-  async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function runPod(spec: PodSpec): Promise<{ id: string; netns: string; ip: string }> {
-    const id = await node.cri.runPodSandbox({ ...spec });
-    node.sandboxes.add(id);
-    return { id, netns: await node.cri.netnsPath(id), ip: await node.cri.podIp(id) };
-  }
-
-  async function removePod(id: string): Promise<void> {
-    await node.cri.stopPodSandbox(id);
-    await node.cri.removePodSandbox(id);
-    node.sandboxes.delete(id);
-  }
 
   /** istio-validation as a real container of the sandbox (uid 1337, read-only root, no caps). */
-  async function runValidation(sandboxId: string, pod: Pod, spec: PodSpec): Promise<{ exitCode: number; log: string }> {
-    const logDir = join(node.dir, 'logs', spec.name);
-    mkdirSync(logDir, { recursive: true });
-    // The container runs the host's Node and our CLI bundle, bind-mounted read-only.
-    const nodePrefix = dirname(dirname(process.execPath));
-    const hostMounts = [...new Set(['/usr', '/lib', '/lib64', nodePrefix, dirname(art.cli)])].filter((p) => existsSync(p));
-    const id = await node.cri.createContainer(sandboxId, { ...spec, logDirectory: logDir }, {
-      name: 'istio-validation',
-      image: PAUSE_IMAGE,
-      command: [process.execPath, art.cli],
-      args: validationArgs(pod),
-      mounts: hostMounts.map((p) => ({ containerPath: p, hostPath: p })),
-      runAsUser: 1337,
-      runAsGroup: 1337,
-      logPath: 'istio-validation.log',
-    });
-    await node.cri.startContainer(id);
-    const status = await node.cri.waitExited(id, 20_000);
-    await node.cri.removeContainer(id);
-    const logFile = join(logDir, 'istio-validation.log');
-    return { exitCode: status.exitCode, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
-  }
-
-  /** Listeners for the proxy ports in the pod and an upstream on the node; returns a closer. */
-  async function listeners(podNetns: string, podIp: string): Promise<() => void> {
-    const ready = (n: string) => join(node.dir, `${n}-${podIp}.ready`);
-    const kids = [
-      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('out'), 'out15001', '0.0.0.0:15001']),
-      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('in'), 'in15006', '0.0.0.0:15006']),
-      node.spawnIn(node.netnsPath, [PY, HELPER, 'listen', ready('up'), 'upstream', `${GATEWAY}:8080`]),
-    ];
-    await until('listeners', () => ['out', 'in', 'up'].every((n) => existsSync(ready(n))));
-    return () => kids.forEach((k) => k.kill('SIGTERM'));
-  }
-
-  const connect = (netns: string, host: string, port: number, uid?: number) => node.inNetns(netns, [PY, HELPER, 'connect', host, String(port)], uid).stdout.trim();
+  const runValidation = (sandboxId: string, pod: Pod, spec: PodSpec) =>
+    node.runCliContainer(sandboxId, spec, { name: 'istio-validation', cli: art.cli, args: validationArgs(pod), runAsUser: 1337, runAsGroup: 1337 }, 20_000);
 
   beforeAll(async () => {
     art = buildArtefacts();
@@ -154,69 +97,42 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
   it('istio-validation exits 126 in a sandbox created without our plugin', async () => {
     const pod = injectedPod('before', 'shop');
     const spec = podSpec(pod, annotationsOf(pod));
-    const sb = await runPod(spec);
+    const sb = await node.runPod(spec);
     expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
     const v = await runValidation(sb.id, pod, spec);
     expect(v.exitCode).toBe(126);
     expect(v.log).toContain('iptables validation failed; workload is not ready for Istio.');
-    await removePod(sb.id);
+    await node.removePod(sb.id);
   });
 
   it('the installer copies the executable, writes the kubeconfig and chains our entry', async () => {
-    installer = node.track(
-      spawn(process.execPath, [
-        art.cli, 'cni-install',
-        '--mounted-cni-net-dir', node.netDir,
-        '--mounted-cni-bin-dir', node.binDir,
-        '--cni-agent-run-dir', node.runDir,
-        '--service-account-dir', node.saDir,
-        '--plugin-binary', art.plugin,
-        '--kube-api-server', `https://127.0.0.1:${API_PORT}`,
-        '--pod-namespace', 'istio-system',
-        '--exclude-namespaces', 'kube-system',
-        '--plugin-log-level', 'debug',
-        '--plugin-log-file', join(node.runDir, 'plugin.log'),
-        '--pod-lookup-attempts', '3',
-        '--pod-lookup-interval-ms', '200',
-      ], { stdio: ['ignore', 'ignore', 'pipe'] }),
-    );
-    let stderr = '';
-    installer.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    installer.once('exit', (code) => {
-      if (code !== 0) process.stderr.write(`cni-install exited ${code}: ${stderr}\n`);
-    });
-    await until('our conflist entry', () => conflist().plugins.at(-1)?.type === 'istio-cni');
-    expect(conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap', 'istio-cni']);
+    installer = await node.installPlugin(art, [
+      '--kube-api-server', `https://127.0.0.1:${API_PORT}`,
+      '--pod-namespace', 'istio-system',
+      '--exclude-namespaces', 'kube-system',
+      '--pod-lookup-attempts', '3',
+      '--pod-lookup-interval-ms', '200',
+    ]);
+    expect(node.conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap', 'istio-cni']);
     expect(existsSync(join(node.binDir, 'istio-cni'))).toBe(true);
     expect(JSON.parse(readFileSync(join(node.runDir, 'istio-cni-kubeconfig'), 'utf8')).users[0].user.token).toBe(TOKEN);
-    // containerd reloads the directory on change; wait until the CRI reports our plugin loaded.
-    await until('containerd to load the new conflist', async () => ((await node.cri.status()).info.cniconfig ?? '').includes('istio-cni'));
   });
 
   it('annotation path: rules from the runtime-provided annotations, no API call, real redirects', async () => {
     const pod = injectedPod('web', 'shop');
     expect(annotationsOf(pod)['cni.sidecar-kit.io/capture']).toBeDefined();
     const before = apiRequests.length;
-    const sb = await runPod(podSpec(pod, annotationsOf(pod)));
+    const sb = await node.runPod(podSpec(pod, annotationsOf(pod)));
     expect(apiRequests.length).toBe(before);
-    expect(pluginLog()).toMatch(/pod facts from runtime annotations pod=shop\/web/);
-    const close = await listeners(sb.netns, sb.ip);
-    try {
-      expect(connect(sb.netns, GATEWAY, 8080, 1000)).toMatch(new RegExp(`^tag=out15001 .*orig=${GATEWAY}:8080$`));
-      expect(connect(sb.netns, GATEWAY, 8080, 1337)).toMatch(new RegExp(`^tag=upstream local=${GATEWAY}:8080 orig=none$`));
-      expect(connect(node.netnsPath, sb.ip, 8080)).toMatch(new RegExp(`^tag=in15006 .*orig=${sb.ip.replace(/\./g, '\\.')}:8080$`));
-      // Excluded inbound port (15021): not redirected, so nothing answers.
-      expect(connect(node.netnsPath, sb.ip, 15021)).toMatch(/^error=/);
-    } finally {
-      close();
-    }
+    expect(node.pluginLog()).toMatch(/pod facts from runtime annotations pod=shop\/web/);
+    await expectPodCapture(node, sb.netns, sb.ip);
     const v = await runValidation(sb.id, pod, podSpec(pod, annotationsOf(pod)));
     expect(v.exitCode).toBe(0);
     // DEL (StopPodSandbox) twice is fine, and so is a direct DEL repeated.
     await node.cri.stopPodSandbox(sb.id);
     await node.cri.stopPodSandbox(sb.id);
-    expect(pluginLog()).toMatch(/DEL is a no-op/);
-    const entry = { ...conflist().plugins.at(-1), cniVersion: '1.0.0', name: 'podnet' };
+    expect(node.pluginLog()).toMatch(/DEL is a no-op/);
+    const entry = { ...node.conflist().plugins.at(-1), cniVersion: '1.0.0', name: 'podnet' };
     for (let i = 0; i < 2; i++) {
       const r = sh([join(node.binDir, 'istio-cni')], {
         input: JSON.stringify(entry),
@@ -224,7 +140,7 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
       });
       expect(r).toMatchObject({ code: 0, stdout: '' });
     }
-    await removePod(sb.id);
+    await node.removePod(sb.id);
   });
 
   it('API path: without the facts annotation the pod is read from the local test double of the API', async () => {
@@ -232,24 +148,24 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
     mkdirSync(join(podsDir(), 'shop'), { recursive: true });
     writeFileSync(join(podsDir(), 'shop', 'api.json'), JSON.stringify(pod));
     const before = apiRequests.length;
-    const sb = await runPod(podSpec(pod, withoutFacts(pod)));
+    const sb = await node.runPod(podSpec(pod, withoutFacts(pod)));
     expect(apiRequests.slice(before)).toEqual([{ path: '/api/v1/namespaces/shop/pods/api', authorized: true }]);
-    const close = await listeners(sb.netns, sb.ip);
+    const close = await node.proxyListeners(sb.netns, sb.ip);
     try {
       // The proxy uid came from the API object (2000), not from a default.
-      expect(connect(sb.netns, GATEWAY, 8080, 2000)).toMatch(/^tag=upstream /);
-      expect(connect(sb.netns, GATEWAY, 8080, 1337)).toMatch(/^tag=out15001 /);
+      expect(node.connect(sb.netns, GATEWAY, 8080, 2000)).toMatch(/^tag=upstream /);
+      expect(node.connect(sb.netns, GATEWAY, 8080, 1337)).toMatch(/^tag=out15001 /);
     } finally {
       close();
     }
-    await removePod(sb.id);
+    await node.removePod(sb.id);
   });
 
   it('leaves pods in excluded namespaces alone', async () => {
     const pod = injectedPod('dns', 'kube-system');
-    const sb = await runPod(podSpec(pod, annotationsOf(pod)));
+    const sb = await node.runPod(podSpec(pod, annotationsOf(pod)));
     expect(must(['nsenter', `--net=${sb.netns}`, 'iptables-save'])).not.toContain('ISTIO');
-    await removePod(sb.id);
+    await node.removePod(sb.id);
   });
 
   it.each([
@@ -270,7 +186,7 @@ describe.skipIf(reason !== undefined)(`CNI plugin through containerd's CRI${reas
     installer?.kill('SIGTERM');
     await exited;
     expect(installer?.exitCode).toBe(0);
-    expect(conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap']);
+    expect(node.conflist().plugins.map((p) => p.type)).toEqual(['bridge', 'portmap']);
     expect(existsSync(join(node.binDir, 'istio-cni'))).toBe(false);
     expect(existsSync(join(node.runDir, 'istio-cni-kubeconfig'))).toBe(false);
   });

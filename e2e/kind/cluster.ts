@@ -7,12 +7,12 @@
  * it is then not deleted), SK_KIND_KEEP=1 (keep the cluster for debugging), SK_KIND_NODE_IMAGE
  * (kindest/node image), SK_E2E_KIND=1 (opt in: `npm run e2e:kind` sets it).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from '../../scripts/k8s-tools.js';
-import { root } from '../cni/node.js';
+import { root } from '../support/artefacts.js';
+import { must as mustRun, sh, type RunOptions, type RunResult } from '../support/process.js';
 
 export const KIND = process.env.KIND ?? 'kind';
 export const TAG = 'e2e';
@@ -25,21 +25,13 @@ export const IMAGES = {
 } as const;
 export const APP_IMAGE = 'busybox:1.36';
 
-export interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
+/** The shared runner with the kind suite's budget: 5 minutes unless `timeoutMs` says otherwise. */
+export function run(argv: readonly string[], opts: RunOptions = {}): RunResult {
+  return sh(argv, { timeoutMs: 300_000, ...opts });
 }
 
-export function run(argv: readonly string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Run {
-  const r = spawnSync(argv[0] as string, argv.slice(1), { input: opts.input, env: { ...process.env, ...opts.env }, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 << 20 });
-  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
-}
-
-export function must(argv: readonly string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): string {
-  const r = run(argv, opts);
-  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed (${r.code}): ${(r.stderr || r.stdout).trim().slice(-3000)}`);
-  return r.stdout;
+export function must(argv: readonly string[], opts: RunOptions = {}): string {
+  return mustRun(argv, { timeoutMs: 300_000, ...opts });
 }
 
 /** Why this machine cannot run the kind suite, or the tools it will use. */
@@ -92,7 +84,7 @@ export class KindCluster {
     return must([this.tools.kubectl, '--kubeconfig', this.kubeconfig, ...args], { input });
   }
 
-  tryKubectl(args: readonly string[]): Run {
+  tryKubectl(args: readonly string[]): RunResult {
     return run([this.tools.kubectl, '--kubeconfig', this.kubeconfig, ...args]);
   }
 

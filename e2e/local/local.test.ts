@@ -12,26 +12,25 @@
  *   then real connections: outbound from the app's uid lands on 15001 with its original
  *   destination, uid 1337 bypasses, inbound lands on 15006.
  *
- * The node harness (containerd in its own netns, CRI client, pause image, artefact builds) is
- * the CNI suite's (e2e/cni/node.ts).
+ * The node harness (containerd in its own netns, CRI client, pause image, artefact builds,
+ * traffic checks) is the shared one in e2e/support/node.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACTS_ANNOTATION } from '../../src/core/cni/pod-facts.js';
-import type { PodSpec } from '../cni/cri.js';
-import { buildArtefacts, must, PAUSE_IMAGE, root, skipReason, TestNode, type Artefacts } from '../cni/node.js';
+import type { PodSpec } from '../support/cri.js';
+import { buildArtefacts, type Artefacts } from '../support/artefacts.js';
+import { expectPodCapture, skipReason, TestNode } from '../support/node.js';
+import { must } from '../support/process.js';
 import { startWebhookProcess } from '../webhook/server-process.mjs';
 import { postReview } from '../webhook/helpers.js';
 import { writeInjectorConfig, type InjectorConfig } from './chart-config.js';
 
 const reason = skipReason();
-const PY = '/usr/bin/python3';
-const HELPER = join(root, 'e2e', 'cni', 'orig-dst.py');
-const GATEWAY = '198.51.100.1';
 /** istio-init as Istio's template writes it for a default pod (reference §c.3). */
 const ISTIO_INIT_ARGS = ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020', '--log_output_level=default:info'];
 
@@ -90,79 +89,26 @@ describe.skipIf(reason !== undefined)(`webhook -> containerd CRI -> capture on a
   let cniWebhook!: Webhook;
   let installer: ChildProcess | undefined;
 
-  async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function runSandbox(pod: InjectedPod): Promise<{ id: string; netns: string; ip: string }> {
-    const id = await node.cri.runPodSandbox(sandboxOf(pod));
-    node.sandboxes.add(id);
-    return { id, netns: await node.cri.netnsPath(id), ip: await node.cri.podIp(id) };
-  }
-
   /**
    * Runs an injected init container as the kubelet would: a container of the sandbox, the
-   * image's entrypoint (our CLI, from the host, bind-mounted read-only) with the injected args,
-   * and the injected security context (user, added capabilities, read-only root).
+   * image's entrypoint (our CLI) with the injected args and security context (user, added
+   * capabilities, read-only root).
    */
-  async function runInitContainer(sandboxId: string, pod: InjectedPod, c: Container): Promise<{ exitCode: number; log: string }> {
-    const spec = { ...sandboxOf(pod), logDirectory: join(node.dir, 'logs', pod.metadata.name) };
-    mkdirSync(spec.logDirectory, { recursive: true });
-    const run = join(node.dir, 'run-dirs', `${pod.metadata.name}-${c.name}`);
-    mkdirSync(run, { recursive: true });
-    chmodSync(run, 0o1777);
-    const hostDirs = [...new Set(['/usr', '/lib', '/lib64', '/etc/alternatives', dirname(dirname(process.execPath)), dirname(art.cli)])].filter((p) => existsSync(p));
+  function runInitContainer(sandboxId: string, pod: InjectedPod, c: Container): Promise<{ exitCode: number; log: string }> {
     const sc = c.securityContext ?? {};
-    const id = await node.cri.createContainer(sandboxId, spec, {
+    return node.runCliContainer(sandboxId, sandboxOf(pod), {
       name: c.name,
-      image: PAUSE_IMAGE,
-      command: [process.execPath, art.cli],
+      cli: art.cli,
       args: c.args,
-      mounts: [...hostDirs.map((p) => ({ containerPath: p, hostPath: p })), { containerPath: '/run', hostPath: run, readonly: false }],
       runAsUser: sc.runAsUser ?? 0,
       runAsGroup: sc.runAsGroup ?? 0,
       addCapabilities: sc.capabilities?.add ?? [],
       readonlyRootfs: sc.readOnlyRootFilesystem ?? false,
-      logPath: `${c.name}.log`,
-    });
-    await node.cri.startContainer(id);
-    const status = await node.cri.waitExited(id, 30_000);
-    await node.cri.removeContainer(id);
-    const logFile = join(spec.logDirectory, `${c.name}.log`);
-    return { exitCode: status.exitCode, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+      writableRun: true,
+    }, 30_000);
   }
 
-  /** The proxy's listeners in the pod (15001 outbound, 15006 inbound) and an upstream on the node. */
-  async function listeners(podNetns: string, podIp: string): Promise<() => void> {
-    const ready = (n: string) => join(node.dir, `${n}-${podIp}.ready`);
-    const kids = [
-      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('out'), 'out15001', '0.0.0.0:15001']),
-      node.spawnIn(podNetns, [PY, HELPER, 'listen', ready('in'), 'in15006', '0.0.0.0:15006']),
-      node.spawnIn(node.netnsPath, [PY, HELPER, 'listen', ready('up'), 'upstream', `${GATEWAY}:8080`]),
-    ];
-    await until('listeners', () => ['out', 'in', 'up'].every((n) => existsSync(ready(n))));
-    return () => kids.forEach((k) => k.kill('SIGTERM'));
-  }
-
-  const connect = (netns: string, host: string, port: number, uid?: number) => node.inNetns(netns, [PY, HELPER, 'connect', host, String(port)], uid).stdout.trim();
   const rules = (netns: string) => must(['nsenter', `--net=${netns}`, 'iptables-save']);
-
-  /** The capture Istio promises, proven with connections. */
-  async function expectCapture(netns: string, ip: string): Promise<void> {
-    const close = await listeners(netns, ip);
-    try {
-      expect(connect(netns, GATEWAY, 8080, 1000)).toMatch(new RegExp(`^tag=out15001 .*orig=${GATEWAY}:8080$`));
-      expect(connect(netns, GATEWAY, 8080, 1337)).toMatch(new RegExp(`^tag=upstream local=${GATEWAY}:8080 orig=none$`));
-      expect(connect(node.netnsPath, ip, 8080)).toMatch(new RegExp(`^tag=in15006 .*orig=${ip.replace(/\./g, '\\.')}:8080$`));
-      expect(connect(node.netnsPath, ip, 15021)).toMatch(/^error=/);
-    } finally {
-      close();
-    }
-  }
 
   beforeAll(async () => {
     art = buildArtefacts();
@@ -209,7 +155,7 @@ describe.skipIf(reason !== undefined)(`webhook -> containerd CRI -> capture on a
 
     it('istio-init, run in the pod sandbox as the kubelet runs it, captures the pod\'s real traffic', async () => {
       const { injected } = await admit(initWebhook, appPod('reviews-5c9b2'));
-      const sb = await runSandbox(injected);
+      const sb = await node.runPod(sandboxOf(injected));
       expect(rules(sb.netns)).not.toContain('ISTIO');
       const init = injected.spec.initContainers?.find((c) => c.name === 'istio-init') as Container;
       const r = await runInitContainer(sb.id, injected, init);
@@ -218,10 +164,8 @@ describe.skipIf(reason !== undefined)(`webhook -> containerd CRI -> capture on a
       expect(programmed).toMatch(/-A PREROUTING -p tcp -j ISTIO_INBOUND[\s\S]*-A OUTPUT (-p tcp )?-j ISTIO_OUTPUT/);
       // The injected `-d 15090,15021,15020`, in that order (the CNI plugin's own order differs).
       expect(programmed).toMatch(/--dport 15090 -j RETURN\n-A ISTIO_INBOUND -p tcp -m tcp --dport 15021 -j RETURN\n-A ISTIO_INBOUND -p tcp -m tcp --dport 15020 -j RETURN/);
-      await expectCapture(sb.netns, sb.ip);
-      await node.cri.stopPodSandbox(sb.id);
-      await node.cri.removePodSandbox(sb.id);
-      node.sandboxes.delete(sb.id);
+      await expectPodCapture(node, sb.netns, sb.ip);
+      await node.removePod(sb.id);
     });
   });
 
@@ -229,24 +173,7 @@ describe.skipIf(reason !== undefined)(`webhook -> containerd CRI -> capture on a
     it('the installer chains our plugin into the node\'s conflist and containerd loads it', async () => {
       writeFileSync(join(node.saDir, 'token'), 'e2e-token');
       writeFileSync(join(node.saDir, 'ca.crt'), 'unused: every pod here carries the pod-facts annotation');
-      installer = node.track(
-        spawn(process.execPath, [
-          art.cli, 'cni-install',
-          '--mounted-cni-net-dir', node.netDir,
-          '--mounted-cni-bin-dir', node.binDir,
-          '--cni-agent-run-dir', node.runDir,
-          '--service-account-dir', node.saDir,
-          '--plugin-binary', art.plugin,
-          '--kube-api-server', 'https://127.0.0.1:9',
-          '--pod-namespace', 'sidecar-kit',
-          '--pod-lookup-attempts', '1',
-          '--plugin-log-level', 'debug',
-          '--plugin-log-file', join(node.runDir, 'plugin.log'),
-        ], { stdio: ['ignore', 'ignore', 'pipe'] }),
-      );
-      const conflist = () => JSON.parse(readFileSync(join(node.netDir, '10-podnet.conflist'), 'utf8')) as { plugins: { type: string }[] };
-      await until('our conflist entry', () => conflist().plugins.at(-1)?.type === 'istio-cni');
-      await until('containerd to load the new conflist', async () => ((await node.cri.status()).info.cniconfig ?? '').includes('istio-cni'));
+      installer = await node.installPlugin(art, ['--kube-api-server', 'https://127.0.0.1:9', '--pod-namespace', 'sidecar-kit', '--pod-lookup-attempts', '1']);
     });
 
     it('the webhook in CNI mode injects istio-validation and the facts the plugin reads', async () => {
@@ -263,15 +190,13 @@ describe.skipIf(reason !== undefined)(`webhook -> containerd CRI -> capture on a
 
     it('containerd runs our plugin while creating the sandbox: real capture, and istio-validation passes', async () => {
       const { injected } = await admit(cniWebhook, appPod('ratings-2b7c4'));
-      const sb = await runSandbox(injected);
-      expect(readFileSync(join(node.runDir, 'plugin.log'), 'utf8')).toMatch(/pod facts from runtime annotations pod=shop\/ratings-2b7c4/);
+      const sb = await node.runPod(sandboxOf(injected));
+      expect(node.pluginLog()).toMatch(/pod facts from runtime annotations pod=shop\/ratings-2b7c4/);
       expect(rules(sb.netns)).toMatch(/-A OUTPUT (-p tcp )?-j ISTIO_OUTPUT/);
-      await expectCapture(sb.netns, sb.ip);
+      await expectPodCapture(node, sb.netns, sb.ip);
       const v = await runInitContainer(sb.id, injected, injected.spec.initContainers?.[0] as Container);
       expect(v.exitCode, v.log).toBe(0);
-      await node.cri.stopPodSandbox(sb.id);
-      await node.cri.removePodSandbox(sb.id);
-      node.sandboxes.delete(sb.id);
+      await node.removePod(sb.id);
     });
   });
 });

@@ -1,5 +1,6 @@
 /** Shared helpers of the webhook e2e suites: HTTPS admission calls and polling. */
 import https from 'node:https';
+import { until as waitFor } from '../support/process.js';
 
 export function pod(name: string, extra: Record<string, unknown> = {}) {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }] }], ...extra } };
@@ -33,12 +34,9 @@ export function postReview(port: number, body: unknown, opts: { ca: string; agen
   });
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Polls `cond` every 25 ms until it holds; throws after `ms`. */
+export function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  return waitFor('a condition', cond, ms, 25);
 }
 
 export function decodePatch(body: string): { allowed: boolean; ops: { op: string; path: string; value?: unknown }[]; response: Record<string, unknown> } {

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Test listener for the capture e2e suite (Python 3 stdlib, Linux).
+"""Traffic helper for the e2e suites (Python 3 stdlib, Linux).
 
-Node can neither read SO_ORIGINAL_DST nor set IP_TRANSPARENT, so the suite uses this helper.
+Node can neither read SO_ORIGINAL_DST nor set IP_TRANSPARENT, so the suites use this helper.
 
-    listener.py READY_FILE TAG SPEC[,SPEC...] [--transparent]
+    traffic.py listen READY_FILE TAG SPEC[,SPEC...] [--transparent]
+        SPEC is HOST:PORT (TCP) or udp:HOST:PORT; IPv6 hosts in brackets. Each accepted TCP
+        connection (or received UDP datagram) gets one reply line and, for TCP, is closed:
 
-SPEC is HOST:PORT (TCP) or udp:HOST:PORT; IPv6 hosts in brackets. Each accepted TCP connection
-(or received UDP datagram) gets one reply line and, for TCP, is closed:
+            tag=TAG local=IP:PORT orig=IP:PORT|none peer=IP:PORT
 
-    tag=TAG local=IP:PORT orig=IP:PORT|none peer=IP:PORT
+        orig is the pre-NAT destination (SO_ORIGINAL_DST, option 80 for both families); "none"
+        when conntrack has no NAT record. With --transparent the sockets get IP(V6)_TRANSPARENT
+        (TPROXY). READY_FILE is written once every socket listens. Runs until SIGTERM.
 
-orig is the pre-NAT destination (SO_ORIGINAL_DST, option 80 for both families); "none" when
-conntrack has no NAT record. With --transparent the sockets get IP(V6)_TRANSPARENT (TPROXY).
-READY_FILE is written once every socket listens. Runs until SIGTERM.
+    traffic.py connect tcp|udp HOST PORT
+        One connection (or datagram): prints the reply line, or ERR <exception class>.
 """
-import os, selectors, signal, socket, struct, sys
+import selectors, signal, socket, struct, sys
+
+SO_ORIGINAL_DST = 80
 
 
 def addr(a):
@@ -24,9 +28,9 @@ def addr(a):
 def orig_dst(s):
     try:
         if s.family == socket.AF_INET:
-            port, ip = struct.unpack_from("!2xH4s", s.getsockopt(socket.SOL_IP, 80, 16))
+            port, ip = struct.unpack_from("!2xH4s", s.getsockopt(socket.SOL_IP, SO_ORIGINAL_DST, 16))
             return f"{socket.inet_ntop(socket.AF_INET, ip)}:{port}"
-        port, ip = struct.unpack_from("!2xH4x16s", s.getsockopt(socket.IPPROTO_IPV6, 80, 28))
+        port, ip = struct.unpack_from("!2xH4x16s", s.getsockopt(socket.IPPROTO_IPV6, SO_ORIGINAL_DST, 28))
         return f"[{socket.inet_ntop(socket.AF_INET6, ip)}]:{port}"
     except OSError:
         return "none"
@@ -52,7 +56,7 @@ def open_socket(spec, transparent):
     return s, udp
 
 
-def main(argv):
+def listen(argv):
     transparent = "--transparent" in argv
     argv = [a for a in argv if a != "--transparent"]
     ready, tag, specs = argv[0], argv[1], [x for x in argv[2].split(",") if x]
@@ -82,8 +86,31 @@ def main(argv):
                     pass
 
 
+def connect(proto, host, port):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        if proto == "udp":
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.settimeout(2)
+            s.sendto(b"query", (host, int(port)))
+            print(s.recvfrom(4096)[0].decode().strip())
+        else:
+            s = socket.create_connection((host, int(port)), timeout=3)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            print(data.decode().strip())
+    except OSError as e:
+        print(f"ERR {e.__class__.__name__}")
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(main(sys.argv[1:]))
+        if sys.argv[1] == "listen":
+            sys.exit(listen(sys.argv[2:]))
+        connect(*sys.argv[2:5])
     except KeyboardInterrupt:
         sys.exit(0)
