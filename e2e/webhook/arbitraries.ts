@@ -53,16 +53,9 @@ const container = (names: fc.Arbitrary<string>) =>
     { requiredKeys: ['name', 'image'] },
   );
 
-const LABEL_KEYS = ['app', 'version', 'tier', 'sidecar.istio.io/inject', 'service.istio.io/canonical-name'];
+const LABEL_KEYS = ['app', 'version', 'tier', 'sidecar.istio.io/inject', 'service.istio.io/canonical-name', 'topology.istio.io/network'];
 
-export interface PodShapeOptions {
-  /** Let pods declare containers named like injected ones (istio-proxy, istio-init). */
-  readonly userInjectedNames: boolean;
-  /** Let pods carry the `topology.istio.io/network` label. */
-  readonly networkLabel: boolean;
-}
-
-export const podArbitraryWith = (o: PodShapeOptions) => fc
+export const podArbitrary = fc
   .record(
     {
       metadata: fc.record(
@@ -70,7 +63,7 @@ export const podArbitraryWith = (o: PodShapeOptions) => fc
           name: dns,
           generateName: dns.map((n) => `${n}-`),
           namespace: fc.constantFrom('default', 'shop', 'kube-system', 'team-a'),
-          labels: labelsWith(fc.constantFrom(...LABEL_KEYS, ...(o.networkLabel ? ['topology.istio.io/network'] : []))),
+          labels: labelsWith(fc.constantFrom(...LABEL_KEYS)),
           annotations: fc.array(fc.oneof(...annotationPool), { maxLength: 4 }).map((kv) => Object.fromEntries(kv)),
           ownerReferences: fc.constantFrom(
             [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8b6c5d', uid: 'u1', controller: true }],
@@ -81,8 +74,8 @@ export const podArbitraryWith = (o: PodShapeOptions) => fc
       ),
       spec: fc.record(
         {
-          containers: fc.uniqueArray(container(fc.constantFrom('app', 'sidecar', 'worker', 'web', ...(o.userInjectedNames ? ['istio-proxy'] : []))), { minLength: 1, maxLength: 3, selector: (c) => c.name }),
-          initContainers: fc.uniqueArray(container(fc.constantFrom('init-db', 'migrate', ...(o.userInjectedNames ? ['istio-init'] : []))), { maxLength: 2, selector: (c) => c.name }),
+          containers: fc.uniqueArray(container(fc.constantFrom('app', 'sidecar', 'worker', 'web', 'istio-proxy')), { minLength: 1, maxLength: 3, selector: (c) => c.name }),
+          initContainers: fc.uniqueArray(container(fc.constantFrom('init-db', 'migrate', 'istio-init')), { maxLength: 2, selector: (c) => c.name }),
           hostNetwork: fc.boolean(),
           nodeName: fc.constantFrom('node-a', 'node-b'),
           serviceAccountName: dns,
@@ -95,5 +88,3 @@ export const podArbitraryWith = (o: PodShapeOptions) => fc
     { requiredKeys: ['metadata', 'spec'] },
   )
   .map(({ metadata, spec }) => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec }));
-
-export const podArbitrary = podArbitraryWith({ userInjectedNames: true, networkLabel: true });
