@@ -2,6 +2,7 @@
  * Parse tree of a Go template (text/template/parse/node.go). `nodeString` reproduces Go's
  * Node.String(), which Go prints as the context of execution errors (`at <.Foo.Bar>`).
  */
+import type { ParsedNumber } from './go-literals.js';
 
 interface Base {
   /** Offset of the node in the template text (UTF-16 index). */
@@ -82,15 +83,10 @@ export interface BoolNode extends Base {
   readonly type: 'bool';
   readonly value: boolean;
 }
-export interface NumberNode extends Base {
+/** A number literal: its text and the forms it parses to (see parseNumber). */
+export interface NumberNode extends Base, ParsedNumber {
   readonly type: 'number';
   readonly text: string;
-  readonly isInt: boolean;
-  readonly isUint: boolean;
-  readonly isFloat: boolean;
-  readonly isComplex: boolean;
-  readonly int: bigint;
-  readonly float: number;
 }
 export interface StringNode extends Base {
   readonly type: 'string';
