@@ -8,7 +8,7 @@
  * Preparing (looking inside the netns for the iptables variant choice) does not depend on the
  * pod, so the plugin starts it while it still waits for the pod from the API server.
  */
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
 import { podAddresses } from '../core/cni/ip-family.js';
@@ -16,9 +16,10 @@ import type { CniRedirect } from '../core/cni/redirect.js';
 import { CniError, CniErrorCode } from '../core/cni/spec.js';
 import type { Family } from '../core/capture/model.js';
 import { applyCapture } from '../init/apply.js';
-import { detectBackend, type Backend, type DetectionEnv } from '../init/backend.js';
+import { binaryOnPath, detectBackend, LEGACY_TABLE_FILES, legacyTablesIn, type Backend, type DetectionEnv } from '../init/backend.js';
 import type { CaptureConfig } from '../config/capture.js';
 import { detectIpv6, type InterfaceAddress } from '../init/facts.js';
+import { isExecutable, readTextFile } from '../init/host-files.js';
 import type { Runner } from '../init/runner.js';
 import type { Logger } from './log.js';
 import type { CaptureTarget } from './plugin.js';
@@ -58,41 +59,13 @@ async function podIpv6(deps: NetnsCaptureDeps, target: CaptureTarget, dualStack:
   return detectIpv6(record, dualStack);
 }
 
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const TABLE_FILES: Readonly<Record<Family, string>> = { v4: '/proc/net/ip_tables_names', v6: '/proc/net/ip6_tables_names' };
-
-/** Whether legacy x_tables hold tables inside the netns, per family: one `nsenter ... grep`. */
-function legacyTablesIn(deps: NetnsCaptureDeps, netns: string): Promise<Record<Family, boolean>> {
-  return deps.runner.run({ argv: ['nsenter', `--net=${netns}`, '--', 'grep', '-Hs', '', TABLE_FILES.v4, TABLE_FILES.v6] }).then((r) => {
-    const lines = r.stdout.split('\n');
-    return { v4: lines.some((l) => l.startsWith(`${TABLE_FILES.v4}:`)), v6: lines.some((l) => l.startsWith(`${TABLE_FILES.v6}:`)) };
-  });
-}
-
-const detectionEnv = (deps: NetnsCaptureDeps, legacy: (f: Family) => Promise<boolean>): DetectionEnv => {
-  const dirs = deps.pathEnv.split(':').filter((d) => d !== '');
-  const executable = deps.isExecutable ?? isExecutable;
-  return { hasBinary: (name) => dirs.some((d) => executable(`${d}/${name}`)), legacyHasTables: legacy };
-};
+const detectionEnv = (deps: NetnsCaptureDeps, legacy: (f: Family) => Promise<boolean>): DetectionEnv => ({
+  hasBinary: binaryOnPath(deps.pathEnv, deps.isExecutable ?? isExecutable),
+  legacyHasTables: legacy,
+});
 
 const sameBackend = (a: Backend, b: Backend): boolean =>
   a.kind === 'nft' ? b.kind === 'nft' : b.kind === 'iptables' && a.v4.restore === b.v4.restore && a.v6.restore === b.v6.restore;
-
-const readOwn = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * The engine picks iptables-legacy for a family when legacy tables already exist in the
@@ -106,9 +79,9 @@ const readOwn = (path: string): string | undefined => {
 export function createNetnsCapture(deps: NetnsCaptureDeps) {
   return (target: CaptureTarget, logger: Logger): PreparedCapture => {
     const nativeNftables = target.conf.native_nftables;
-    const read = deps.readFile ?? readOwn;
-    const nodeUsesLegacy = !nativeNftables && Object.values(TABLE_FILES).some((f) => (read(f) ?? '').trim() !== '');
-    const legacy = nodeUsesLegacy ? legacyTablesIn(deps, target.netns) : Promise.resolve({ v4: false, v6: false });
+    const read = deps.readFile ?? readTextFile;
+    const nodeUsesLegacy = !nativeNftables && Object.values(LEGACY_TABLE_FILES).some((f) => (read(f) ?? '').trim() !== '');
+    const legacy = nodeUsesLegacy ? legacyTablesIn(deps.runner, target.netns) : Promise.resolve({ v4: false, v6: false });
     legacy.catch(() => undefined); // reported by `apply`; a skipped pod never awaits it
     logger.debug('capture prepared', { netns: target.netns, lookForLegacyTables: nodeUsesLegacy, t: sinceStart() });
     const lockDir = join(target.conf.cni_agent_run_dir, 'xtables-locks');

@@ -55,11 +55,27 @@ export async function detectBackend(opts: { nativeNftables: boolean; force?: 'le
   return { kind: 'iptables', v4: await pick('v4'), v6: await pick('v6') };
 }
 
-const TABLE_NAMES = { v4: '/proc/net/ip_tables_names', v6: '/proc/net/ip6_tables_names' } as const;
+/** The files listing legacy x_tables' tables in the reading process's network namespace. */
+export const LEGACY_TABLE_FILES: Readonly<Record<Family, string>> = { v4: '/proc/net/ip_tables_names', v6: '/proc/net/ip6_tables_names' };
+
+/** Whether legacy x_tables hold tables inside `netns`, per family: one `nsenter ... grep` (no shell). */
+export function legacyTablesIn(runner: Runner, netns: string): Promise<Record<Family, boolean>> {
+  const files = LEGACY_TABLE_FILES;
+  return runner.run({ argv: ['nsenter', `--net=${netns}`, '--', 'grep', '-Hs', '', files.v4, files.v6] }).then((r) => {
+    const lines = r.stdout.split('\n');
+    return { v4: lines.some((l) => l.startsWith(`${files.v4}:`)), v6: lines.some((l) => l.startsWith(`${files.v6}:`)) };
+  });
+}
+
+/** `hasBinary` over the directories of a PATH value. */
+export function binaryOnPath(pathEnv: string, isExecutable: (path: string) => boolean): (name: string) => boolean {
+  const dirs = pathEnv.split(':').filter((d) => d !== '');
+  return (name) => dirs.some((d) => isExecutable(`${d}/${name}`));
+}
 
 /**
  * The real detection environment. Without `netns` it reads /proc of this process's namespace;
- * with `netns` it reads the same files from inside that namespace with one `nsenter ... cat`.
+ * with `netns` it reads the same files from inside that namespace (legacyTablesIn).
  */
 export function systemDetectionEnv(deps: {
   readonly readFile: (path: string) => string | undefined;
@@ -68,15 +84,12 @@ export function systemDetectionEnv(deps: {
   readonly runner: Runner;
   readonly netns?: string;
 }): DetectionEnv {
-  const dirs = deps.pathEnv.split(':').filter((d) => d !== '');
   let inNetns: Promise<Record<Family, boolean>> | undefined;
   return {
-    hasBinary: (name) => dirs.some((d) => deps.isExecutable(`${d}/${name}`)),
+    hasBinary: binaryOnPath(deps.pathEnv, deps.isExecutable),
     legacyHasTables: async (family) => {
-      if (deps.netns === undefined) return (deps.readFile(TABLE_NAMES[family]) ?? '').trim() !== '';
-      inNetns ??= deps.runner
-        .run({ argv: ['nsenter', `--net=${deps.netns}`, '--', 'sh', '-c', `echo v4 $(cat ${TABLE_NAMES.v4} 2>/dev/null); echo v6 $(cat ${TABLE_NAMES.v6} 2>/dev/null)`] })
-        .then((r) => ({ v4: /^v4 \S/m.test(r.stdout), v6: /^v6 \S/m.test(r.stdout) }));
+      if (deps.netns === undefined) return (deps.readFile(LEGACY_TABLE_FILES[family]) ?? '').trim() !== '';
+      inNetns ??= legacyTablesIn(deps.runner, deps.netns);
       return (await inNetns)[family];
     },
   };

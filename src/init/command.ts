@@ -4,7 +4,7 @@
  * `applyCapture` and `--run-validation`, and maps errors to exit codes (1, or 126 for a failed
  * validation). Keep the imports small: this runs on every pod start.
  */
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseCaptureSettings, parseGoBool, type CaptureConfig, type CaptureSettingName } from '../config/capture.js';
 import { renderIptables } from '../core/capture/iptables.js';
@@ -12,17 +12,11 @@ import { renderNft } from '../core/capture/nft.js';
 import { applyCapture } from './apply.js';
 import { detectBackend, DRY_RUN_BACKEND, systemDetectionEnv, type Backend } from './backend.js';
 import { CaptureError, VALIDATION_EXIT_CODE } from './errors.js';
+import { isExecutable, readTextFile } from './host-files.js';
 import { detectIpv6, proxyUidFromPasswd, resolvConfServers, type InterfaceAddress } from './facts.js';
 import { collectSettings, describeSource, FlagError, parseArgs, usage } from './flags.js';
 import { ProcessRunner, RecordingRunner, type Runner } from './runner.js';
 
-const readText = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 const fail = (line: string): number => (process.stderr.write(`error: ${line}\n`), 1);
 
@@ -75,15 +69,7 @@ async function program(cfg: CaptureConfig, runner: ProcessRunner): Promise<numbe
   let backend: Backend;
   if (cfg.dryRun) backend = cfg.nativeNftables ? { kind: 'nft' } : DRY_RUN_BACKEND;
   else {
-    const isExecutable = (p: string): boolean => {
-      try {
-        accessSync(p, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const env = systemDetectionEnv({ readFile: readText, isExecutable, pathEnv: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', runner, netns });
+    const env = systemDetectionEnv({ readFile: readTextFile, isExecutable, pathEnv: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', runner, netns });
     backend = await detectBackend({ nativeNftables: cfg.nativeNftables, force: cfg.forceIptablesBinary }, env);
   }
   // In CNI mode the rules go into a pod's namespace from the host: use a lock per namespace.
@@ -108,10 +94,10 @@ async function resolveFacts(
   runner: Runner,
 ): Promise<Partial<Record<CaptureSettingName, string>>> {
   const s = { ...settings };
-  if (!s.proxyUid) s.proxyUid = proxyUidFromPasswd(readText('/etc/passwd'), process.env.ENVOY_USER || 'istio-proxy');
+  if (!s.proxyUid) s.proxyUid = proxyUidFromPasswd(readTextFile('/etc/passwd'), process.env.ENVOY_USER || 'istio-proxy');
   const bool = (k: CaptureSettingName): boolean => parseGoBool(s[k] ?? '') === true;
   if (detectV6) s.ipv6 = String(detectIpv6(await interfaces(s.networkNamespace, runner), bool('dualStack')));
-  if (s.dnsServers === undefined && bool('redirectDns') && !bool('captureAllDns')) s.dnsServers = resolvConfServers(readText('/etc/resolv.conf')).join(',');
+  if (s.dnsServers === undefined && bool('redirectDns') && !bool('captureAllDns')) s.dnsServers = resolvConfServers(readTextFile('/etc/resolv.conf')).join(',');
   return s;
 }
 
