@@ -31,6 +31,9 @@ export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {})
     ...(opts.server ?? {}),
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger (a pino child per admission): the few request logs carry the
+    // admission uid themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: MAX_BODY_BYTES,
     // Go's mux does not care about a trailing slash either.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },

@@ -9,6 +9,17 @@
 import { createHash } from 'node:crypto';
 import type { AdmissionInput, AdmissionOutcome, ClusterSnapshot, PodInjector } from './types.js';
 
+/**
+ * The key: the JSON text of (namespace, URL env, pod) itself when it is short — a Map hashes a
+ * string key faster than SHA-256 — and its SHA-256 when it is long (a pod with thousands of env
+ * entries would otherwise keep its whole text alive in the memo).
+ */
+const INLINE_KEY_CHARS = 8192;
+function memoKey(input: AdmissionInput): string {
+  const text = JSON.stringify([input.namespace, input.proxyEnv, input.pod]);
+  return text.length <= INLINE_KEY_CHARS ? text : `sha256:${createHash('sha256').update(text).digest('base64')}`;
+}
+
 export function createCachingInjector(inner: PodInjector, maxEntries: number): PodInjector {
   if (maxEntries <= 0) return inner;
   const memo = new Map<string, AdmissionOutcome>();
@@ -19,7 +30,7 @@ export function createCachingInjector(inner: PodInjector, maxEntries: number): P
         memo.clear();
         snapshot = input.cluster;
       }
-      const key = createHash('sha256').update(JSON.stringify([input.namespace, input.proxyEnv, input.pod])).digest('base64');
+      const key = memoKey(input);
       const hit = memo.get(key);
       if (hit !== undefined) {
         // refresh recency (Map keeps insertion order: oldest first)
