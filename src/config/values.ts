@@ -118,7 +118,7 @@ export type ProxyValues = NonNullable<Values['global']['proxy']>;
 
 /** Image hub and tag of the built-in defaults: a current Istio release. */
 export const DEFAULT_HUB = 'docker.io/istio';
-export const DEFAULT_TAG = '1.28.0';
+export const DEFAULT_TAG = '1.31.0';
 
 /**
  * The istiod chart defaults (`_internal_defaults_do_not_set` + default profile) for every value

@@ -40,7 +40,7 @@ describe('kube-inject command', () => {
     const target = join(dir, 'out.yaml');
     expect(await run(['-f', file('in.yaml', pod), '-o', target])).toBe(0);
     expect(out).toBe('');
-    expect(readFileSync(target, 'utf8')).toContain('image: docker.io/istio/proxyv2:1.28.0');
+    expect(readFileSync(target, 'utf8')).toContain('image: docker.io/istio/proxyv2:1.31.0');
   });
 
   it('leaves an existing -o file alone when a document fails', async () => {

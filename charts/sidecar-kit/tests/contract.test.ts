@@ -145,13 +145,13 @@ describe.skipIf(skip)(title('the rendered injector ConfigMaps drive the real inj
     const init = pod?.spec.initContainers.find((c) => c.name === 'istio-init');
     expect(init?.image).toBe('sidecar-kit/init:0.1.0');
     expect(init?.args.slice(0, 9)).toEqual(['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT']);
-    expect(pod?.spec.containers.find((c) => c.name === 'istio-proxy')?.image).toBe('docker.io/istio/proxyv2:1.28.0');
+    expect(pod?.spec.containers.find((c) => c.name === 'istio-proxy')?.image).toBe('docker.io/istio/proxyv2:1.31.0');
     expect(pod?.metadata.annotations[FACTS_ANNOTATION]).toBeUndefined();
   });
 
   it('images.hub/tag select the init image; useSidecarKitImage=false keeps Istio\'s', () => {
     expect(admit(['--set', 'images.hub=reg.example/sk', '--set', 'images.tag=9.9.9']).pod?.spec.initContainers[0]?.image).toBe('reg.example/sk/init:9.9.9');
-    expect(admit(['--set', 'proxyInit.useSidecarKitImage=false']).pod?.spec.initContainers[0]?.image).toBe('docker.io/istio/proxyv2:1.28.0');
+    expect(admit(['--set', 'proxyInit.useSidecarKitImage=false']).pod?.spec.initContainers[0]?.image).toBe('docker.io/istio/proxyv2:1.31.0');
   });
 
   it('cni.enabled: istio-validation instead of istio-init, and the pod-facts annotation the plugin reads', () => {

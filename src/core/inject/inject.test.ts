@@ -63,7 +63,7 @@ describe('injectPod', () => {
     expect(r.pod.spec?.containers?.map((c) => c.name)).toEqual(['app']);
     expect(r.pod.spec?.initContainers?.map((c) => c.name)).toEqual(['istio-init', 'istio-proxy']);
     expect(findSidecar(r.pod)?.args).toEqual(['x']);
-    expect(findSidecar(r.pod)?.image).toBe('docker.io/istio/proxyv2:1.28.0');
+    expect(findSidecar(r.pod)?.image).toBe('docker.io/istio/proxyv2:1.31.0');
   });
 
   it.each([
