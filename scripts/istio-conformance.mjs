@@ -23,6 +23,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CASES = path.join(root, 'oracle', 'cases');
 export const SUITES = ['inject', 'inject-templates', 'webhook', 'iptables', 'nft', 'cni-rules', 'cni-install'];
 
+/** Cases run this many at a time (CLI processes overlap with the oracle's answers). */
+const JOBS = Math.max(1, Number(process.env.CONFORMANCE_JOBS ?? 3));
+
+/** fn over items, at most `limit` at once. */
+async function eachLimited(items, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
 const trim = (s) => s.replace(/^\s+|\s+$/g, '');
 
@@ -134,7 +146,13 @@ function nativeFor(c) {
   return c.nodes.every((v) => minor(v) >= 33) ? 'true' : 'false';
 }
 
-export async function runConformance({ suites = SUITES, filter, verbose = false, cli, log = console.log } = {}) {
+/**
+ * Runs the suites; resolves with one { suite, name, status, reason } per case. `webhookServer`
+ * ({ url, caFile }: a running webhook started with the default settings files of
+ * defaultSettingsFiles() and ENABLE_NATIVE_SIDECARS=true) adds the suite `webhook-tls`: the
+ * default-settings webhook cases POSTed to that server over HTTPS.
+ */
+export async function runConformance({ suites = SUITES, filter, verbose = false, cli, log = console.log, webhookServer } = {}) {
   const cliCmd = cli ?? [process.execPath, path.join(root, readJson(path.join(root, 'package.json')).bin['sidecar-kit'])];
   const istio = istioModuleDir();
   const oracle = startOracle();
@@ -149,7 +167,7 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
   try {
     for (const suite of suites) {
       const before = results.length;
-      if (suite === 'inject' || suite === 'inject-templates' || suite === 'webhook') await injectSuite(suite);
+      if (suite === 'inject' || suite === 'inject-templates' || suite === 'webhook' || suite === 'webhook-tls') await injectSuite(suite);
       else if (suite === 'iptables' || suite === 'nft') await captureSuite(suite);
       else if (suite === 'cni-rules') await cniRulesSuite();
       else if (suite === 'cni-install') await cniInstallSuite();
@@ -188,31 +206,34 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
       }
       return settingsMemo.get(key);
     };
-    for (const c of cases) {
-      if (!want(c.name)) continue;
-      if (suite === 'webhook' && (c.skipWebhook || c.expectedError)) continue;
-      if (suite !== 'webhook' && c.skipInjection) continue;
+    await eachLimited(cases, JOBS, async (c) => {
+      if (!want(c.name)) return;
+      const webhookMode = suite === 'webhook' || suite === 'webhook-tls';
+      if (webhookMode && (c.skipWebhook || c.expectedError)) return;
+      if (!webhookMode && c.skipInjection) return;
+      // The server runs with the default settings: only the cases that use them.
+      if (suite === 'webhook-tls' && (!webhookServer || c.set?.length || c.iop || c.mesh || c.compliance || c.platform || c.native || nativeFor(c) !== 'true')) return;
       let s;
       try {
         s = await settingsFor(c);
       } catch (err) {
         report(suite, c.name, 'FAIL', err.message);
-        continue;
+        return;
       }
       const input = readFileSync(path.join(data, c.in), 'utf8');
       const golden = c.want && existsSync(path.join(data, c.want)) ? readFileSync(path.join(data, c.want), 'utf8') : undefined;
       if (!c.expectedError && golden === undefined) {
         report(suite, c.name, 'FAIL', `golden ${c.want} missing from the module`);
-        continue;
+        return;
       }
       const istioReq = {
         values: s.rendered.values, config: s.rendered.config, mesh: s.meshJson, meshExact: true,
         native: c.native ?? 'auto', nodes: c.nodes.map((v, i) => ({ name: `node-${i + 1}`, version: v })),
         compliance: c.compliance ?? '', platform: c.platform ?? '',
       };
-      if (suite === 'webhook') await webhookCase(suite, c, s, input, golden, istioReq);
+      if (webhookMode) await webhookCase(suite, c, s, input, golden, istioReq);
       else await kubeInjectCase(suite, c, s, input, golden, istioReq);
-    }
+    });
   }
 
   async function kubeInjectCase(suite, c, s, input, golden, istioReq) {
@@ -251,7 +272,7 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
     const outs = JSON.parse(goldenPods.output);
     if (ins.length !== outs.length) return report(suite, c.name, 'FAIL', `${ins.length} input pods, ${outs.length} golden pods`);
     const { webhookAnswer } = await import('./webhook-core.ts');
-    const handler = webhookAnswer({ files: s.files, env: { ENABLE_NATIVE_SIDECARS: c.native ?? 'auto', COMPLIANCE_POLICY: c.compliance ?? '', PLATFORM: c.platform ?? '' }, nodes: istioReq.nodes, namespaces: [OPENSHIFT_TEST_NS] });
+    const handler = suite === 'webhook-tls' ? await tlsHandler(webhookServer) : webhookAnswer({ files: s.files, env: { ENABLE_NATIVE_SIDECARS: c.native ?? 'auto', COMPLIANCE_POLICY: c.compliance ?? '', PLATFORM: c.platform ?? '' }, nodes: istioReq.nodes, namespaces: [OPENSHIFT_TEST_NS] });
     for (let i = 0; i < ins.length; i++) {
       const review = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: randomUUID(), object: ins[i].pod, namespace: ins[i].namespace } });
       const norm = async (pod) => {
@@ -267,7 +288,7 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
       }
       let mine;
       try {
-        mine = handler(review);
+        mine = await handler(review);
       } catch (err) {
         return report(suite, c.name, 'FAIL', `pod ${i}: ${err.message}`);
       }
@@ -289,14 +310,14 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
     const cases = table.cases.filter((c) => c.suites.includes(suite));
     const stale = readdirSync(data).filter((f) => f.endsWith('.golden') && !cases.some((c) => `${c.name}.golden` === f));
     if (stale.length) report(suite, 'table', 'FAIL', `the module has goldens no case names (update oracle/cases/capture.json): ${stale.join(', ')}`);
-    for (const c of cases) {
-      if (!want(c.name)) continue;
+    await eachLimited(cases, JOBS, async (c) => {
+      if (!want(c.name)) return;
       const golden = readFileSync(path.join(data, `${c.name}.golden`), 'utf8');
       const inv = captureInvocation({ ...table.base, ...c.config }, suite === 'nft');
       const ir = await oracle.request({ op: 'iptables', args: inv.args, env: inv.env, ipv6: inv.ipv6, dnsServers: inv.dnsServers });
       if (!ir.ok || trim(ir.output) !== trim(golden)) {
         report(suite, c.name, 'FAIL', "Istio's own code does not reproduce the golden (case table out of date?)", ir.ok ? firstDiff(trim(golden), trim(ir.output)) : ir.error);
-        continue;
+        return;
       }
       const file = path.join(tmp, `dry-run-${suite}-${c.name}.txt`);
       writeFileSync(file, '');
@@ -304,12 +325,12 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
         { env: { ...CLEAN_CAPTURE_ENV, ...inv.env, DRY_RUN_FILE_PATH: file } });
       if (r.code !== 0) {
         report(suite, c.name, 'FAIL', `exit ${r.code}`, r.stderr.slice(-2000));
-        continue;
+        return;
       }
       const got = readFileSync(file, 'utf8');
       if (trim(got) !== trim(golden)) report(suite, c.name, 'FAIL', 'dry-run record differs from the golden', firstDiff(trim(golden), trim(got)));
       else report(suite, c.name, 'PASS');
-    }
+    });
   }
 
   async function cniRulesSuite() {
@@ -357,6 +378,50 @@ export async function runConformance({ suites = SUITES, filter, verbose = false,
       else if (trim(r.stdout) !== trim(golden)) report(suite, name, 'FAIL', 'output differs from the golden', firstDiff(trim(golden), trim(r.stdout)));
       else report(suite, name, 'PASS');
     }
+  }
+}
+
+/* global structuredClone */
+/** POSTs AdmissionReviews to a running webhook over HTTPS; answers like webhookAnswer's handler. */
+async function tlsHandler({ url, caFile }) {
+  const https = await import('node:https');
+  const fastJsonPatch = (await import('fast-json-patch')).default;
+  const ca = readFileSync(caFile);
+  return (body) => new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' }, timeout: 30_000 }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve({ status: res.statusCode, message: text });
+        const review = JSON.parse(text);
+        const resp = review.response;
+        if (!resp?.allowed) return resolve({ status: 200, review, message: resp?.status?.message });
+        const object = JSON.parse(body).request.object;
+        if (!resp.patch) return resolve({ status: 200, review, patched: JSON.stringify(object) });
+        const ops = JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8'));
+        resolve({ status: 200, review, patched: JSON.stringify(fastJsonPatch.applyPatch(structuredClone(object), ops, true, false).newDocument) });
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('webhook request timed out')));
+    req.end(body);
+  });
+}
+
+/** The default settings (Istio's chart rendered with no overrides) written as files, for a webhook server. */
+export async function defaultSettingsFiles(dir) {
+  const oracle = startOracle();
+  try {
+    const r = await oracle.request({ op: 'render', set: [] });
+    if (!r.ok) throw new Error(`rendering the chart: ${r.error}`);
+    const m = await oracle.request({ op: 'mesh', mesh: r.mesh });
+    if (!m.ok) throw new Error(`mesh: ${m.error}`);
+    const files = { values: path.join(dir, 'values.json'), mesh: path.join(dir, 'mesh.json') };
+    writeFileSync(files.values, r.values);
+    writeFileSync(files.mesh, m.mesh);
+    return files;
+  } finally {
+    await oracle.close();
   }
 }
 

@@ -67,9 +67,9 @@ export function nftExpr(spec: RuleSpec, family: Family): string {
       return `counter ${verdict(spec.target)}`;
     case 'proto':
       return parts(
-        `meta l4proto ${spec.proto}`,
-        spec.dport !== undefined && `${spec.proto} dport ${spec.dport}`,
+        !(spec.nftBare && spec.dport !== undefined) && `meta l4proto ${spec.proto}`,
         spec.established && 'ct state related,established',
+        spec.dport !== undefined && `${spec.proto} dport ${spec.dport}`,
         'counter',
         verdict(spec.target),
       );
