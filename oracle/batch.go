@@ -83,12 +83,14 @@ type response struct {
 	Status   int             `json:"status,omitempty"`
 	Body     string          `json:"body,omitempty"`
 	Patched  json.RawMessage `json:"patched,omitempty"`
-	Skipped  bool            `json:"skipped,omitempty"`
-	Values   string          `json:"values,omitempty"`
-	Config   string          `json:"config,omitempty"`
-	Mesh     string          `json:"mesh,omitempty"`
-	Version  string          `json:"version,omitempty"`
-	Micros   int64           `json:"micros,omitempty"`
+	// PatchError: the webhook's patch did not apply strictly (Patched is then the lenient result).
+	PatchError string `json:"patchError,omitempty"`
+	Skipped    bool   `json:"skipped,omitempty"`
+	Values     string `json:"values,omitempty"`
+	Config     string `json:"config,omitempty"`
+	Mesh       string `json:"mesh,omitempty"`
+	Version    string `json:"version,omitempty"`
+	Micros     int64  `json:"micros,omitempty"`
 }
 
 var istioDir string // the istio.io/istio module directory (its manifests/ are the charts)

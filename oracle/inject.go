@@ -362,7 +362,14 @@ func opWebhook(req *request) response {
 	inst.mux.ServeHTTP(rec, hr)
 	resp := response{OK: true, Status: rec.Code, Body: rec.Body.String()}
 	if rec.Code == http.StatusOK {
-		if patched, err := applyReviewPatch(req.Body, rec.Body.Bytes()); err != nil {
+		patched, err := applyReviewPatch(req.Body, rec.Body.Bytes(), false)
+		if err != nil {
+			// Istio's patch does not apply as the API server would apply it. What it meant:
+			// the same patch with missing parents created on add.
+			resp.PatchError = err.Error()
+			patched, err = applyReviewPatch(req.Body, rec.Body.Bytes(), true)
+		}
+		if err != nil {
 			resp.Error = "applying the response patch: " + err.Error()
 		} else {
 			resp.Patched = patched
@@ -373,7 +380,7 @@ func opWebhook(req *request) response {
 
 // applyReviewPatch applies the response's JSON patch to the request's object as the API server
 // would (evanphx/json-patch, as Istio's tests do). No patch: the object unchanged.
-func applyReviewPatch(reqBody string, respBody []byte) (json.RawMessage, error) {
+func applyReviewPatch(reqBody string, respBody []byte, lenient bool) (json.RawMessage, error) {
 	var reqReview struct {
 		Request struct {
 			Object json.RawMessage `json:"object"`
@@ -398,7 +405,9 @@ func applyReviewPatch(reqBody string, respBody []byte) (json.RawMessage, error) 
 	if err != nil {
 		return nil, err
 	}
-	out, err := p.Apply(reqReview.Request.Object)
+	opts := jsonpatch.NewApplyOptions()
+	opts.EnsurePathExistsOnAdd = lenient
+	out, err := p.ApplyWithOptions(reqReview.Request.Object, opts)
 	if err != nil {
 		return nil, err
 	}

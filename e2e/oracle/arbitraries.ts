@@ -168,7 +168,9 @@ export const podSpec = fc.record({
   imagePullSecrets: fc.constant([{ name: 'pull' }]),
   dnsPolicy: fc.constantFrom('ClusterFirst', 'Default'),
   priorityClassName: fc.constant('high'),
-}, { requiredKeys: ['containers'] });
+}, { requiredKeys: ['containers'] })
+  // Container names are unique across containers and init containers in a valid pod.
+  .filter((s) => !(s.initContainers ?? []).some((i) => s.containers.some((c) => c.name === i.name)));
 
 export const podMeta = fc.record({
   name: dns,

@@ -39,13 +39,15 @@ export interface OracleAnswer {
   status?: number;
   body?: string;
   patched?: unknown;
+  patchError?: string;
   skipped?: boolean;
   values?: string;
   config?: string;
   mesh?: string;
 }
 
-export type Verdict = { same: true } | { same: false; why: string; ours: string; istio: string };
+/** `deviation`: the answers differ in a documented, deliberate way (docs/oracle.md). */
+export type Verdict = { same: true; deviation?: string } | { same: false; why: string; ours: string; istio: string };
 
 export interface Domain<T> {
   readonly name: string;
@@ -130,6 +132,19 @@ const settingsArb = fc.record({
   mesh: fc.oneof({ weight: 2, arbitrary: fc.constant('') }, { weight: 1, arbitrary: arb.meshOverlay }),
 });
 
+/**
+ * Istio collects annotation errors by ranging over a Go map, so with two or more their order
+ * varies from run to run; ours are sorted by annotation (docs/oracle.md). Compared as sets.
+ */
+export function sameErrorText(ours: string, istio: string): boolean {
+  if (ours === istio) return true;
+  // Errors raised while Istio executes its template text name the template's line:column or
+  // the overlay merge; our typed templates reject the same inputs with their own words.
+  if (/^failed to run injection template: (template: inject:|failed applying injection overlay)/.test(istio)) return ours.startsWith('failed to run injection template');
+  const items = (t: string): string[] => t.split('\n\t').map((l) => l.trim()).sort();
+  return /errors occurred:/.test(istio) && JSON.stringify(items(ours)) === JSON.stringify(items(istio));
+}
+
 const stripVersion = (t: string): string => t.replace(/("version":")[0-9a-f]+(")/g, '$1$2');
 
 function errorText(e: unknown): string {
@@ -209,11 +224,16 @@ export const webhookDomain: Domain<WebhookInput> = {
   }),
   async compare(input, ctx) {
     const s = await ctx.settingsFor(input.settings.set, input.settings.mesh);
+    // The API server sends the pod as its Go structs serialise it (resources: {} and so on);
+    // Istio's patch is computed against that form, so both get it.
+    const typed = await ctx.oracle.request({ op: 'pod-normalize', raw: true, pod: input.pod });
+    if (!typed.ok) return same; // not decodable as a Pod by Go: the API server would have refused it
+    const object = JSON.parse(typed.output ?? 'null') as Record<string, unknown>;
     const body = JSON.stringify({
       apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
       request: {
         uid: randomUUID(), kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: input.requestNamespace, operation: 'CREATE', object: input.pod,
+        namespace: input.requestNamespace, operation: 'CREATE', object,
       },
     });
     const istio = await ctx.oracle.request({
@@ -234,16 +254,21 @@ export const webhookDomain: Domain<WebhookInput> = {
     if (iAllowed !== oAllowed) return differ(oAllowed ? 'we allow, Istio denies' : 'we deny, Istio allows', answer.message ?? answer.patched, ir.response);
     if (!oAllowed) {
       const im = ir.response?.status?.message ?? '';
-      return answer.message === im ? same : differ('denial message differs', answer.message, im);
+      return sameErrorText(answer.message ?? '', im) ? same : differ('denial message differs', answer.message, im);
     }
     const norm = async (pod: unknown): Promise<string> => {
       const r = await ctx.oracle.request({ op: 'pod-normalize', raw: true, pod });
       if (!r.ok) throw new Error(`normalising a pod: ${r.error}`);
       return r.output ?? '';
     };
-    const mine = await norm(JSON.parse(answer.patched ?? 'null'));
+    if (answer.patched === undefined || istio.patched === undefined || istio.patched === null) {
+      return differ('an allowed answer without a patched pod', answer, istio);
+    }
+    const mine = await norm(JSON.parse(answer.patched));
     const theirs = await norm(istio.patched);
-    return mine === theirs ? same : differ('patched pod differs', JSON.parse(mine), JSON.parse(theirs));
+    if (mine !== theirs) return differ(`patched pod differs${istio.patchError ? ` (Istio's patch does not apply: ${istio.patchError}; its pod with missing parents added)` : ''}`, JSON.parse(mine), JSON.parse(theirs));
+    // Istio's patch that the API server would reject; ours gives the pod Istio meant (docs/oracle.md).
+    return istio.patchError ? { same: true, deviation: 'istio-patch-does-not-apply' } : same;
   },
 };
 
@@ -259,11 +284,46 @@ export const captureDomain: Domain<arb.CaptureInput> = {
     const file = path.join(ctx.tmp, `dry-run-${captureCounter++}.txt`);
     writeFileSync(file, '');
     const ours = await runOurIptables([...input.args, '--ipv6', String(input.ipv6), '--dns-servers', input.dnsServers.join(',')], { ...input.env, DRY_RUN_FILE_PATH: file }, file);
+    if (!istio.ok && ours.ok && nftEmptyDnsChainDeviation(input, istio.error ?? '')) return { same: true, deviation: 'nft-empty-dns-chain' };
+    if (istio.ok && !ours.ok && rejectedValueIstioWritesIntoRules(ours.error, istio.output ?? '')) return { same: true, deviation: 'invalid-value-rejected' };
     if (istio.ok !== ours.ok) return differ(istio.ok ? 'we fail, Istio programs rules' : 'Istio fails, we program rules', ours.ok ? ours.output : ours.error, istio.ok ? istio.output : istio.error);
     if (!ours.ok) return same;
-    return trim(ours.output) === trim(istio.output ?? '') ? same : differ('dry-run output differs', ours.output, istio.output);
+    // Istio writes a port item with its blanks (`--dport  9090`); iptables-restore and nft tokenize it alike.
+    return trim(ours.output) === trim((istio.output ?? '').replace(/ {2,}/g, ' ')) ? same : differ('dry-run output differs', ours.output, istio.output);
   },
 };
+
+/**
+ * Deliberate deviation (docs/oracle.md, pinned by src/core/capture/nft-deviation.test.ts): with
+ * native nftables, DNS capture and only DNS servers of a family that is off (an IPv6 resolver
+ * on an IPv4-only pod), Istio jumps to DNS chains it never fills and its nft transaction fails
+ * ("no such chain"), so the pod's init container crashes. We leave the jumps out.
+ */
+function nftEmptyDnsChainDeviation(input: arb.CaptureInput, istioError: string): boolean {
+  if (!/no such chain "istio-(output-dns|inbound)"/.test(istioError)) return false;
+  const flag = (name: string, env: string): boolean =>
+    input.args.includes(name) || input.args.includes(`${name}=true`) || ['true', '1', 't', 'T', 'TRUE', 'True'].includes(input.env[env] ?? '');
+  const nft = flag('--native-nftables', 'NATIVE_NFTABLES');
+  const dns = flag('--redirect-dns', 'REDIRECT_DNS') || ['true', '1', 't', 'T', 'TRUE', 'True'].includes(input.env.ISTIO_META_DNS_CAPTURE ?? '');
+  const all = flag('--capture-all-dns', 'CAPTURE_ALL_DNS');
+  const v4 = input.dnsServers.some((d) => !d.includes(':'));
+  const v6 = input.dnsServers.some((d) => d.includes(':'));
+  return nft && dns && !all && !v4 && v6 && !input.ipv6;
+}
+
+/**
+ * Deliberate deviation (docs/oracle.md): a port or address list holding an item that is neither
+ * a port number nor a CIDR (`x`, `*` for a port list, `70000`, `1-2`, `bad`) is rejected up front
+ * with an error naming the flag or variable, where Istio writes it into rules that fail at
+ * iptables-restore/nft time (or ignores it when the list is unused).
+ */
+function rejectedValueIstioWritesIntoRules(ourError: string, _istioOutput: string): boolean {
+  const m = /invalid value "([^"]*)" for (?:flag |variable |[A-Z][A-Z0-9_]* \(flag )/.exec(ourError);
+  if (!m) return false;
+  const isPort = (v: string): boolean => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 65535;
+  const isCidr = (v: string): boolean => /^[0-9a-fA-F.:]+\/\d{1,3}$/.test(v);
+  return (m[1] ?? '').split(',').some((v) => v !== '' && !isPort(v) && !isCidr(v));
+}
 
 /** Every variable istio-iptables reads, so that a run sees only its own settings. */
 const CAPTURE_ENV = [
@@ -328,8 +388,9 @@ export const cniRulesDomain: Domain<Record<string, unknown>> = {
     const theirs = !istio.ok ? 'error' : istio.skipped ? 'skip' : 'rules';
     if (ours.kind !== theirs) return differ(`we ${ours.kind}, Istio ${theirs}`, ours, istio.ok ? istio.output : istio.error);
     if (ours.kind !== 'rules') return same;
+    // Istio writes a port item with its blanks (`--dport  9090`); iptables-restore tokenizes it alike.
     const a = rulesByTable(ours.text);
-    const b = rulesByTable(istio.output ?? '');
+    const b = rulesByTable((istio.output ?? '').replace(/ {2,}/g, ' '));
     return canon(a) === canon(b) ? same : differ('rules differ', ours.text, istio.output);
   },
 };
@@ -360,6 +421,7 @@ export interface DomainResult {
   readonly runs: number;
   readonly passed: number;
   readonly failed: number;
+  readonly deviations: Readonly<Record<string, number>>;
   readonly report?: string;
 }
 
@@ -372,10 +434,12 @@ export async function runDiff(opts: { oracle: OracleClient; seed: number; runs: 
     for (const d of DOMAINS) {
       if (opts.domains && !opts.domains.includes(d.name)) continue;
       let last: Verdict = same;
+      const deviations: Record<string, number> = {};
       const t0 = Date.now();
       const out = await fc.check(
         fc.asyncProperty(d.arbitrary, async (input) => {
           last = await d.compare(input, ctx);
+          if (last.same && last.deviation) deviations[last.deviation] = (deviations[last.deviation] ?? 0) + 1;
           return last.same;
         }),
         { seed: opts.seed, numRuns: opts.runs, endOnFailure: false, verbose: 0 },
@@ -395,9 +459,10 @@ export async function runDiff(opts: { oracle: OracleClient; seed: number; runs: 
         ].join('\n');
         log(report);
       }
-      const r = { domain: d.name, unit: d.unit, runs: ran, passed: ran - failed, failed, report };
+      const r = { domain: d.name, unit: d.unit, runs: ran, passed: ran - failed, failed, deviations, report };
       results.push(r);
-      log(`${d.name}: ${r.passed} ${d.unit} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      const dev = Object.entries(deviations).map(([k, n]) => `${k} ${n}`).join(', ');
+      log(`${d.name}: ${r.passed} ${d.unit} passed, ${failed} failed${dev ? ` (deliberate deviations among the passes: ${dev})` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }
   } finally {
     ctx.close();

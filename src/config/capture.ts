@@ -82,8 +82,10 @@ function parseUint(s: string, max: number, what: string): Parsed<number> {
   return Number(s);
 }
 
+// Surrounding blanks are allowed (`8080, 9090`): Istio writes the item as it is into
+// `--dport  9090`, which iptables-restore and nft tokenize to the same rule.
 const port = (s: string): Parsed<number> => {
-  const n = parseUint(s, 65535, 'a port number (1-65535)');
+  const n = parseUint(s.trim(), 65535, 'a port number (1-65535)');
   return n === 0 ? { error: 'expected a port number (1-65535)' } : n;
 };
 

@@ -88,7 +88,7 @@ describe('inferred nft renderings (rule kinds no golden shows)', () => {
       { redirectDns: 'true', captureAllDns: 'true', ...V6 },
       'nat',
       'istio-output-dns',
-      ['add tcp dport 53 counter redirect to :15053', 'add udp dport 53 counter redirect to :15053'],
+      ['add meta l4proto tcp tcp dport 53 counter redirect to :15053', 'add udp dport 53 counter redirect to :15053'],
     ],
     [
       'capture-all DNS: zone 2 for every UDP query after the proxy owners’ zones',
