@@ -48,7 +48,7 @@ async function exportedNames(): Promise<Set<string>> {
   const metrics = createWebhookMetrics({ defaultMetrics: true });
   const names = new Set<string>();
   for (const m of await metrics.registry.getMetricsAsJSON()) {
-    if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
     else names.add(m.name);
   }
   return names;
