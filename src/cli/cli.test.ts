@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installConfigSchema } from '../config/cni.js';
 import { mergeSpec, spec as cniInstallSpec, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
@@ -33,6 +33,12 @@ afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
 });
+
+// Loading the command modules (the webhook's pulls in fastify, pino, the Kubernetes client)
+// takes seconds on a busy machine through vitest's transform; it is not what these tests time.
+beforeAll(async () => {
+  for (const c of commands) await c.load();
+}, 120_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'sk-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
