@@ -4,19 +4,19 @@
  * (the convention of src/cli/convention.ts); once serving, everything is logged as JSON.
  */
 import { pino } from 'pino';
-import { ExitCode, printHelp, reportFailure, reportUsageError } from '../cli/convention.js';
+import { ExitCode, parseArgs, printHelp, reportFailure, reportUsageError, UsageError } from '../cli/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { coreInjectorBuilder, injectionEnvironment } from './core-injector.js';
-import { OptionsError, parseWebhookOptions, spec, type WebhookOptions } from './options.js';
+import { FLAGS, parseWebhookOptions, spec, type WebhookOptions } from './options.js';
 import { startWebhook } from './serve.js';
 
 export async function run(args: readonly string[]): Promise<number> {
   let opts: WebhookOptions;
   try {
-    if (wantsHelp(args)) return await printHelp(spec);
+    if (parseArgs(args, FLAGS).help) return await printHelp(spec);
     opts = parseWebhookOptions(args, process.env);
   } catch (err) {
-    if (err instanceof OptionsError) return reportUsageError(spec.name, err);
+    if (err instanceof UsageError) return reportUsageError(spec.name, err);
     throw err;
   }
   const logger = pino({ level: opts.logLevel, base: { component: 'webhook' } });
@@ -37,12 +37,6 @@ export async function run(args: readonly string[]): Promise<number> {
   logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
   await server.close();
   return ExitCode.ok;
-}
-
-/** `--help`/`-h` before the first `--`, as the parser would see it. */
-function wantsHelp(args: readonly string[]): boolean {
-  const end = args.indexOf('--');
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 /** A start-up failure in one line that names the flag or resource at fault. */
