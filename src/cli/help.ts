@@ -22,11 +22,11 @@ function flagText(f: FlagSpec): string {
   return parts.join(' ');
 }
 
-/** Lines of at most `width` characters, broken at spaces (a longer word stays whole). */
+/** Lines of at most `width` characters, broken at spaces outside `[…]` and `(…)` (a longer word stays whole). */
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
+  for (const word of text.match(/\[[^\]]*\]|\(default [^)]*\)|\S+/g) ?? []) {
     if (line !== '' && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;
