@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -25,15 +25,49 @@ const file = (name: string, text: string): string => {
 };
 
 describe('kube-inject command', () => {
-  it('requires -f with istioctl\'s message', async () => {
-    expect(await run([])).toBe(1);
-    expect(err).toBe('error: filename not specified (see --filename or -f)\n');
+  it('requires -f with istioctl\'s message (a usage error)', async () => {
+    expect(await run([])).toBe(2);
+    expect(err).toBe("error: filename not specified (see --filename or -f)\nRun 'sidecar-kit kube-inject --help' for usage.\n");
   });
 
-  it('rejects unknown flags with usage', async () => {
+  it('rejects unknown flags and arguments as usage errors', async () => {
     expect(await run(['--nope'])).toBe(2);
-    expect(err).toContain("Unknown option '--nope'");
-    expect(err).toContain('Usage: sidecar-kit kube-inject');
+    expect(err).toBe("error: unknown flag: --nope\nRun 'sidecar-kit kube-inject --help' for usage.\n");
+    err = '';
+    expect(await run(['-f', 'a.yaml', 'b.yaml'])).toBe(2);
+    expect(err).toMatch(/^error: unexpected argument "b.yaml"\n/);
+  });
+
+  it('reads every *.yaml, *.yml and *.json file of a directory given to -f, in name order', async () => {
+    const d = join(dir, 'manifests');
+    mkdirSync(join(d, 'sub.yaml'), { recursive: true });
+    writeFileSync(join(d, 'b.yml'), pod.replace('name: p', 'name: b'));
+    writeFileSync(join(d, 'a.yaml'), pod.replace('name: p', 'name: a'));
+    writeFileSync(join(d, 'c.json'), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }));
+    writeFileSync(join(d, 'notes.txt'), 'not a manifest');
+    expect(await run(['-f', d])).toBe(0);
+    const names = [...out.matchAll(/^ {2}name: (\w+)$/gm)].map((m) => m[1]);
+    expect(names).toEqual(['a', 'b']);
+    expect(out.split('---\n')).toHaveLength(4);
+    expect(out).toContain('"name":"c"');
+  });
+
+  it('names the file of a directory whose document fails, and writes nothing', async () => {
+    const d = join(dir, 'bad');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.yaml'), pod);
+    writeFileSync(join(d, 'b.yaml'), pod.replace('metadata: {name: p}', 'metadata: {name: p, annotations: {sidecar.istio.io/interceptionMode: nope}}'));
+    expect(await run(['-f', d])).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(new RegExp(`^error: ${join(d, 'b.yaml')}: Pod "p" \\(document 1\\): `));
+  });
+
+  it.each([
+    ['a missing file', ['-f', '/nonexistent/x.yaml'], 'error: -f: /nonexistent/x.yaml: no such file\n'],
+    ['a directory without manifests', ['--filename', '/proc/self/fdinfo'], 'error: --filename: /proc/self/fdinfo: a directory without *.yaml, *.yml or *.json files\n'],
+  ])('-f: %s fails naming the flag as typed', async (_n, args, message) => {
+    expect(await run(args)).toBe(1);
+    expect(err).toBe(message);
   });
 
   it('injects with built-in defaults and writes -o', async () => {

@@ -113,6 +113,6 @@ describe('kube-inject with custom templates', () => {
   it('an unknown template name is rejected with the known names', async () => {
     const config = file('config.yaml', `templates:\n  extra: "metadata: {}"\n`);
     expect(await run(['-f', file('in.yaml', deployment('sidecar,missing')), '--injectConfigFile', config])).toBe(1);
-    expect(err).toContain('failed to run injection template: requested template "missing" not found; have agentgateway, agentgateway-waypoint, extra, gateway,');
+    expect(err).toContain('failed to run injection template: requested template "missing" not found; have extra, gateway,');
   });
 });
