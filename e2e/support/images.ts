@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { parse } from 'yaml';
 import { cacheDir as skCacheDir, NODE_LTS_VERSION, nodeLts } from '../../scripts/node-lts.mjs';
@@ -111,6 +111,17 @@ export function imagesSkipReason(): string | undefined {
     tools: ['podman', 'mmdebstrap', 'runc'],
     install: 'podman mmdebstrap runc',
   });
+}
+
+function readJson<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+/** Writes JSON atomically (rename), creating the directory. */
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 /** A file name for a ref. */
@@ -214,20 +225,26 @@ class Builder {
     }
   }
 
-  /** The id of `ref` when the storage holds the image last built from `key`. */
+  /**
+   * The id of `ref` when the storage holds an image built from `key`: the one last built as
+   * `ref`, or one built from the same inputs under another ref (then tagged `ref` too).
+   */
   private async cached(ref: string, key: string): Promise<string | undefined> {
-    const file = this.keyFile(ref);
-    if (!existsSync(file)) return undefined;
-    const rec = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; id?: string };
-    if (rec.key !== key) return undefined;
-    const img = await this.podman.inspect(ref);
-    return img !== undefined && img.id === rec.id ? img.id : undefined;
+    const rec = readJson<{ key?: string; id?: string }>(this.keyFile(ref));
+    if (rec?.key === key) {
+      const img = await this.podman.inspect(ref);
+      if (img !== undefined && img.id === rec.id) return img.id;
+    }
+    const byKey = readJson<{ id?: string }>(join(this.dir, 'keys', 'by-key', `${key}.json`));
+    if (byKey?.id === undefined || (await this.podman.inspect(byKey.id)) === undefined) return undefined;
+    await this.podman.must(['tag', byKey.id, ref]);
+    this.record(ref, key, byKey.id);
+    return byKey.id;
   }
 
   private record(ref: string, key: string, id: string): void {
-    mkdirSync(join(this.dir, 'keys'), { recursive: true });
-    writeFileSync(`${this.keyFile(ref)}.tmp`, `${JSON.stringify({ ref, key, id })}\n`);
-    renameSync(`${this.keyFile(ref)}.tmp`, this.keyFile(ref));
+    writeJson(this.keyFile(ref), { ref, key, id });
+    writeJson(join(this.dir, 'keys', 'by-key', `${key}.json`), { id });
   }
 
   private keyFile(ref: string): string {
@@ -389,7 +406,7 @@ export async function importImages(refs: ImageRefs | readonly string[], opts: Im
   const podman = imagesPodman({ cacheDir: dir, log });
   const ctr = [opts.ctr ?? 'ctr', '-a', opts.containerdAddress, '-n', opts.namespace ?? 'k8s.io'];
   const digestsFile = join(dir, 'keys', 'containerd-digests.json');
-  const digests = existsSync(digestsFile) ? (JSON.parse(readFileSync(digestsFile, 'utf8')) as Record<string, string>) : {};
+  const digests = readJson<Record<string, string>>(digestsFile) ?? {};
   const ids = new Map<string, string>();
   for (const ref of list) {
     const img = await podman.inspect(ref);
@@ -411,9 +428,7 @@ export async function importImages(refs: ImageRefs | readonly string[], opts: Im
       if (d === undefined) throw new Error(`images: containerd has no ${ref} after importing it`);
       digests[`${ref}@${ids.get(ref)}`] = d;
     }
-    mkdirSync(join(dir, 'keys'), { recursive: true });
-    writeFileSync(`${digestsFile}.${process.pid}.tmp`, `${JSON.stringify(digests, null, 2)}\n`);
-    renameSync(`${digestsFile}.${process.pid}.tmp`, digestsFile);
+    writeJson(digestsFile, digests);
   }
   for (const ref of list) {
     for (const alias of opts.aliases?.[ref] ?? []) {
