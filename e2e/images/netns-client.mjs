@@ -27,13 +27,14 @@ const req = lib.request(
     ...(target.protocol === 'https:' ? { ca: ca ? readFileSync(ca) : undefined, servername, rejectUnauthorized: true } : {}),
   },
   (res) => {
+    // Read the TLS session now: the socket is detached once the response ends.
+    const sock = res.socket;
+    const tls = typeof sock?.getPeerCertificate === 'function'
+      ? { protocol: sock.getProtocol(), authorized: sock.authorized, subject: sock.getPeerCertificate().subject?.CN, altNames: sock.getPeerCertificate().subjectaltname }
+      : undefined;
     const chunks = [];
     res.on('data', (d) => chunks.push(d));
     res.on('end', () => {
-      const sock = res.socket;
-      const tls = typeof sock.getPeerCertificate === 'function'
-        ? { protocol: sock.getProtocol(), authorized: sock.authorized, subject: sock.getPeerCertificate().subject?.CN, altNames: sock.getPeerCertificate().subjectaltname }
-        : undefined;
       process.stdout.write(`${JSON.stringify({ status: res.statusCode, body: Buffer.concat(chunks).toString(), tls })}\n`);
     });
   },
