@@ -44,6 +44,8 @@ export const NPM_VERSION = '11.19.1';
 /** Bump to rebuild every image (a change in how images are built that their inputs do not show). */
 const RECIPE_VERSION = '1';
 const BASE_HUB = 'localhost/sidecar-kit-base';
+/** Untagged images (earlier builds, build-stage layers) older than this are removed after a build. */
+const PRUNE_AFTER = '168h';
 export const BASE_IMAGES = {
   debian: `${BASE_HUB}/debian:bookworm`,
   node: `${BASE_HUB}/node:${NODE_LTS_VERSION}-bookworm`,
@@ -169,6 +171,7 @@ class Builder {
       if (r.code !== 0) throw new Error(`mmdebstrap failed (${r.code}): ${r.stderr.slice(-3000)}`);
       const id = await this.podman.importRootfs(tmp, ref, ['CMD ["bash"]']);
       this.record(ref, key, id);
+      this.built++;
       this.log(`[images] ${ref} made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return this.remember(ref, id);
     } finally {
@@ -218,6 +221,7 @@ class Builder {
         volumes: [`${this.npmBuildDir()}:/usr/local/etc`],
       });
       this.record(r.ref, key, id);
+      this.built++;
       this.log(`[images] ${r.ref} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return this.remember(r.ref, id);
     } finally {
@@ -249,6 +253,19 @@ class Builder {
 
   private keyFile(ref: string): string {
     return join(this.dir, 'keys', `${refStem(ref)}.json`);
+  }
+
+  /** How many images this session built (not found in the cache). */
+  built = 0;
+
+  /**
+   * Removes untagged images older than PRUNE_AFTER: previous builds and their build stages
+   * (a source change leaves ~300 MB). Younger ones stay, so the layer cache of the build stage
+   * (npm ci: ~85 s) survives a rebuild; an unchanged lockfile costs one npm ci per week.
+   */
+  async pruneOld(): Promise<void> {
+    const r = await this.podman.exec(['image', 'prune', '-f', '--filter', `until=${PRUNE_AFTER}`], 300_000);
+    if (r.code !== 0) this.log(`[images] prune failed (ignored): ${r.stderr.trim()}`);
   }
 
   private remember(ref: string, id: string): string {
@@ -373,6 +390,7 @@ export async function buildImages(opts: BuildImagesOptions = {}): Promise<ImageR
     if (['webhook', 'init', 'cni'].some((n) => wanted.has(n as ImageName))) await b.dockerfile(r.node);
     if (wanted.has('proxy')) await b.dockerfile(r.python);
     for (const name of IMAGE_NAMES) if (wanted.has(name)) await b.dockerfile(r[name]);
+    if (b.built > 0) await b.pruneOld();
   } finally {
     await release();
   }
