@@ -5,7 +5,7 @@
  * Progress goes to stderr.
  */
 import { Command } from 'commander';
-import { buildImages, IMAGE_NAMES, imagesSkipReason, importImages, type ImageName } from '../e2e/support/images.js';
+import { buildImages, IMAGE_NAMES, imagesSkipReason, type ImageName } from '../e2e/support/images.js';
 
 const program = new Command('images:build')
   .description('build the webhook, init, cni, proxy stand-in, pause and app images with podman')
@@ -27,12 +27,12 @@ if (reason !== undefined) program.error(`cannot build images here: ${reason}`);
 
 const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
 const started = Date.now();
-const refs = await buildImages({ ...(o.hub ? { hub: o.hub } : {}), ...(o.tag ? { tag: o.tag } : {}), ...(only ? { only } : {}), ...(log ? { log } : {}) });
-process.stderr.write(`[images] built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-const chosen = only ?? IMAGE_NAMES;
-if (o.containerd) {
-  const t = Date.now();
-  await importImages(chosen.map((n) => refs[n]), { containerdAddress: o.containerd, namespace: o.namespace, ctr: o.ctr, ...(log ? { log } : {}) });
-  process.stderr.write(`[images] imported into ${o.containerd} (${o.namespace}) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
-}
-for (const n of chosen) process.stdout.write(`${n}=${refs[n]}\n`);
+const refs = await buildImages({
+  ...(o.hub ? { hub: o.hub } : {}),
+  ...(o.tag ? { tag: o.tag } : {}),
+  ...(only ? { only } : {}),
+  ...(log ? { log } : {}),
+  ...(o.containerd ? { importInto: { containerdAddress: o.containerd, namespace: o.namespace, ctr: o.ctr } } : {}),
+});
+process.stderr.write(`[images] ${o.containerd ? `built and imported into ${o.containerd} (${o.namespace})` : 'built'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+for (const n of only ?? IMAGE_NAMES) process.stdout.write(`${n}=${refs[n]}\n`);

@@ -37,7 +37,10 @@ const reason =
   imagesSkipReason() ??
   privilegedSkipReason({ why: 'network namespaces of containers', tools: ['nsenter', 'iptables-save'], install: 'util-linux iptables' }) ??
   (helmSkipReason !== undefined ? `no helm to render the chart: ${helmSkipReason}` : undefined);
-const debug = process.env.SK_E2E_DEBUG ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
+/** Build progress on stderr (a cold build takes minutes); the builders' own output with SK_E2E_DEBUG=1. */
+const log = (l: string): void => {
+  if (process.env.SK_E2E_DEBUG || l.startsWith('[images]')) process.stderr.write(`${l}\n`);
+};
 
 interface PodTemplate {
   securityContext?: SecurityContext;
@@ -57,7 +60,7 @@ describe.skipIf(reason !== undefined)(`images under podman + testcontainers${rea
 
   beforeAll(async () => {
     // Cold: ~6 min on 2 cores (Debian rootfs, npm ci in the build stage); warm: seconds.
-    refs = await buildImages({ tag: TAG, ...(debug ? { log: debug } : {}) });
+    refs = await buildImages({ tag: TAG, log });
     podman = imagesPodman();
     dir = mkdtempSync(join(tmpdir(), 'sk-e2e-images-'));
     const service = await podman.startService(join(dir, 'podman.sock'));
