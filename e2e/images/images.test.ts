@@ -18,7 +18,7 @@
  *   plugin is a Node 24 single executable answering VERSION, the stand-in answers istio-proxy's
  *   probe as uid 1337, busybox runs).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
@@ -41,6 +41,12 @@ const reason =
 const log = (l: string): void => {
   if (process.env.SK_E2E_DEBUG || l.startsWith('[images]')) process.stderr.write(`${l}\n`);
 };
+
+/** A pod as a ReplicaSet of a sample app creates it. */
+function appPod(name: string) {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'shop', labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: 'shop/app:1', ports: [{ containerPort: 8080 }] }] } };
+}
+type AppPod = ReturnType<typeof appPod>;
 
 interface PodTemplate {
   securityContext?: SecurityContext;
@@ -135,63 +141,89 @@ describe.skipIf(reason !== undefined)(`images under podman + testcontainers${rea
   const rootMountOptions = (pid: number): string[] =>
     (readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === '/')?.split(' ')[5] ?? '').split(',');
 
-  it('webhook: serves /inject over TLS as the chart runs it — uid 65532, no capabilities, read-only root filesystem', async () => {
-    const objects = render(['--set', 'certificates.mode=helm', '--set', `images.tag=${TAG}`]);
+  interface ChartWebhook {
+    readonly container: StartedTestContainer;
+    readonly pid: number;
+    readonly caFile: string;
+    readonly servername: string;
+    readonly path: string;
+    /** Posts a pod's CREATE AdmissionReview as the API server would; the TLS facts and the injected pod. */
+    admit(pod: AppPod): Promise<{ tls: { authorized: boolean; altNames: string }; response: { uid: string; allowed: boolean }; injected: PodTemplate }>;
+  }
+
+  /**
+   * The webhook image started as the chart's Deployment runs it (`helm template` with helm-mode
+   * certificates and `values`), once /ready answers (the kubelet's startup probe).
+   */
+  async function startChartWebhook(values: readonly string[] = []): Promise<ChartWebhook> {
+    const objects = render(['--set', 'certificates.mode=helm', '--set', `images.tag=${TAG}`, ...values.flatMap((v) => ['--set', v])]);
     const deployment = find(objects, 'Deployment') as K8sObject & { spec: { template: { spec: PodTemplate } } };
     const pod = deployment.spec.template.spec;
     const spec = pod.containers.find((c) => c.name === 'webhook') as ContainerSpec;
     expect(normalizeRef(spec.image)).toBe(refs.webhook);
     const configMaps = Object.fromEntries(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data as Record<string, string>]));
     const secrets = Object.fromEntries(objects.filter((o) => o.kind === 'Secret').map((o) => [o.metadata.name, o.data as Record<string, string>]));
-    const webhook = await start(
-      podContainer(refs.webhook, spec, { podSecurityContext: pod.securityContext, volumes: pod.volumes, sources: { configMaps, secrets }, fields: { 'metadata.namespace': NAMESPACE }, dir })
+    const container = await start(
+      podContainer(refs.webhook, spec, { podSecurityContext: pod.securityContext, volumes: pod.volumes, sources: { configMaps, secrets }, fields: { 'metadata.namespace': NAMESPACE }, dir: mkdtempSync(join(dir, 'webhook-')) })
         .withNetworkMode('none')
         .withWaitStrategy(Wait.forLogMessage(/"msg":"webhook serving"/))
         .withStartupTimeout(60_000),
     );
-    const pid = await pidOf(webhook);
-
-    // What the kubelet's startup probe asks.
-    await until(`/ready (webhook output: ${webhook.getId()})`, (note) => {
+    const pid = await pidOf(container);
+    await until('/ready', (note) => {
       const r = request(pid, 'GET', 'http://127.0.0.1:15014/ready');
       note(r);
       return r.status === 200 ? true : undefined;
     });
-
-    // What the API server does: trust only the caBundle, verify the Service's DNS name.
     const mwc = find(objects, 'MutatingWebhookConfiguration') as K8sObject & { webhooks: { clientConfig: { caBundle: string; service: { name: string; namespace: string; path: string } } }[] };
     const client = mwc.webhooks[0]?.clientConfig;
     if (!client) throw new Error('the chart rendered no webhook');
-    const caFile = join(dir, 'ca-bundle.pem');
-    sh(['sh', '-c', `printf %s '${client.caBundle}' | base64 -d > '${caFile}'`]);
-    const app = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shop-1', namespace: 'shop', labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: 'shop/app:1', ports: [{ containerPort: 8080 }] }] } };
-    const review = {
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: { uid: 'images-e2e', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'shop', operation: 'CREATE', object: app },
-    };
+    const caFile = join(dir, `ca-bundle-${container.getId()}.pem`);
+    writeFileSync(caFile, Buffer.from(client.caBundle, 'base64'));
     const servername = `${client.service.name}.${client.service.namespace}.svc`;
-    const answer = request(pid, 'POST', `https://127.0.0.1:15017${client.service.path}`, { ca: caFile, servername, body: JSON.stringify(review) });
-    expect(answer.error).toBeUndefined();
-    expect(answer.tls).toMatchObject({ authorized: true });
-    expect(answer.tls?.altNames).toContain(`DNS:${servername}`);
-    expect(answer.status).toBe(200);
-    const response = (JSON.parse(answer.body ?? '{}') as { response: { uid: string; allowed: boolean; patch?: string } }).response;
-    expect(response).toMatchObject({ uid: 'images-e2e', allowed: true });
-    const ops = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8')) as Operation[];
-    injected = (applyPatch(structuredClone(app), ops, true, false).newDocument as unknown as { spec: PodTemplate }).spec;
+    return {
+      container,
+      pid,
+      caFile,
+      servername,
+      path: client.service.path,
+      async admit(app) {
+        const review = {
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          request: { uid: `images-e2e-${app.metadata.name}`, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: app.metadata.namespace, operation: 'CREATE', object: app },
+        };
+        // What the API server does: trust only the caBundle, verify the Service's DNS name.
+        const answer = request(pid, 'POST', `https://127.0.0.1:15017${client.service.path}`, { ca: caFile, servername, body: JSON.stringify(review) });
+        if (answer.error !== undefined || answer.status !== 200 || !answer.tls) throw new Error(`admission failed: ${JSON.stringify(answer)}`);
+        const response = (JSON.parse(answer.body ?? '{}') as { response: { uid: string; allowed: boolean; patch?: string } }).response;
+        const ops = response.patch ? (JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) as Operation[]) : [];
+        const injected = (applyPatch(structuredClone(app), ops, true, false).newDocument as unknown as { spec: PodTemplate }).spec;
+        return { tls: answer.tls, response, injected };
+      },
+    };
+  }
+
+  it('webhook: serves /inject over TLS as the chart runs it — uid 65532, no capabilities, read-only root filesystem', async () => {
+    const webhook = await startChartWebhook();
+    const { pid, container } = webhook;
+    const admitted = await webhook.admit(appPod('shop-1'));
+    expect(admitted.tls).toMatchObject({ authorized: true });
+    expect(admitted.tls.altNames).toContain(`DNS:${webhook.servername}`);
+    expect(admitted.response).toMatchObject({ uid: 'images-e2e-shop-1', allowed: true });
+    injected = admitted.injected;
     expect(injected.containers.map((c) => c.name)).toContain('istio-proxy');
 
     // A client that does not trust the chart's CA is refused.
-    expect(request(pid, 'POST', `https://127.0.0.1:15017${client.service.path}`, { servername, body: '{}' }).error).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
+    expect(request(pid, 'POST', `https://127.0.0.1:15017${webhook.path}`, { servername: webhook.servername, body: '{}' }).error).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
 
     // The process: the chart's non-root user, no effective capabilities, read-only root.
     expect(credentials(pid)).toEqual({ uid: '65532\t65532\t65532\t65532', gid: '65532\t65532\t65532\t65532', capEff: '0000000000000000' });
     expect(rootMountOptions(pid)).toContain('ro');
-    const write = await webhook.exec(['sh', '-c', 'touch /opt/sidecar-kit/probe'], { user: '0' });
+    const write = await container.exec(['sh', '-c', 'touch /opt/sidecar-kit/probe'], { user: '0' });
     expect(write.exitCode).not.toBe(0);
     expect(write.output).toMatch(/Read-only file system/);
-    expect((await webhook.exec(['node', '--version'])).output.trim()).toBe(NODE_VERSION);
+    expect((await container.exec(['node', '--version'])).output.trim()).toBe(NODE_VERSION);
   });
 
   it("init: the injected istio-init applies Istio's rules in the pod sandbox's network namespace, not the host's", async () => {
@@ -222,6 +254,32 @@ describe.skipIf(reason !== undefined)(`images under podman + testcontainers${rea
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect((await podman.must(['inspect', '--format', '{{.State.ExitCode}}', sandbox.getId()])).trim()).toBe('0');
     await podman.must(['rm', '-f', sandbox.getId()]);
+  });
+
+  it('init, CNI mode: the injected istio-validation (uid 1337, read-only root) passes where the capture rules are in place and fails where they are not', async () => {
+    if (!injected) throw new Error('needs the pod the webhook test injected');
+    const initSpec = injected.initContainers?.find((c) => c.name === 'istio-init') as ContainerSpec;
+    const webhook = await startChartWebhook(['cni.enabled=true']);
+    const cniPod = (await webhook.admit(appPod('shop-cni-1'))).injected;
+    expect(cniPod.initContainers?.map((c) => c.name)).toEqual(['istio-validation']);
+    const validation = cniPod.initContainers?.[0] as ContainerSpec;
+    expect(normalizeRef(validation.image)).toBe(refs.init);
+    expect(validation.args).toContain('--run-validation');
+    expect(validation.securityContext).toMatchObject({ runAsUser: 1337, readOnlyRootFilesystem: true });
+
+    // Captured: the rules Istio's CNI plugin programs for this pod (here applied by the
+    // injected istio-init of the same pod shape; the plugin itself is e2e/cni's and e2e/local's).
+    const captured = await start(podContainer(refs.pause, { name: 'pause', image: refs.pause }).withNetworkMode('none'));
+    expect(await runToExit(podContainer(refs.init, initSpec).withNetworkMode(`container:${captured.getId()}`))).toMatchObject({ exitCode: 0 });
+    const ok = await runToExit(podContainer(refs.init, validation).withNetworkMode(`container:${captured.getId()}`));
+    expect(ok.exitCode, ok.output).toBe(0);
+    expect(ok.output).toMatch(/redirected/);
+
+    // Not captured (the plugin did not run): the pod must not start.
+    const bare = await start(podContainer(refs.pause, { name: 'pause', image: refs.pause }).withNetworkMode('none'));
+    const failed = await runToExit(podContainer(refs.init, validation).withNetworkMode(`container:${bare.getId()}`));
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.output).toMatch(/iptables validation failed; workload is not ready for Istio/);
   });
 
   it('cni: the plugin is a Node 24 single executable that answers VERSION on its own; the installer runs on Node 24', async () => {
