@@ -4,35 +4,65 @@
  * references as `<name>=<ref>` lines; with --containerd, also imports them into containerd.
  * Progress goes to stderr.
  */
-import { Command } from 'commander';
+import { parseArgs } from 'node:util';
 import { buildImages, IMAGE_NAMES, imagesSkipReason, type ImageName } from '../e2e/support/images.js';
 
-const program = new Command('images:build')
-  .description('build the webhook, init, cni, proxy stand-in, pause and app images with podman')
-  .option('--hub <hub>', 'registry/path of the images (default docker.io/sidecar-kit, the chart default)')
-  .option('--tag <tag>', "tag of the images (default: the chart's appVersion)")
-  .option('--only <names>', `comma-separated subset of ${IMAGE_NAMES.join(',')}`)
-  .option('--containerd <socket>', "import the images into this containerd (ctr's --address)")
-  .option('--namespace <ns>', 'containerd namespace', 'k8s.io')
-  .option('--ctr <path>', 'ctr binary', 'ctr')
-  .option('-q, --quiet', 'no build output on stderr')
-  .parse();
+const USAGE = `usage: npm run images:build -- [options]
+  --hub <hub>            registry/path of the images (default docker.io/sidecar-kit, the chart's default)
+  --tag <tag>            tag of the images (default: the chart's appVersion)
+  --only <names>         comma-separated subset of ${IMAGE_NAMES.join(',')}
+  --containerd <socket>  also import the images into this containerd (ctr's --address)
+  --namespace <ns>       containerd namespace (default k8s.io)
+  --ctr <path>           ctr binary (default ctr)
+  -q, --quiet            no build output on stderr
+`;
 
-const o = program.opts<{ hub?: string; tag?: string; only?: string; containerd?: string; namespace: string; ctr: string; quiet?: boolean }>();
-const only = o.only?.split(',').map((s) => s.trim()) as ImageName[] | undefined;
+function fail(message: string): never {
+  process.stderr.write(`images:build: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values: ReturnType<typeof parse>['values'];
+function parse() {
+  return parseArgs({
+    options: {
+      hub: { type: 'string' },
+      tag: { type: 'string' },
+      only: { type: 'string' },
+      containerd: { type: 'string' },
+      namespace: { type: 'string', default: 'k8s.io' },
+      ctr: { type: 'string', default: 'ctr' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+try {
+  values = parse().values;
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const only = values.only?.split(',').map((s) => s.trim()) as ImageName[] | undefined;
 const bad = only?.filter((n) => !(IMAGE_NAMES as readonly string[]).includes(n));
-if (bad && bad.length > 0) program.error(`--only: unknown image ${bad.join(', ')} (known: ${IMAGE_NAMES.join(', ')})`);
+if (bad && bad.length > 0) fail(`--only: unknown image ${bad.join(', ')} (known: ${IMAGE_NAMES.join(', ')})`);
 const reason = imagesSkipReason();
-if (reason !== undefined) program.error(`cannot build images here: ${reason}`);
+if (reason !== undefined) fail(`cannot build images here: ${reason}`);
 
-const log = o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+const log = values.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
 const started = Date.now();
 const refs = await buildImages({
-  ...(o.hub ? { hub: o.hub } : {}),
-  ...(o.tag ? { tag: o.tag } : {}),
+  ...(values.hub ? { hub: values.hub } : {}),
+  ...(values.tag ? { tag: values.tag } : {}),
   ...(only ? { only } : {}),
   ...(log ? { log } : {}),
-  ...(o.containerd ? { importInto: { containerdAddress: o.containerd, namespace: o.namespace, ctr: o.ctr } } : {}),
+  ...(values.containerd ? { importInto: { containerdAddress: values.containerd, namespace: values.namespace, ctr: values.ctr } } : {}),
 });
-process.stderr.write(`[images] ${o.containerd ? `built and imported into ${o.containerd} (${o.namespace})` : 'built'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+const where = values.containerd ? `built and imported into ${values.containerd} (${values.namespace})` : 'built';
+process.stderr.write(`[images] ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 for (const n of only ?? IMAGE_NAMES) process.stdout.write(`${n}=${refs[n]}\n`);
