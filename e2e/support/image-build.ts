@@ -61,7 +61,7 @@ export interface DockerfileRecipe {
   readonly context: string | ((dir: string) => void);
   readonly ignorefile?: string;
   readonly target?: string;
-  /** Build args; values that are keys of `parents` name a base image by its ref. */
+  /** Build args (a base image is passed by its ref; its id enters the key through `parents`). */
   readonly args?: Readonly<Record<string, string>>;
   /** Refs of the base images (their ids go into the key). */
   readonly parents: readonly string[];
@@ -69,7 +69,7 @@ export interface DockerfileRecipe {
   readonly inputs?: unknown;
 }
 
-/** One build session: the podman storage, the lock, the build-time npm settings. */
+/** One build session (the caller holds the cache's lock): the podman storage, the ids of the images built or found so far, the build-time npm settings. */
 export class Builder {
   readonly podman: Podman;
   readonly ids = new Map<string, string>();
