@@ -21,7 +21,7 @@ export const NPM_VERSION = '11.19.1';
 const RECIPE_VERSION = '1';
 const BASE_HUB = 'localhost/sidecar-kit-base';
 /** Untagged images (earlier builds, build-stage layers) older than this are removed after a build. */
-const PRUNE_AFTER = '168h';
+const PRUNE_AFTER = '48h';
 export const BASE_IMAGES = {
   debian: `${BASE_HUB}/debian:bookworm`,
   node: `${BASE_HUB}/node:${NODE_LTS_VERSION}-bookworm`,
@@ -185,7 +185,7 @@ export class Builder {
   /**
    * Removes untagged images older than PRUNE_AFTER: previous builds and their build stages
    * (a source change leaves ~300 MB). Younger ones stay, so the layer cache of the build stage
-   * (npm ci: ~85 s) survives a rebuild; an unchanged lockfile costs one npm ci per week.
+   * (npm ci: ~85 s) survives a rebuild; an unchanged lockfile costs one npm ci every two days of use.
    */
   async pruneOld(): Promise<void> {
     const r = await this.podman.exec(['image', 'prune', '-f', '--filter', `until=${PRUNE_AFTER}`], 300_000);
