@@ -17,11 +17,13 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default 60 s. */
   readonly timeoutMs?: number;
+  readonly cwd?: string;
 }
 
 export function sh(argv: readonly string[], opts: RunOptions = {}): RunResult {
   const r = spawnSync(argv[0] as string, argv.slice(1), {
     input: opts.input,
+    cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,

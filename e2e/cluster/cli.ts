@@ -1,0 +1,38 @@
+/**
+ * `npm run cluster:up` / `npm run cluster:down`: the local single-node cluster for developers
+ * and for `npm run e2e:cluster`.
+ *
+ *   up    starts the cluster (or reuses a healthy running one), builds and imports the images,
+ *         installs charts/sidecar-kit from the working tree with helm and waits until the
+ *         webhook is Ready; the last line printed is `KUBECONFIG=<path>`.
+ *   down  stops everything `up` started and removes its netns, mounts and state.
+ *
+ * Progress goes to stderr; stdout carries only the KUBECONFIG line.
+ */
+import { clusterSkipReason, LocalCluster } from './local-cluster.js';
+import { installProduct } from './product.js';
+
+async function main(cmd: string | undefined): Promise<void> {
+  const cluster = new LocalCluster();
+  switch (cmd) {
+    case 'up': {
+      const reason = clusterSkipReason();
+      if (reason) throw new Error(`cannot start the local cluster: ${reason}`);
+      await cluster.up();
+      if (process.env.SK_CLUSTER_NO_CHART !== '1') await installProduct(cluster);
+      process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
+      return;
+    }
+    case 'down':
+      await cluster.down();
+      process.stderr.write(`cluster: removed (${cluster.paths.dir})\n`);
+      return;
+    default:
+      throw new Error(`usage: cli.ts up|down (got ${cmd ?? 'nothing'})`);
+  }
+}
+
+main(process.argv[2]).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
