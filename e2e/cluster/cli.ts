@@ -6,9 +6,12 @@
  *         installs charts/sidecar-kit from the working tree with helm and waits until the
  *         webhook is Ready; the last line printed is `KUBECONFIG=<path>`.
  *   down  stops everything `up` started and removes its netns, mounts and state.
+ *   build builds the cluster's programs from their Go modules into the cache (what `up` does
+ *         on first use), printing where they are; CI runs it as a step of its own.
  *
  * Progress goes to stderr; stdout carries only the KUBECONFIG line.
  */
+import { clusterBinaries } from './binaries.js';
 import { clusterSkipReason, LocalCluster } from './local-cluster.js';
 import { installProduct } from './product.js';
 
@@ -23,12 +26,19 @@ async function main(cmd: string | undefined): Promise<void> {
       process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
       return;
     }
+    case 'build': {
+      const started = Date.now();
+      const bins = clusterBinaries((l) => process.stderr.write(`cluster: ${l}\n`));
+      process.stderr.write(`cluster: programs ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(`${JSON.stringify(bins, null, 2)}\n`);
+      return;
+    }
     case 'down':
       await cluster.down();
       process.stderr.write(`cluster: removed (${cluster.paths.dir})\n`);
       return;
     default:
-      throw new Error(`usage: cli.ts up|down (got ${cmd ?? 'nothing'})`);
+      throw new Error(`usage: cli.ts up|down|build (got ${cmd ?? 'nothing'})`);
   }
 }
 

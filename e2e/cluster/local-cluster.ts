@@ -205,7 +205,6 @@ export class LocalCluster {
       '--use-service-account-credentials=true',
       '--leader-elect=false',
       '--bind-address=127.0.0.1',
-      '--controllers=*,-cloud-node-lifecycle,-route,-service',
     ]);
     this.daemon('kube-scheduler', [
       bins.kubeScheduler,
@@ -401,8 +400,9 @@ temp = "${c}/tmp"
   address = "${this.paths.containerdSocket}.ttrpc"
 [debug]
   address = "${this.paths.containerdSocket}.debug"
-[plugins.'io.containerd.internal.v1.opt']
-  path = "${c}/opt"
+# NRI's socket is a fixed host path: another containerd 2 on the machine may own it.
+[plugins.'io.containerd.nri.v1.nri']
+  disable = true
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = "overlayfs"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
