@@ -22,6 +22,8 @@ import { sh } from '../support/process.js';
 const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
 
 interface Module {
+  /** The -X flags that stamp the version into the programs, for a pinned version. */
+  readonly stamp: (version: string) => string[];
   /** Directory of the go.mod. */
   readonly dir: string;
   /** The module whose version names the cache directory. */
@@ -32,7 +34,19 @@ interface Module {
   readonly packages: readonly string[];
 }
 
+/**
+ * Kubernetes' release builds stamp their version at link time (hack/lib/version.sh): without
+ * it every component reports v0.0.0-master, and the Node's kubeletVersion, which the webhook's
+ * native-sidecar decision reads, would be wrong.
+ */
+function k8sStamp(version: string): string[] {
+  const m = /^v(\d+)\.(\d+)\./.exec(version);
+  const vars = { gitVersion: version, gitMajor: m?.[1] ?? '', gitMinor: m?.[2] ?? '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z' };
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`));
+}
+
 const K8S: Module = {
+  stamp: k8sStamp,
   dir: GO_DIR,
   pinned: 'k8s.io/kubernetes',
   prefix: 'k8s',
@@ -40,6 +54,7 @@ const K8S: Module = {
 };
 
 const CONTAINERD: Module = {
+  stamp: (version) => [`-X github.com/containerd/containerd/v2/version.Version=${version}`],
   dir: join(GO_DIR, 'containerd'),
   pinned: 'github.com/containerd/containerd/v2',
   prefix: 'containerd',
@@ -73,10 +88,15 @@ export function pinnedVersion(mod: Module): string {
   return m[1];
 }
 
-/** `<cache>/<prefix>-<version>-<hash of go.mod + go.sum>`: where one module's programs live. */
+function ldflags(mod: Module): string {
+  return ['-s', '-w', ...mod.stamp(pinnedVersion(mod))].join(' ');
+}
+
+/** `<cache>/<prefix>-<version>-<hash of go.mod + go.sum + link flags>`: where one module's programs live. */
 export function binDir(mod: Module): string {
   const h = createHash('sha256');
   for (const f of ['go.mod', 'go.sum']) h.update(readFileSync(join(mod.dir, f)));
+  h.update(ldflags(mod));
   return join(cacheRoot(), `${mod.prefix}-${pinnedVersion(mod)}-${h.digest('hex').slice(0, 12)}`);
 }
 
@@ -98,7 +118,7 @@ function build(mod: Module, log: (line: string) => void): void {
   const tmp = mkdtempSync(`${dir}.tmp-`);
   const started = Date.now();
   log(`building ${mod.packages.map(base).join(', ')} (${mod.pinned} ${pinnedVersion(mod)}) into ${dir}: minutes on a cold Go cache`);
-  const r = sh([process.env.GO ?? 'go', 'build', '-trimpath', '-ldflags=-s -w', '-o', `${tmp}/`, ...mod.packages], {
+  const r = sh([process.env.GO ?? 'go', 'build', '-trimpath', `-ldflags=${ldflags(mod)}`, '-o', `${tmp}/`, ...mod.packages], {
     timeoutMs: 90 * 60_000,
     // GOTOOLCHAIN=local: never download another Go; -mod=readonly: go.sum is committed.
     env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false' },

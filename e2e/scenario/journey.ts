@@ -75,7 +75,8 @@ export function describeJourney(p: ClusterProvider): void {
     const pods = (ns: string, app: string) => kube.getJson<{ items: PodJson[] }>(['pods', '-n', ns, '-l', `app=${app}`]).items;
     const pod = (ns: string, app: string) => pods(ns, app)[0] as PodJson;
     const exec = (ns: string, app: string, container: string, argv: readonly string[]) => kube.kubectl(['exec', '-n', ns, `deploy/${app}`, '-c', container, '--', ...argv]).trim();
-    const wget = (ns: string, app: string, url: string) => exec(ns, app, app, ['wget', '-qO-', '-T', '5', url]);
+    // busybox's own timeout: Debian bookworm's busybox-static wget crashes on -T.
+    const wget = (ns: string, app: string, url: string) => exec(ns, app, app, ['timeout', '5', 'wget', '-qO-', url]);
     const clusterIp = (ns: string, svc: string) => kube.kubectl(['get', 'svc', '-n', ns, svc, '-o', 'jsonpath={.spec.clusterIP}']).trim();
     const byLabel = (kind: string, selector: string) => kube.kubectl(['get', kind, '-n', CHART_NS, '-l', selector, '-o', 'jsonpath={.items[*].metadata.name}']).trim().split(/\s+/).filter((n) => n !== '');
     const webhookSelector = (release: string) => `app.kubernetes.io/instance=${release},app.kubernetes.io/component=webhook`;
