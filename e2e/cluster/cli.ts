@@ -3,8 +3,9 @@
  * and for `npm run e2e:cluster`.
  *
  *   up    starts the cluster (or reuses a healthy running one), builds and imports the images,
- *         installs charts/sidecar-kit from the working tree with helm and waits until the
- *         webhook is Ready; the last line printed is `KUBECONFIG=<path>`.
+ *         installs charts/sidecar-kit from the working tree with helm (release `sk`, namespace
+ *         `sidecar-kit`) and waits until the webhook is Ready; the last line printed is
+ *         `KUBECONFIG=<path>`. SK_CLUSTER_NO_CHART=1: the cluster and images only.
  *   down  stops everything `up` started and removes its netns, mounts and state.
  *   build builds the cluster's programs from their Go modules into the cache (what `up` does
  *         on first use), printing where they are; CI runs it as a step of its own.
@@ -13,16 +14,17 @@
  */
 import { clusterBinaries } from './binaries.js';
 import { clusterSkipReason, LocalCluster } from './local-cluster.js';
-import { installProduct } from './product.js';
+import { buildProductImages, imagesSkipReason, installProduct, nodeImages } from './product.js';
 
 async function main(cmd: string | undefined): Promise<void> {
   const cluster = new LocalCluster();
   switch (cmd) {
     case 'up': {
-      const reason = clusterSkipReason();
+      const reason = clusterSkipReason() ?? imagesSkipReason();
       if (reason) throw new Error(`cannot start the local cluster: ${reason}`);
-      await cluster.up();
-      if (process.env.SK_CLUSTER_NO_CHART !== '1') await installProduct(cluster);
+      const refs = await buildProductImages();
+      await cluster.up(nodeImages(refs));
+      if (process.env.SK_CLUSTER_NO_CHART !== '1') installProduct(cluster, refs);
       process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
       return;
     }

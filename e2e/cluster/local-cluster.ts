@@ -20,7 +20,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { CriClient } from '../support/cri.js';
-import { importPauseImage, PAUSE_IMAGE } from '../support/node.js';
 import { must, privilegedSkipReason, sh } from '../support/process.js';
 import { clusterBinaries, type ClusterBinaries } from './binaries.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
@@ -106,6 +105,14 @@ export interface UpOptions {
   readonly log?: (line: string) => void;
 }
 
+/** What the node's containerd must hold before the kubelet starts. */
+export interface NodeImages {
+  /** The sandbox ("pause") image containerd pins. */
+  readonly sandbox: string;
+  /** Puts images into the node's containerd (`ctr`: its ctr binary; `address`: its socket). */
+  readonly load: (containerd: { readonly address: string; readonly ctr: string }) => Promise<void>;
+}
+
 export class LocalCluster {
   readonly paths: ClusterPaths;
   private readonly log: (line: string) => void;
@@ -175,9 +182,10 @@ export class LocalCluster {
    * Starts the cluster, or reuses it when it is already up and healthy; a half-started or
    * stale one is taken down first. Builds the programs on first use (see binaries.ts).
    */
-  async up(): Promise<void> {
+  async up(images: NodeImages): Promise<void> {
     if (await this.healthy()) {
       this.log(`reusing the running cluster (${this.paths.dir})`);
+      await images.load({ address: this.paths.containerdSocket, ctr: clusterBinaries().ctr });
       return;
     }
     if (existsSync(this.paths.dir) || existsSync(this.paths.netnsPath)) {
@@ -188,7 +196,7 @@ export class LocalCluster {
     const started = Date.now();
     for (const d of [this.paths.logs, this.paths.cniConfDir, this.paths.cniBinDir, this.paths.cniAgentRunDir, this.paths.kubeletDir, join(this.paths.dir, 'config'), join(this.paths.dir, 'containerd')]) mkdirSync(d, { recursive: true });
     const pki = makePki(this.paths.pki, { nodeName: NODE_NAME, nodeIp: NODE_IP, apiServiceIp: API_SERVICE_IP });
-    this.writeConfigs(pki, bins);
+    this.writeConfigs(pki, images.sandbox);
     this.network();
     await this.startEtcd();
     await this.startApiserver(pki, bins);
@@ -214,7 +222,7 @@ export class LocalCluster {
       '--leader-elect=false',
       '--bind-address=127.0.0.1',
     ]);
-    await this.startContainerd(bins);
+    await this.startContainerd(bins, images);
     this.daemon('kubelet', [
       bins.kubelet,
       `--config=${this.paths.config('kubelet.yaml')}`,
@@ -328,16 +336,14 @@ export class LocalCluster {
     await this.waitFor('the API server', 'kube-apiserver', async () => (await this.apiGet('/readyz', 2000)).status === 200, 180_000);
   }
 
-  private async startContainerd(bins: ClusterBinaries): Promise<void> {
+  private async startContainerd(bins: ClusterBinaries, images: NodeImages): Promise<void> {
     for (const p of ['bridge', 'host-local', 'portmap', 'loopback']) {
       const link = join(this.paths.cniBinDir, p);
       if (!existsSync(link)) symlinkSync(join(CNI_PLUGINS, p), link);
     }
     this.daemon('containerd', [bins.containerd, '--config', this.paths.config('containerd.toml')], { PATH: `${bins.containerdBinDir}:${PATH}` });
     await this.waitFor('containerd', 'containerd', () => existsSync(this.paths.containerdSocket), 60_000);
-    const images = join(this.paths.dir, 'images');
-    mkdirSync(images, { recursive: true });
-    importPauseImage(images, [bins.ctr, '-a', this.paths.containerdSocket]);
+    await images.load({ address: this.paths.containerdSocket, ctr: bins.ctr });
   }
 
   private kubectlJson<T>(path: string): Promise<T> {
@@ -355,7 +361,7 @@ export class LocalCluster {
     await this.waitFor('the kubernetes Service rules', 'kube-proxy', () => sh(['nsenter', `--net=${this.paths.netnsPath}`, '--', 'iptables-save', '-t', 'nat']).stdout.includes(API_SERVICE_IP), 120_000);
   }
 
-  private writeConfigs(pki: Pki, bins: ClusterBinaries): void {
+  private writeConfigs(pki: Pki, sandboxImage: string): void {
     const server = this.server;
     writeFileSync(this.paths.kubeconfig, kubeconfig(server, pki.ca.cert, pki.admin));
     writeFileSync(this.paths.config('controller-manager.kubeconfig'), kubeconfig(server, pki.ca.cert, pki.controllerManager));
@@ -406,7 +412,7 @@ temp = "${c}/tmp"
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = "overlayfs"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
-    sandbox = "${PAUSE_IMAGE}"
+    sandbox = "${sandboxImage}"
 [plugins.'io.containerd.cri.v1.runtime']
   # no CAP_SYS_RESOURCE here: a negative oom_score_adj would make runc fail
   restrict_oom_score_adj = true
@@ -486,7 +492,6 @@ temp = "${c}/tmp"
         2,
       )}\n`,
     );
-    void bins;
   }
 
   /**

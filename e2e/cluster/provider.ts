@@ -14,7 +14,7 @@ import { CriClient } from '../support/cri.js';
 import { sh } from '../support/process.js';
 import { buildSkipReason } from './binaries.js';
 import { clusterSkipReason, HOST_IP, LocalCluster } from './local-cluster.js';
-import { chartValues, imagesSkipReason, PRODUCT_NAMESPACE, productImages, scenarioImages } from './product.js';
+import { buildProductImages, chartValues, imagesSkipReason, nodeImages, PRODUCT_NAMESPACE, scenarioImages } from './product.js';
 
 export class LocalClusterProvider implements ClusterProvider {
   readonly name = 'the local cluster';
@@ -49,10 +49,11 @@ export class LocalClusterProvider implements ClusterProvider {
 
   async setUp(): Promise<void> {
     this.startedHere = !(await this.cluster.healthy());
-    await this.cluster.up();
+    const refs = await buildProductImages();
+    await this.cluster.up(nodeImages(refs));
     // A cluster left by `npm run cluster:up` carries the developer's release: start clean.
     this.reset();
-    this.imagesCache = scenarioImages(await productImages(this.cluster));
+    this.imagesCache = scenarioImages(refs);
   }
 
   /** Removes the product and the scenario's namespaces from a reused cluster. */

@@ -60,26 +60,6 @@ export function baseConflist(dir: string): Record<string, unknown> {
   };
 }
 
-/**
- * busybox-static as a sandbox ("pause") image: a rootfs made in `dir`, podman import ->
- * docker-archive -> `ctr … -n k8s.io images import` (`ctr`: the ctr argv with its address).
- */
-export function importPauseImage(dir: string, ctr: readonly string[], ref = PAUSE_IMAGE): void {
-  const rootfs = join(dir, 'rootfs');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  copyFileSync(must(['sh', '-c', 'command -v busybox']).trim(), join(rootfs, 'bin', 'busybox'));
-  must(['chmod', '755', join(rootfs, 'bin', 'busybox')]);
-  for (const applet of ['sh', 'sleep', 'cat']) if (!existsSync(join(rootfs, 'bin', applet))) symlinkSync('busybox', join(rootfs, 'bin', applet));
-  const conf = join(dir, 'containers.conf');
-  writeFileSync(conf, `[engine]\ntmp_dir = "${dir}/libpod"\nevents_logger = "file"\n`);
-  const podman = ['podman', '--root', join(dir, 'proot'), '--runroot', join(dir, 'prun'), '--storage-driver', 'vfs'];
-  const env = { CONTAINERS_CONF: conf };
-  must(['sh', '-c', `tar -C '${rootfs}' -c . | ${podman.join(' ')} import --change 'ENTRYPOINT ["/bin/sleep","2147483647"]' - ${ref}`], { env });
-  must([...podman, 'save', '--format', 'docker-archive', '-o', join(dir, 'pause.tar'), ref], { env });
-  must([...ctr, '-n', 'k8s.io', 'images', 'import', join(dir, 'pause.tar')], { timeoutMs: 120_000 });
-  sh([...podman, 'rmi', '-af'], { env });
-}
-
 export class TestNode {
   readonly dir = mkdtempSync(join(tmpdir(), 'sk-e2e-cni-'));
   readonly netns = `sk-cni-node-${process.pid}`;
@@ -144,8 +124,20 @@ state = "${this.dir}/state"
 `;
   }
 
+  /** busybox-static as the sandbox image: podman import -> docker-archive -> ctr import. */
   private importPauseImage(): void {
-    importPauseImage(this.dir, ['ctr', '-a', this.socket]);
+    const rootfs = join(this.dir, 'rootfs');
+    copyFileSync(must(['sh', '-c', 'command -v busybox']).trim(), join(rootfs, 'bin', 'busybox'));
+    must(['chmod', '755', join(rootfs, 'bin', 'busybox')]);
+    for (const applet of ['sh', 'sleep', 'cat']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+    const conf = join(this.dir, 'containers.conf');
+    writeFileSync(conf, `[engine]\ntmp_dir = "${this.dir}/libpod"\nevents_logger = "file"\n`);
+    const podman = ['podman', '--root', join(this.dir, 'proot'), '--runroot', join(this.dir, 'prun'), '--storage-driver', 'vfs'];
+    const env = { CONTAINERS_CONF: conf };
+    must(['sh', '-c', `tar -C '${rootfs}' -c . | ${podman.join(' ')} import --change 'ENTRYPOINT ["/bin/sleep","2147483647"]' - ${PAUSE_IMAGE}`], { env });
+    must([...podman, 'save', '--format', 'docker-archive', '-o', join(this.dir, 'pause.tar'), PAUSE_IMAGE], { env });
+    must(['ctr', '-a', this.socket, '-n', 'k8s.io', 'images', 'import', join(this.dir, 'pause.tar')]);
+    sh([...podman, 'rmi', '-af'], { env });
   }
 
   /** Runs argv inside a network namespace, optionally as another uid/gid. */
