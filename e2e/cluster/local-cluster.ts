@@ -285,6 +285,11 @@ export class LocalCluster {
     inNode(['ip', 'addr', 'add', `${NODE_IP}/30`, 'dev', 'eth0']);
     inNode(['ip', 'link', 'set', 'eth0', 'up']);
     inNode(['ip', 'link', 'set', 'lo', 'up']);
+    // A route for the Service range: the node's own processes (the API server calling
+    // webhooks, the CNI plugin reading pods) need one before kube-proxy's DNAT applies. On-link
+    // on the veth: a ClusterIP without endpoints is never resolved there (the host answers ARP
+    // only for its own address) and goes nowhere. (No dummy device in these kernels.)
+    inNode(['ip', 'route', 'add', SERVICE_CIDR, 'dev', 'eth0']);
     inNode(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
     // Pod -> ClusterIP -> pod on the same bridge must pass through kube-proxy's rules.
     inNode(['sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']);
