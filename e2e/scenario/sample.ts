@@ -14,7 +14,7 @@ export function namespace(name: string, labels: Record<string, string>) {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
-export function deployment(ns: string, name: string, image: string, podLabels: Record<string, string> = {}, replicas = 1) {
+export function deployment(ns: string, name: string, image: string, podLabels: Record<string, string> = {}, replicas = 1, podAnnotations: Record<string, string> = {}) {
   const labels = { app: name };
   return {
     apiVersion: 'apps/v1',
@@ -24,7 +24,7 @@ export function deployment(ns: string, name: string, image: string, podLabels: R
       replicas,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels: { ...labels, ...podLabels } },
+        metadata: { labels: { ...labels, ...podLabels }, annotations: podAnnotations },
         spec: {
           terminationGracePeriodSeconds: 2,
           containers: [
