@@ -100,6 +100,17 @@ export function binDir(mod: Module): string {
   return join(cacheRoot(), `${mod.prefix}-${pinnedVersion(mod)}-${h.digest('hex').slice(0, 12)}`);
 }
 
+/**
+ * The go command: $GO, else `go` on PATH when it is Go >= 1.26 (the modules need it), else the
+ * toolchain under /usr/local/go (Debian's golang-go, 1.19, may come first on PATH).
+ */
+function goCommand(): string {
+  if (process.env.GO) return process.env.GO;
+  const v = /go1\.(\d+)/.exec(sh(['go', 'version'], { env: { GOTOOLCHAIN: 'local' } }).stdout)?.[1];
+  if (v !== undefined && Number(v) >= 26) return 'go';
+  return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
+}
+
 const base = (pkg: string) => pkg.slice(pkg.lastIndexOf('/') + 1);
 
 function built(mod: Module): boolean {
@@ -118,7 +129,7 @@ function build(mod: Module, log: (line: string) => void): void {
   const tmp = mkdtempSync(`${dir}.tmp-`);
   const started = Date.now();
   log(`building ${mod.packages.map(base).join(', ')} (${mod.pinned} ${pinnedVersion(mod)}) into ${dir}: minutes on a cold Go cache`);
-  const r = sh([process.env.GO ?? 'go', 'build', '-trimpath', `-ldflags=${ldflags(mod)}`, '-o', `${tmp}/`, ...mod.packages], {
+  const r = sh([goCommand(), 'build', '-trimpath', `-ldflags=${ldflags(mod)}`, '-o', `${tmp}/`, ...mod.packages], {
     timeoutMs: 90 * 60_000,
     // GOTOOLCHAIN=local: never download another Go; -mod=readonly: go.sum is committed.
     env: { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false' },
@@ -137,8 +148,9 @@ function build(mod: Module, log: (line: string) => void): void {
 /** Why the programs cannot be had (no Go), or undefined. */
 export function buildSkipReason(): string | undefined {
   if (built(K8S) && built(CONTAINERD)) return undefined;
-  const go = sh([process.env.GO ?? 'go', 'version'], { env: { GOTOOLCHAIN: 'local' } });
+  const go = sh([goCommand(), 'version'], { env: { GOTOOLCHAIN: 'local' } });
   if (go.code !== 0) return `no Go toolchain to build Kubernetes and containerd from their modules (go version: ${(go.stderr || 'go not found').trim()})`;
+  if (!/go1\.(2[6-9]|[3-9]\d)/.test(go.stdout)) return `Go >= 1.26 is needed to build Kubernetes v1.36 from its modules (found: ${go.stdout.trim()})`;
   return undefined;
 }
 
