@@ -20,6 +20,14 @@ export interface FaultReport {
   /** Pods the ReplicaSet controllers created (their SuccessfulCreate events). */
   readonly podsCreated: number;
   readonly podsReady: number;
+  /**
+   * Pods held back, fail closed, by a failed capture check (istio-validation, exit 126): CNI-mode
+   * pods whose sandbox was made while no plugin was chained (the installer restarting). Istio's
+   * CNI repair controller would fix them; ours has none (docs/e2e.md).
+   */
+  readonly podsFailedClosed: string[];
+  /** Pods neither Ready nor failed closed when the run stopped waiting. */
+  readonly podsPending: string[];
   /** Pods that exist without istio-proxy: must be none. */
   readonly podsWithoutSidecar: string[];
   /** Pod creations the API server refused (FailedCreate events), with their distinct messages. */
@@ -45,7 +53,22 @@ interface Opts {
 interface PodItem {
   metadata: { name: string };
   spec: { initContainers?: { name: string; restartPolicy?: string }[]; containers: { name: string }[] };
-  status: { conditions?: { type: string; status: string }[] };
+  status: {
+    conditions?: { type: string; status: string }[];
+    initContainerStatuses?: { name: string; state: { terminated?: { exitCode: number } }; lastState?: { terminated?: { exitCode: number } } }[];
+    containerStatuses?: { name: string; state: { running?: unknown } }[];
+  };
+}
+
+type PodState = 'ready' | 'failed-closed' | 'pending';
+
+/** Ready; or held back by a failed istio-validation with its app never started; or neither yet. */
+function podState(p: PodItem): PodState {
+  if (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return 'ready';
+  const v = p.status.initContainerStatuses?.find((s) => s.name === 'istio-validation');
+  const failed = [v?.state.terminated?.exitCode, v?.lastState?.terminated?.exitCode].some((c) => c !== undefined && c !== 0);
+  const appStarted = (p.status.containerStatuses ?? []).some((c) => c.name !== 'istio-proxy' && c.state.running !== undefined);
+  return failed && !appStarted ? 'failed-closed' : 'pending';
 }
 
 const FLEETS = [
@@ -118,13 +141,12 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
   }
 
   const timeoutMs = o.timeoutMs ?? Number(process.env.SK_FLEET_TIMEOUT_MS ?? 25 * 60_000);
-  const readyCount = () =>
-    FLEETS.reduce((n, f) => n + kube.getJson<{ items: { status: { readyReplicas?: number } }[] }>(['deployments', '-n', f.ns]).items.reduce((m, d) => m + (d.status.readyReplicas ?? 0), 0), 0);
+  const fleetPods = () => FLEETS.flatMap((f) => kube.getJson<{ items: PodItem[] }>(['pods', '-n', f.ns]).items.map((p) => ({ ns: f.ns, p })));
+  // Settled: every wanted pod exists and is Ready or failed closed.
   let settled = false;
-  let readyNow = 0;
   while (Date.now() - started < timeoutMs) {
-    readyNow = readyCount();
-    if (readyNow >= wanted) {
+    const now = fleetPods();
+    if (now.length >= wanted && now.every(({ p }) => podState(p) !== 'pending')) {
       settled = true;
       break;
     }
@@ -133,13 +155,15 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
   const secondsToSettle = Math.round((Date.now() - started) / 100) / 10;
 
   const podsWithoutSidecar: string[] = [];
+  const podsFailedClosed: string[] = [];
+  const podsPending: string[] = [];
   let podsReady = 0;
-  for (const f of FLEETS) {
-    for (const p of kube.getJson<{ items: PodItem[] }>(['pods', '-n', f.ns]).items) {
-      const proxy = p.spec.containers.some((c) => c.name === 'istio-proxy') || (p.spec.initContainers ?? []).some((c) => c.name === 'istio-proxy' && c.restartPolicy === 'Always');
-      if (!proxy) podsWithoutSidecar.push(`${f.ns}/${p.metadata.name}`);
-      if (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) podsReady++;
-    }
+  for (const { ns, p } of fleetPods()) {
+    const proxy = p.spec.containers.some((c) => c.name === 'istio-proxy') || (p.spec.initContainers ?? []).some((c) => c.name === 'istio-proxy' && c.restartPolicy === 'Always');
+    if (!proxy) podsWithoutSidecar.push(`${ns}/${p.metadata.name}`);
+    const state = podState(p);
+    if (state === 'ready') podsReady++;
+    else (state === 'failed-closed' ? podsFailedClosed : podsPending).push(`${ns}/${p.metadata.name}`);
   }
   let podsCreated = 0;
   let failedCreations = 0;
@@ -162,9 +186,8 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
     caBundleRotated = bundles.length > 0 && bundles.every((b) => bundleHolds(b, ca.cert));
     if (!caBundleRotated) await sleep(2000);
   }
-  const report: FaultReport = { podsWanted: wanted, podsCreated, podsReady, podsWithoutSidecar, failedCreations, failureMessages: [...messages], settled, secondsToSettle, faults, caBundleRotated };
+  const report: FaultReport = { podsWanted: wanted, podsCreated, podsReady, podsFailedClosed, podsPending, podsWithoutSidecar, failedCreations, failureMessages: [...messages], settled, secondsToSettle, faults, caBundleRotated };
   // Removed before the journey goes on (helm uninstall must not race 200 pods' CNI DEL).
   kube.tryKubectl(['delete', 'namespace', ...FLEETS.map((f) => f.ns), '--timeout=900s'], undefined, 960_000);
-  void readyNow;
   return report;
 }

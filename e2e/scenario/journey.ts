@@ -316,13 +316,18 @@ export function describeJourney(p: ClusterProvider): void {
           process.stderr.write(`fault run (${p.name}): ${JSON.stringify(report, null, 2)}\n`);
         }, 40 * 60_000);
 
-        it('every pod was created and became Ready in time', () => {
+        it('every pod was created and settled in time: Ready, or held back fail-closed by a failed capture check', () => {
           expect(report?.settled).toBe(true);
-          expect(report?.podsReady).toBe(report?.podsWanted);
+          expect(report?.podsPending).toEqual([]);
+          expect((report?.podsReady ?? 0) + (report?.podsFailedClosed.length ?? 0)).toBe(report?.podsWanted);
         });
 
         it('no pod was admitted without its sidecar', () => {
           expect(report?.podsWithoutSidecar).toEqual([]);
+        });
+
+        it('only CNI-mode pods can be held back (sandboxes made while the installer restarted; Istio repairs those, we do not yet)', () => {
+          expect(report?.podsFailedClosed.filter((n) => !n.startsWith('fleet-cni/'))).toEqual([]);
         });
 
         it('the rotated CA became the caBundle, and the restarted installer chained the plugin again', () => {
