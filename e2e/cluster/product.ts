@@ -17,9 +17,9 @@ export const RELEASE = 'sk';
 
 const defaultLog = (line: string) => process.stderr.write(`cluster: ${line}\n`);
 
-/** Builds the images (content-hash cached: seconds when nothing changed). */
+/** Builds the images (content-hash cached: seconds when nothing changed); progress lines only, not the builders' output. */
 export function buildProductImages(log: (line: string) => void = defaultLog): Promise<ImageRefs> {
-  return buildImages({ log });
+  return buildImages({ log: (line) => (line.startsWith('[images]') ? log(line) : undefined) });
 }
 
 /** The node's sandbox image and the import of every image into its containerd. */

@@ -52,15 +52,17 @@ export class LocalClusterProvider implements ClusterProvider {
     const refs = await buildProductImages();
     await this.cluster.up(nodeImages(refs));
     // A cluster left by `npm run cluster:up` carries the developer's release: start clean.
-    this.reset();
+    await this.reset();
     this.imagesCache = scenarioImages(refs);
   }
 
   /** Removes the product and the scenario's namespaces from a reused cluster. */
-  private reset(): void {
+  private async reset(): Promise<void> {
     const releases = this.kube.tryKubectl(['get', 'secrets', '-n', PRODUCT_NAMESPACE, '-l', 'owner=helm', '-o', 'jsonpath={.items[*].metadata.labels.name}']).stdout.trim().split(/\s+/).filter((r) => r !== '');
     for (const r of new Set(releases)) this.kube.helm(['uninstall', r, '--namespace', PRODUCT_NAMESPACE, '--wait']);
-    this.kube.tryKubectl(['delete', 'namespace', PRODUCT_NAMESPACE, 'shop', 'shop-cni', 'plain', 'fleet', 'fleet-cni', '--ignore-not-found', '--timeout=600s'], undefined, 660_000);
+    const namespaces = [PRODUCT_NAMESPACE, 'shop', 'shop-cni', 'plain', 'fleet', 'fleet-cni'];
+    this.kube.tryKubectl(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']);
+    await this.kube.until('the namespaces of an earlier run to be gone', () => namespaces.every((n) => this.kube.tryKubectl(['get', 'namespace', n]).code !== 0), 900_000, 3000);
   }
 
   async tearDown(): Promise<void> {

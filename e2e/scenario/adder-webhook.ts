@@ -73,7 +73,10 @@ export async function startAdderWebhook(opts: { host: string; image: string }): 
     }),
     calls: (podName) => counts.get(podName) ?? 0,
     close: async () => {
-      await new Promise<void>((r) => server.close(() => r()));
+      // The API server keeps its connections alive: close them, or close() waits forever.
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
       rmSync(dir, { recursive: true, force: true });
     },
   };

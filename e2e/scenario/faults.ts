@@ -112,6 +112,8 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
   const t0 = Date.now();
   const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
+  // A fleet namespace of an earlier run may still be terminating: wait until it is gone.
+  await kube.until('earlier fleet namespaces to be gone', () => FLEETS.every((f) => kube.tryKubectl(['get', 'namespace', f.ns]).code !== 0), 900_000, 3000);
   kube.apply(FLEETS.flatMap((f) => [namespace(f.ns, f.labels), rootCertConfigMap(f.ns)]));
   kube.apply(FLEETS.flatMap((f) => Array.from({ length: DEPLOYMENTS_PER_FLEET }, (_, i) => deployment(f.ns, `fleet-${i}`, o.image, {}, perDeployment, DENSE_PROXY))));
   const started = Date.now();
