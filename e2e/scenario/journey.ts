@@ -219,14 +219,22 @@ export function describeJourney(p: ClusterProvider): void {
         const name = '0-sk-e2e-adder';
         try {
           kube.apply([adder.configuration(name, { 'sk-e2e/adder': 'yes' })]);
-          // The API server may need a moment to see the new configuration.
-          await kube.until('the adder webhook to be called', () => {
-            const probe = `adder-probe-${Date.now()}`;
-            const r = kube.tryKubectl(['apply', '-f', '-'], JSON.stringify(barePod('shop', probe, img().app, { 'sk-e2e/adder': 'yes' })));
-            if (r.code === 0) kube.tryKubectl(['delete', 'pod', '-n', 'shop', probe, '--wait=false']);
-            return adder.calls(probe) > 0;
-          }, 60_000);
-          kube.apply([barePod('shop', 'reinvoked', img().app, { 'sk-e2e/adder': 'yes' })]);
+          // The API server may need a moment to see the new configuration. Pods are created
+          // without blocking the event loop: the API server calls the adder in this process.
+          const create = async (name: string) => {
+            const r = await kube.tryKubectlAsync(['apply', '-f', '-'], JSON.stringify(barePod('shop', name, img().app, { 'sk-e2e/adder': 'yes' })));
+            if (r.code !== 0) throw new Error(`creating ${name}: ${r.stderr.trim()}`);
+          };
+          const end = Date.now() + 60_000;
+          for (let i = 0; ; i++) {
+            const probe = `adder-probe-${i}`;
+            const created = await create(probe).then(() => true, () => false);
+            if (created) await kube.tryKubectlAsync(['delete', 'pod', '-n', 'shop', probe, '--wait=false']);
+            if (adder.calls(probe) > 0) break;
+            if (Date.now() > end) throw new Error('the API server never called the adder webhook');
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+          await create('reinvoked');
           const q = kube.getJson<PodJson>(['pod', '-n', 'shop', 'reinvoked']);
           const names = [...(q.spec.initContainers ?? []), ...q.spec.containers].map((c) => c.name);
           expect(names.filter((n) => n === 'istio-proxy')).toHaveLength(1);

@@ -4,7 +4,7 @@
  * modules (e2e/cluster). The scenario itself only talks to the cluster through kubectl and helm
  * (Kube) and asks the provider for the few things that live on the node.
  */
-import { must as mustRun, sh, type RunOptions, type RunResult } from '../support/process.js';
+import { must as mustRun, run as runAsync, sh, type RunOptions, type RunResult } from '../support/process.js';
 
 /** Image references the chart and the sample workloads are given. */
 export interface ScenarioImages {
@@ -60,6 +60,11 @@ export class Kube {
 
   tryKubectl(args: readonly string[], input?: string, timeoutMs = 300_000): RunResult {
     return this.run([this.tools.kubectl, '--kubeconfig', this.kubeconfigPath(), ...args], { timeoutMs, ...(input === undefined ? {} : { input }) });
+  }
+
+  /** tryKubectl without blocking the event loop: a webhook this process serves must answer meanwhile. */
+  tryKubectlAsync(args: readonly string[], input?: string): Promise<RunResult> {
+    return runAsync([this.tools.kubectl, '--kubeconfig', this.kubeconfigPath(), ...args], { timeoutMs: 300_000, ...(input === undefined ? {} : { input }) });
   }
 
   /** Applies objects (as JSON, one List). */
