@@ -2,7 +2,7 @@
  * A real single-node Kubernetes on this machine, without Docker: etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler, containerd (CRI, runc), kubelet and kube-proxy, all
  * running as processes of the host inside one network namespace of their own (the "node"),
- * which a veth pair joins to the host: the host reaches the API server at NODE_IP:6443, and
+ * which a veth pair joins to the host: the host reaches the API server at the node's address, and
  * nothing in the node has a route anywhere else. Pods get addresses from Debian's bridge +
  * host-local + portmap plugins; Services are kube-proxy's iptables rules inside the node, which
  * is also where the API server dials admission webhooks through their Service.
@@ -12,8 +12,13 @@
  * and `down` (`npm run cluster:down`) stops exactly what was started, then removes the pods,
  * the netns, the mounts and the state.
  *
- * Environment: SK_CLUSTER_STATE (state directory, default /var/lib/sidecar-kit-cluster), ETCD
- * (etcd binary, default Debian's `etcd`).
+ * Several clusters can run side by side (one per developer task or test run): SK_CLUSTER_INDEX
+ * (0-15, default 0) picks the cluster's names, addresses, cgroup root and state directory (see
+ * `clusterInstance`), so their netns, veths, pod/Service ranges and kubelet cgroups never meet.
+ *
+ * Environment: SK_CLUSTER_INDEX, SK_CLUSTER_STATE (state directory, default
+ * /var/lib/sidecar-kit-cluster, with `-<index>` for an index other than 0), ETCD (etcd binary,
+ * default Debian's `etcd`).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -25,21 +30,54 @@ import { clusterBinaries, type ClusterBinaries } from './binaries.js';
 import { kubeconfig, makePki, type Pki } from './pki.js';
 
 export const NODE_NAME = 'sk-node';
-export const NETNS = 'sk-cluster';
-const HOST_IF = 'skc-host';
-/** The host's and the node's ends of the veth pair (RFC 2544 benchmarking range, /30). */
-export const HOST_IP = '198.18.0.1';
-export const NODE_IP = '198.18.0.2';
-export const POD_CIDR = '198.18.16.0/24';
-const POD_GATEWAY = '198.18.16.1';
-export const SERVICE_CIDR = '198.18.32.0/24';
-const API_SERVICE_IP = '198.18.32.1';
 export const API_PORT = 6443;
 const CNI_PLUGINS = '/usr/lib/cni';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** One cluster's names and addresses on this machine (all in RFC 2544's benchmarking range). */
+export interface ClusterInstance {
+  readonly index: number;
+  /** The node's network namespace. */
+  readonly netns: string;
+  /** The host's end of the veth pair. */
+  readonly hostIf: string;
+  /** The host's and the node's ends of the veth pair (a /30). */
+  readonly hostIp: string;
+  readonly nodeIp: string;
+  readonly podCidr: string;
+  readonly podGateway: string;
+  readonly serviceCidr: string;
+  /** The `kubernetes` Service's ClusterIP (the first address of the Service range). */
+  readonly apiServiceIp: string;
+  /** The kubelet's cgroup root: `kubepods` lives under it in every v1 controller. */
+  readonly cgroupRoot: string;
+  readonly stateDir: string;
+}
+
+/**
+ * The cluster of index `index` (0-15): netns `sk-cluster` (index 0) or `sk-cluster<index>`, veth
+ * 198.18.0.<4i+1>/30 ↔ .<4i+2>, pods 198.18.<16+i>.0/24, Services 198.18.<32+i>.0/24.
+ */
+export function clusterInstance(index = Number(process.env.SK_CLUSTER_INDEX ?? '0')): ClusterInstance {
+  if (!Number.isInteger(index) || index < 0 || index > 15) throw new Error(`SK_CLUSTER_INDEX: ${String(index)}: expected an integer 0-15`);
+  const suffix = index === 0 ? '' : String(index);
+  return {
+    index,
+    netns: `sk-cluster${suffix}`,
+    hostIf: `skc${suffix}-host`,
+    hostIp: `198.18.0.${4 * index + 1}`,
+    nodeIp: `198.18.0.${4 * index + 2}`,
+    podCidr: `198.18.${16 + index}.0/24`,
+    podGateway: `198.18.${16 + index}.1`,
+    serviceCidr: `198.18.${32 + index}.0/24`,
+    apiServiceIp: `198.18.${32 + index}.1`,
+    cgroupRoot: `/sk-cluster${suffix}`,
+    stateDir: process.env.SK_CLUSTER_STATE ?? `/var/lib/sidecar-kit-cluster${index === 0 ? '' : `-${index}`}`,
+  };
+}
+
 export function stateDir(): string {
-  return process.env.SK_CLUSTER_STATE ?? '/var/lib/sidecar-kit-cluster';
+  return clusterInstance().stateDir;
 }
 
 /** Why this machine cannot run the cluster, or undefined when it can. */
@@ -82,9 +120,10 @@ export class ClusterPaths {
   readonly cniBinDir: string;
   readonly cniAgentRunDir: string;
   readonly kubeletDir: string;
-  readonly netnsPath = `/run/netns/${NETNS}`;
+  readonly netnsPath: string;
 
-  constructor(readonly dir = stateDir()) {
+  constructor(readonly dir = stateDir(), netns = clusterInstance().netns) {
+    this.netnsPath = `/run/netns/${netns}`;
     this.pki = join(dir, 'pki');
     this.logs = join(dir, 'logs');
     this.procs = join(dir, 'procs.json');
@@ -117,8 +156,11 @@ export class LocalCluster {
   readonly paths: ClusterPaths;
   private readonly log: (line: string) => void;
 
-  constructor(dir = stateDir(), opts: UpOptions = {}) {
-    this.paths = new ClusterPaths(dir);
+  constructor(
+    readonly net: ClusterInstance = clusterInstance(),
+    opts: UpOptions = {},
+  ) {
+    this.paths = new ClusterPaths(net.stateDir, net.netns);
     this.log = opts.log ?? ((l) => process.stderr.write(`cluster: ${l}\n`));
   }
 
@@ -127,7 +169,7 @@ export class LocalCluster {
   }
 
   get server(): string {
-    return `https://${NODE_IP}:${API_PORT}`;
+    return `https://${this.net.nodeIp}:${API_PORT}`;
   }
 
   private readProcs(): Proc[] {
@@ -195,8 +237,9 @@ export class LocalCluster {
     const bins = clusterBinaries(this.log);
     const started = Date.now();
     for (const d of [this.paths.logs, this.paths.cniConfDir, this.paths.cniBinDir, this.paths.cniAgentRunDir, this.paths.kubeletDir, join(this.paths.dir, 'config'), join(this.paths.dir, 'containerd')]) mkdirSync(d, { recursive: true });
-    const pki = makePki(this.paths.pki, { nodeName: NODE_NAME, nodeIp: NODE_IP, apiServiceIp: API_SERVICE_IP });
+    const pki = makePki(this.paths.pki, { nodeName: NODE_NAME, nodeIp: this.net.nodeIp, apiServiceIp: this.net.apiServiceIp });
     this.writeConfigs(pki, images.sandbox);
+    this.makeCgroupRoot();
     this.network();
     await this.startEtcd();
     await this.startApiserver(pki, bins);
@@ -209,7 +252,7 @@ export class LocalCluster {
       `--root-ca-file=${pki.ca.cert}`,
       `--cluster-signing-cert-file=${pki.ca.cert}`,
       `--cluster-signing-key-file=${pki.ca.key}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--service-cluster-ip-range=${this.net.serviceCidr}`,
       '--use-service-account-credentials=true',
       '--leader-elect=false',
       '--bind-address=127.0.0.1',
@@ -229,7 +272,7 @@ export class LocalCluster {
       `--kubeconfig=${this.paths.config('kubelet.kubeconfig')}`,
       `--root-dir=${this.paths.kubeletDir}`,
       `--hostname-override=${NODE_NAME}`,
-      `--node-ip=${NODE_IP}`,
+      `--node-ip=${this.net.nodeIp}`,
       '--v=1',
     ]);
     this.daemon('kube-proxy', [bins.kubeProxy, `--config=${this.paths.config('kube-proxy.yaml')}`, '--v=1']);
@@ -277,19 +320,20 @@ export class LocalCluster {
 
   /** The node netns, a veth pair to the host, forwarding and bridge netfilter inside. */
   private network(): void {
-    must(['ip', 'netns', 'add', NETNS]);
+    const { netns, hostIf, hostIp, nodeIp } = this.net;
+    must(['ip', 'netns', 'add', netns]);
     const inNode = (argv: string[]) => must(['nsenter', `--net=${this.paths.netnsPath}`, '--', ...argv]);
-    must(['ip', 'link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NETNS]);
-    must(['ip', 'addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF]);
-    must(['ip', 'link', 'set', HOST_IF, 'up']);
-    inNode(['ip', 'addr', 'add', `${NODE_IP}/30`, 'dev', 'eth0']);
+    must(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    must(['ip', 'addr', 'add', `${hostIp}/30`, 'dev', hostIf]);
+    must(['ip', 'link', 'set', hostIf, 'up']);
+    inNode(['ip', 'addr', 'add', `${nodeIp}/30`, 'dev', 'eth0']);
     inNode(['ip', 'link', 'set', 'eth0', 'up']);
     inNode(['ip', 'link', 'set', 'lo', 'up']);
     // A route for the Service range: the node's own processes (the API server calling
     // webhooks, the CNI plugin reading pods) need one before kube-proxy's DNAT applies. On-link
     // on the veth: a ClusterIP without endpoints is never resolved there (the host answers ARP
     // only for its own address) and goes nowhere. (No dummy device in these kernels.)
-    inNode(['ip', 'route', 'add', SERVICE_CIDR, 'dev', 'eth0']);
+    inNode(['ip', 'route', 'add', this.net.serviceCidr, 'dev', 'eth0']);
     inNode(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
     // Pod -> ClusterIP -> pod on the same bridge must pass through kube-proxy's rules.
     inNode(['sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=1']);
@@ -317,10 +361,10 @@ export class LocalCluster {
     this.daemon('kube-apiserver', [
       bins.kubeApiserver,
       '--etcd-servers=http://127.0.0.1:2379',
-      `--advertise-address=${NODE_IP}`,
+      `--advertise-address=${this.net.nodeIp}`,
       '--bind-address=0.0.0.0',
       `--secure-port=${API_PORT}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--service-cluster-ip-range=${this.net.serviceCidr}`,
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
       `--client-ca-file=${pki.ca.cert}`,
@@ -363,7 +407,7 @@ export class LocalCluster {
     await this.waitFor('the node to register and be Ready', 'kubelet', () => this.nodeReady(), 180_000);
     await this.waitFor('the default ServiceAccount', 'kube-controller-manager', async () => (await this.apiGet('/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 120_000);
     await this.waitFor('kube-root-ca.crt', 'kube-controller-manager', async () => (await this.apiGet('/api/v1/namespaces/default/configmaps/kube-root-ca.crt')).status === 200, 120_000);
-    await this.waitFor('the kubernetes Service rules', 'kube-proxy', () => sh(['nsenter', `--net=${this.paths.netnsPath}`, '--', 'iptables-save', '-t', 'nat']).stdout.includes(API_SERVICE_IP), 120_000);
+    await this.waitFor('the kubernetes Service rules', 'kube-proxy', () => sh(['nsenter', `--net=${this.paths.netnsPath}`, '--', 'iptables-save', '-t', 'nat']).stdout.includes(this.net.apiServiceIp), 120_000);
   }
 
   private writeConfigs(pki: Pki, sandboxImage: string): void {
@@ -389,7 +433,7 @@ export class LocalCluster {
               isGateway: true,
               ipMasq: false,
               hairpinMode: true,
-              ipam: { type: 'host-local', dataDir: join(this.paths.dir, 'cni', 'ipam'), ranges: [[{ subnet: POD_CIDR, gateway: POD_GATEWAY }]], routes: [{ dst: '0.0.0.0/0' }] },
+              ipam: { type: 'host-local', dataDir: join(this.paths.dir, 'cni', 'ipam'), ranges: [[{ subnet: this.net.podCidr, gateway: this.net.podGateway }]], routes: [{ dst: '0.0.0.0/0' }] },
             },
             { type: 'portmap', capabilities: { portMappings: true } },
           ],
@@ -446,6 +490,8 @@ temp = "${c}/tmp"
           // cgroup v1 only on these machines, no systemd
           failCgroupV1: false,
           cgroupDriver: 'cgroupfs',
+          // this cluster's own hierarchy, so clusters side by side never share kubepods
+          cgroupRoot: this.net.cgroupRoot,
           // no CAP_SYS_RESOURCE: a negative score cannot be set
           oomScoreAdj: 0,
           failSwapOn: false,
@@ -453,7 +499,7 @@ temp = "${c}/tmp"
           authorization: { mode: 'Webhook' },
           tlsCertFile: pki.kubeletServing.cert,
           tlsPrivateKeyFile: pki.kubeletServing.key,
-          address: NODE_IP,
+          address: this.net.nodeIp,
           healthzBindAddress: '127.0.0.1',
           readOnlyPort: 0,
           resolvConf: resolv,
@@ -485,8 +531,8 @@ temp = "${c}/tmp"
           clientConnection: { kubeconfig: this.paths.config('kube-proxy.kubeconfig') },
           hostnameOverride: NODE_NAME,
           mode: 'iptables',
-          clusterCIDR: POD_CIDR,
-          bindAddress: NODE_IP,
+          clusterCIDR: this.net.podCidr,
+          bindAddress: this.net.nodeIp,
           healthzBindAddress: '127.0.0.1:10256',
           metricsBindAddress: '127.0.0.1:10249',
           // leave the netns' conntrack sysctls alone (some are VM-wide)
@@ -527,8 +573,8 @@ temp = "${c}/tmp"
     // Shims of this containerd (each names our socket on its command line), if any survived.
     for (const pid of this.shimPids()) await this.stopProc({ name: 'containerd-shim', pid, start: procStart(pid) ?? '' });
     for (const name of ['kube-apiserver', 'etcd']) await this.stopProc(procs.find((p) => p.name === name));
-    sh(['ip', 'link', 'del', HOST_IF]);
-    sh(['ip', 'netns', 'del', NETNS]);
+    sh(['ip', 'link', 'del', this.net.hostIf]);
+    sh(['ip', 'netns', 'del', this.net.netns]);
     this.unmountUnder(this.paths.dir);
     this.removePodCgroups();
     rmSync(this.paths.dir, { recursive: true, force: true });
@@ -564,7 +610,19 @@ temp = "${c}/tmp"
     }
   }
 
-  /** The kubelet's cgroupfs hierarchy (`kubepods` under every v1 controller), deepest first. */
+  /** The kubelet requires its cgroup root to exist in every v1 controller. */
+  private makeCgroupRoot(): void {
+    const root = '/sys/fs/cgroup';
+    if (!existsSync(root)) return;
+    for (const controller of readdirSync(root)) {
+      const dir = join(root, controller);
+      // skip the v2 mount of hybrid hosts (it holds only hugetlb) and symlinked joint controllers
+      if (!statSync(dir).isDirectory() || existsSync(join(dir, 'cgroup.controllers'))) continue;
+      mkdirSync(join(dir, this.net.cgroupRoot), { recursive: true });
+    }
+  }
+
+  /** This cluster's cgroupfs hierarchy (its root under every v1 controller), deepest first. */
   private removePodCgroups(): void {
     const root = '/sys/fs/cgroup';
     if (!existsSync(root)) return;
@@ -585,7 +643,7 @@ temp = "${c}/tmp"
       sh(['rmdir', d]);
     };
     for (const controller of readdirSync(root)) {
-      const k = join(root, controller, 'kubepods');
+      const k = join(root, controller, this.net.cgroupRoot);
       if (existsSync(k)) rmTree(k);
     }
   }

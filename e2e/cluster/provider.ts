@@ -13,15 +13,15 @@ import { Kube, type ClusterProvider, type ScenarioImages } from '../scenario/pro
 import { CriClient } from '../support/cri.js';
 import { sh } from '../support/process.js';
 import { buildSkipReason } from './binaries.js';
-import { clusterSkipReason, HOST_IP, LocalCluster } from './local-cluster.js';
+import { clusterSkipReason, LocalCluster } from './local-cluster.js';
 import { buildProductImages, chartValues, imagesSkipReason, nodeImages, PRODUCT_NAMESPACE, scenarioImages } from './product.js';
 
 export class LocalClusterProvider implements ClusterProvider {
   readonly name = 'the local cluster';
   readonly skipReason: string | undefined;
   readonly tools: { kubectl: string; helm: string };
-  readonly hostAddressFromApiServer = HOST_IP;
   readonly cluster = new LocalCluster();
+  readonly hostAddressFromApiServer = this.cluster.net.hostIp;
   private startedHere = false;
   private imagesCache: ScenarioImages | undefined;
   private readonly kube: Kube;
