@@ -19,7 +19,9 @@ import type { InjectionEnvironment } from '../../src/core/inject/environment.js'
 import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { parseYamlDocument } from '../../src/core/yaml/parse.js';
-import { createIstioFuncs, goYamlMarshal, parseTemplate, sidecarTemplateData } from '../../src/core/template/index.js';
+import { createIstioFuncs } from '../../src/core/inject/go-template/istio-funcs.js';
+import { sidecarTemplateData } from '../../src/core/inject/go-template/istio-types.js';
+import { goYamlMarshal, parseTemplate } from '../../src/core/template/index.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const dir = path.resolve('..', 'shared', 'reference', 'istio-templates');

@@ -16,11 +16,11 @@
  */
 import { ConfigError } from '../../config/errors.js';
 import { parseTemplate, type Template as GoTemplate } from '../template/template.js';
-import { createIstioFuncs } from '../template/istio-funcs.js';
-import { SIDECAR_TEMPLATE_DATA, type SidecarTemplateInput } from '../template/istio-types.js';
 import { goYamlMarshal } from '../template/go-yaml.js';
 import type { FuncMap } from '../template/funcs.js';
 import { GoStruct, isPlainMap } from '../template/values.js';
+import { createIstioFuncs } from './go-template/istio-funcs.js';
+import { SIDECAR_TEMPLATE_DATA, type SidecarTemplateInput } from './go-template/istio-types.js';
 import { parseYamlDocument } from '../yaml/parse.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { proxyConfigJson } from './proxy-config-json.js';

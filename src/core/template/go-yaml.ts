@@ -1,5 +1,5 @@
 /**
- * Default `toYaml` hook for Istio's template functions: sigs.k8s.io/yaml.Marshal of plain JSON
+ * sigs.k8s.io/yaml.Marshal of plain JSON
  * data, byte for byte, via the project's Go-compatible YAML emitter (src/core/yaml).
  */
 import { emitYaml } from '../yaml/emit.js';

@@ -1,7 +1,7 @@
 /**
  * Public face of the engine: parse once (`parseTemplate`), execute many times.
  *
- *     const t = parseTemplate('sidecar', text, { ...sprigFuncs, ...istioFuncs });
+ *     const t = parseTemplate('sidecar', text, { ...sprigFuncs, ...myFuncs });
  *     const yaml = t.execute(data);
  *
  * Semantics are Go's text/template with the default `missingkey=default` option; errors are

@@ -1,10 +1,10 @@
 /**
  * Go's static types, as far as Go's text/template can observe them.
  *
- * Template data in Istio is a tree of Go structs (Kubernetes objects, protobuf messages) and
- * maps. We hold that data as JSON, so a typed view needs to know, per struct, which Go fields
- * exist, what their JSON keys are, and their types: that decides zero values for absent
- * fields, truthiness (a nil pointer is false, a struct is always true), printing and the
+ * Template data in Go programs (Istio's injector among them) is a tree of Go structs
+ * (Kubernetes objects, protobuf messages) and maps. We hold that data as JSON, so a typed view
+ * needs to know, per struct, which Go fields exist, what their JSON keys are, and their types:
+ * that decides zero values for absent fields, truthiness (a nil pointer is false, a struct is always true), printing and the
  * errors Go raises for unknown fields. Untyped data (maps decoded from JSON/YAML, values built
  * by `dict`/`list`) needs no type: a JS object is a `map[string]interface {}`, an array a
  * `[]interface {}`, a number a `float64`, a bigint an `int`.
@@ -244,5 +244,5 @@ export function goFieldName(json: string): string {
   return json.charAt(0).toUpperCase() + json.slice(1);
 }
 
-/** The registry of every Go type the engine knows (Kubernetes and Istio types register here). */
+/** The registry of every Go type the engine knows (users register theirs: the injector registers Kubernetes and Istio types). */
 export const goTypes = new TypeRegistry();

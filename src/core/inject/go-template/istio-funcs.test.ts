@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createIstioFuncs, goDurationString } from './istio-funcs.js';
 import { sidecarTemplateData } from './istio-types.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate } from '../../template/template.js';
 
 const seen: { proto: unknown[]; yaml: unknown[] } = { proto: [], yaml: [] };
 const funcs = createIstioFuncs({

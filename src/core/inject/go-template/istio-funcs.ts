@@ -6,15 +6,15 @@
  * excludeInboundPort, appendMultusNetwork, otelResourceAttributes) have their one
  * implementation in ../inject/templates/functions.ts; here they get Go-value adapters.
  */
-import { annotation, appendMultusNetwork, excludeInboundPort, isset, otelResourceAttributes, valueOrDefault } from '../inject/templates/functions.js';
-import { fn, FuncError, type FuncDef, type FuncMap } from './funcs.js';
-import { formatV } from './go-fmt.js';
-import { goJsonMarshal } from './go-json.js';
+import { annotation, appendMultusNetwork, excludeInboundPort, isset, otelResourceAttributes, valueOrDefault } from '../templates/functions.js';
+import { fn, FuncError, type FuncDef, type FuncMap } from '../../template/funcs.js';
+import { formatV } from '../../template/go-fmt.js';
+import { goJsonMarshal } from '../../template/go-json.js';
 import { goTypes } from './k8s-types.js';
 import './istio-types.js';
-import { createSprigFuncs } from './sprig.js';
-import { mapArg, setKey, stringMap } from './sprig-conv.js';
-import { GoMap, GoStruct, isPlainMap, mapKeys, mapLookup, rawOf, sliceItems, structField } from './values.js';
+import { createSprigFuncs } from '../../template/sprig.js';
+import { mapArg, setKey, stringMap } from '../../template/sprig-conv.js';
+import { GoMap, GoStruct, isPlainMap, mapKeys, mapLookup, rawOf, sliceItems, structField } from '../../template/values.js';
 
 export interface IstioFuncDeps {
   /**

@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { goYamlMarshal } from './go-yaml.js';
+import { goYamlMarshal } from '../../template/go-yaml.js';
 import { createIstioFuncs } from './istio-funcs.js';
 import { sidecarTemplateData, type SidecarTemplateInput } from './istio-types.js';
-import { parseTemplate, type Template } from './template.js';
-import { istioModuleDir } from '../../../scripts/istio-oracle.mjs';
+import { parseTemplate, type Template } from '../../template/template.js';
+import { istioModuleDir } from '../../../../scripts/istio-oracle.mjs';
 
 const dir = path.join(istioModuleDir(), 'manifests', 'charts', 'istio-control', 'istio-discovery', 'files');
 

@@ -9,7 +9,7 @@
  * (`.ProxyConfig.InterceptionMode` is `REDIRECT` when unset).
  */
 import { goTypes } from './k8s-types.js';
-import { GoStruct } from './values.js';
+import { GoStruct } from '../../template/values.js';
 
 const t = goTypes;
 const proto = { proto: true } as const;

@@ -4,7 +4,7 @@
  * Field lines: `jsonKey GoType [flags]` (see TypeRegistry.define). Structs nobody reads
  * field by field in templates are `open`: any exported name maps onto its JSON key.
  */
-import { goTypes } from './types.js';
+import { goTypes } from '../../template/types.js';
 
 export { goTypes };
 const t = goTypes;

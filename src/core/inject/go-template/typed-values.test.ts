@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createIstioFuncs } from './istio-funcs.js';
 import { sidecarTemplateData } from './istio-types.js';
 import { goTypes } from './k8s-types.js';
-import { parseTemplate } from './template.js';
-import { TemplateExecError } from './errors.js';
-import { wrap } from './values.js';
+import { parseTemplate } from '../../template/template.js';
+import { TemplateExecError } from '../../template/errors.js';
+import { wrap } from '../../template/values.js';
 
 const funcs = createIstioFuncs({ protoToJSON: () => '{}', toYaml: () => '' });
 

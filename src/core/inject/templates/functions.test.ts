@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { annotation, appendMultusNetwork, excludeInboundPort, isset, otelResourceAttributes, valueOrDefault } from './functions.js';
 
-// The Go-template FuncMap calls these through adapters: see src/core/template/istio-funcs.test.ts.
+// The Go-template FuncMap calls these through adapters: see src/core/inject/go-template/istio-funcs.test.ts.
 
 describe('isset / annotation / valueOrDefault', () => {
   const ann = { a: 'x', empty: '' };

@@ -1,7 +1,7 @@
 /**
  * Istio's template functions (pkg/kube/inject/template.go, spec §c.12) over plain JSON data: the
  * one implementation behind both the built-in typed templates and the Go-template FuncMap
- * (src/core/template/istio-funcs.ts, whose adapters unwrap Go values and bring their own
+ * (../go-template/istio-funcs.ts, whose adapters unwrap Go values and bring their own
  * `fmt.Sprint`).
  */
 
