@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pluginConfSchema } from '../config/cni.js';
 import { redirectFromPod } from '../core/cni/redirect.js';
-import { RecordingRunner, type Command } from '../init/runner.js';
+import { RecordingRunner, type Command } from '../capture-exec/runner.js';
 import { createNetnsCapture } from './capture-apply.js';
 import { memoryLogger } from './log.js';
 import type { CaptureTarget } from './plugin.js';

@@ -15,12 +15,12 @@ import { podAddresses } from '../core/cni/ip-family.js';
 import type { CniRedirect } from '../core/cni/redirect.js';
 import { CniError, CniErrorCode } from '../core/cni/spec.js';
 import type { Family } from '../core/capture/model.js';
-import { applyCapture } from '../init/apply.js';
-import { binaryOnPath, detectBackend, LEGACY_TABLE_FILES, legacyTablesIn, type Backend, type DetectionEnv } from '../init/backend.js';
+import { applyCapture } from '../capture-exec/apply.js';
+import { binaryOnPath, detectBackend, LEGACY_TABLE_FILES, legacyTablesIn, type Backend, type DetectionEnv } from '../capture-exec/backend.js';
 import type { CaptureConfig } from '../config/capture.js';
-import { detectIpv6, type InterfaceAddress } from '../init/facts.js';
-import { isExecutable, readTextFile } from '../init/host-files.js';
-import type { Runner } from '../init/runner.js';
+import { detectIpv6, type InterfaceAddress } from '../capture-exec/facts.js';
+import { isExecutable, readTextFile } from '../capture-exec/host-files.js';
+import type { Runner } from '../capture-exec/runner.js';
 import type { Logger } from './log.js';
 import type { CaptureTarget } from './plugin.js';
 

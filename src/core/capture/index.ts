@@ -1,6 +1,6 @@
 /**
  * The capture engine's pure API: one rule model, several renderers. The executor that runs
- * the rendered text (`applyCapture`) lives in src/init/apply.ts; see docs/capture.md.
+ * the rendered text (`applyCapture`) lives in src/capture-exec/apply.ts; see docs/capture.md.
  */
 export { buildRules, type RulePolicy } from './build.js';
 export { applySections, checkSections, iptablesArgs, renderIptables, rollbackSections, sectionsText, type RestoreSection } from './iptables.js';
