@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { buildRules } from '../../src/core/capture/build.js';
 import { renderIptables } from '../../src/core/capture/iptables.js';
 import { renderNft, renderNftCleanup } from '../../src/core/capture/nft.js';
-import { parseCaptureSettings } from '../../src/config/capture.js';
+import { parseCaptureSettings } from '../../src/core/config/capture.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const CLI = process.env.SK_CLI ?? resolve('dist/sidecar-kit.js');

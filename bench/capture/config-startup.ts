@@ -3,7 +3,7 @@
  *
  * Bundles three entries the way scripts/build.mjs bundles a command (esbuild, ESM, unsplit,
  * tree-shaken) and parses the default sidecar settings once in a fresh Node process each:
- *   - table:           src/config/capture.ts, the parser table the product uses;
+ *   - table:           src/core/config/capture.ts, the parser table the product uses;
  *   - zod schema:      bench/capture/zod-config/schema.ts, composed from zod/mini's parts;
  *   - zod transforms:  bench/capture/zod-config/transforms.ts, one z.transform per setting.
  * The three give the same configs and issues (zod-config/equivalence.test.ts). Measured inside
@@ -22,7 +22,7 @@ import { build } from 'esbuild';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
 const ENTRIES = {
-  table: { module: 'src/config/capture.ts', fn: 'parseCaptureSettings' },
+  table: { module: 'src/core/config/capture.ts', fn: 'parseCaptureSettings' },
   'zod schema': { module: 'bench/capture/zod-config/schema.ts', fn: 'parseWithZodSchema' },
   'zod transforms': { module: 'bench/capture/zod-config/transforms.ts', fn: 'parseWithZodTransforms' },
 } as const;

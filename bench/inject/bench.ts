@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { resolveSettings } from '../../src/config/settings.js';
+import type { resolveSettings } from '../../src/core/config/settings.js';
 import type { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { parseYamlDocument, splitYamlDocuments } from '../../src/core/yaml/parse.js';
@@ -60,7 +60,7 @@ function coreOf(name: string, m: Loaded): Core {
 async function loadCore(name: string, dir: string): Promise<Core> {
   const load = async (rel: string) => (await import(pathToFileURL(path.resolve(dir, rel)).href)) as Record<string, unknown>;
   const [inject, settings, patch, normalize] = await Promise.all(
-    ['src/core/inject/inject.ts', 'src/config/settings.ts', 'src/core/inject/patch.ts', 'src/core/k8s/normalize.ts'].map(load),
+    ['src/core/inject/inject.ts', 'src/core/config/settings.ts', 'src/core/inject/patch.ts', 'src/core/k8s/normalize.ts'].map(load),
   );
   return coreOf(name, { ...inject, ...settings, ...patch, ...normalize } as unknown as Loaded);
 }

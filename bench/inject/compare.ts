@@ -11,7 +11,7 @@ import fastJsonPatch from 'fast-json-patch';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { podArbitrary } from '../../e2e/webhook/arbitraries.js';
-import { resolveSettings } from '../../src/config/settings.js';
+import { resolveSettings } from '../../src/core/config/settings.js';
 import { injectPod } from '../../src/core/inject/inject.js';
 
 const dir = process.env.BENCH_BASELINE;
@@ -19,7 +19,7 @@ if (!dir) throw new Error('set BENCH_BASELINE to an older checkout');
 const load = async (rel: string) => (await import(pathToFileURL(path.resolve(dir, rel)).href)) as Record<string, unknown>;
 const baseline = {
   injectPod: (await load('src/core/inject/inject.ts')).injectPod as typeof injectPod,
-  resolveSettings: (await load('src/config/settings.ts')).resolveSettings as typeof resolveSettings,
+  resolveSettings: (await load('src/core/config/settings.ts')).resolveSettings as typeof resolveSettings,
 };
 
 const variants = [

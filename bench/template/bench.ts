@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { resolveSettings } from '../../src/config/settings.js';
+import { resolveSettings } from '../../src/core/config/settings.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../../src/core/inject/custom-templates.js';
 import type { InjectionEnvironment } from '../../src/core/inject/environment.js';
 import { injectPod } from '../../src/core/inject/inject.js';

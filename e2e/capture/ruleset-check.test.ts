@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CaptureSettings } from '../../src/config/capture.js';
+import type { CaptureSettings } from '../../src/core/config/capture.js';
 import { buildRules } from '../../src/core/capture/build.js';
 import { renderIptables } from '../../src/core/capture/iptables.js';
 import { renderNft } from '../../src/core/capture/nft.js';

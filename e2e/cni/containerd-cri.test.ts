@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/config/settings.js';
+import { resolveSettings } from '../../src/core/config/settings.js';
 import { injectPod, type Pod } from '../../src/core/inject/index.js';
 import { buildArtefacts, root, type Artefacts } from '../support/artefacts.js';
 import type { PodSpec } from '../support/cri.js';

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { loadSettingsFromFiles } from '../../src/config/load.js';
-import type { InjectionSettings } from '../../src/config/settings.js';
+import type { InjectionSettings } from '../../src/core/config/settings.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../../src/core/inject/custom-templates.js';
 import type { InjectionEnvironment } from '../../src/core/inject/environment.js';
 import { injectManifest } from '../../src/kubeinject/manifest.js';

@@ -9,7 +9,7 @@
  * state of both families, apply, read the final state) and adds no routes, so the record is
  * the one Istio's dry run writes.
  */
-import type { CaptureConfig } from '../config/capture.js';
+import type { CaptureConfig } from '../core/config/capture.js';
 import { buildRules } from '../core/capture/build.js';
 import type { Family, RuleSet } from '../core/capture/model.js';
 import { renderNft, renderNftCleanup } from '../core/capture/nft.js';

@@ -3,7 +3,7 @@
  * computed from injected inputs so they are testable: the proxy uid from /etc/passwd, whether
  * IPv6 rules are needed from the interface addresses, DNS resolvers from /etc/resolv.conf.
  */
-import { parseAddr, isLoopback } from '../core/capture/net.js';
+import { parseAddr, isLoopback } from '../core/format/net.js';
 
 /** Istio's fallback when `$ENVOY_USER` has no passwd entry. */
 export const DEFAULT_PROXY_UID = '1337';

@@ -9,7 +9,7 @@
  * - iptables-restore commits table by table: if a later table fails, the tables committed
  *   before it are ours and are removed again, so a failure leaves nothing half-applied.
  */
-import type { CaptureConfig } from '../config/capture.js';
+import type { CaptureConfig } from '../core/config/capture.js';
 import { applySections, checkSections, rollbackSections, sectionsText, type RestoreSection } from '../core/capture/iptables.js';
 import type { Family, RuleSet } from '../core/capture/model.js';
 import { committedBefore, describeShapeDelta, failedLine, hasIstioState, parseIptablesSave, planCleanup, planReconcile, type IptablesState } from '../core/capture/state.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installConfigSchema } from '../config/cni.js';
+import { installConfigSchema } from '../core/config/cni.js';
 import { mergeSpec, spec as cniInstallSpec, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';

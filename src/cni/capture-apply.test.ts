@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pluginConfSchema } from '../config/cni.js';
+import { pluginConfSchema } from '../core/config/cni.js';
 import { redirectFromPod } from '../core/cni/redirect.js';
 import { RecordingRunner, type Command } from '../capture-exec/runner.js';
 import { createNetnsCapture } from './capture-apply.js';

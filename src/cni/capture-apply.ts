@@ -17,7 +17,7 @@ import { CniError, CniErrorCode } from '../core/cni/spec.js';
 import type { Family } from '../core/capture/model.js';
 import { applyCapture } from '../capture-exec/apply.js';
 import { binaryOnPath, detectBackend, LEGACY_TABLE_FILES, legacyTablesIn, type Backend, type DetectionEnv } from '../capture-exec/backend.js';
-import type { CaptureConfig } from '../config/capture.js';
+import type { CaptureConfig } from '../core/config/capture.js';
 import { detectIpv6, type InterfaceAddress } from '../capture-exec/facts.js';
 import { isExecutable, readTextFile } from '../capture-exec/host-files.js';
 import type { Runner } from '../capture-exec/runner.js';

@@ -19,7 +19,7 @@ import {
   type FlagSpec,
   type ParsedArgs,
 } from '../cli/convention.js';
-import { installConfigSchema, LOG_LEVELS, type InstallConfigInput, type LogLevel } from '../config/cni.js';
+import { installConfigSchema, LOG_LEVELS, type InstallConfigInput, type LogLevel } from '../core/config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';
 import { describeFsError } from '../core/format/fs-error.js';

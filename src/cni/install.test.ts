@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installConfigSchema, type InstallConfig } from '../config/cni.js';
+import { installConfigSchema, type InstallConfig } from '../core/config/cni.js';
 import { goJsonIndent } from '../core/format/go-json.js';
 import { installBinary, installConfig, installKubeconfig, findConfFile, uninstall } from './install.js';
 import { runInstaller } from './installer.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstallConfig } from '../config/cni.js';
+import type { InstallConfig } from '../core/config/cni.js';
 import { hasCurrentEntry, mergeConflist, PLUGIN_TYPE, removeOurEntries } from '../core/cni/conflist.js';
 import { buildPluginEntry, confFileCandidates, mergedFileName, resolveConfiguredName, STANDALONE_CONF_NAME } from '../core/cni/install-plan.js';
 import { buildKubeconfig, KUBECONFIG_FILE } from '../core/cni/kubeconfig.js';

@@ -5,7 +5,7 @@
  * lines, and it would not fit the startup snapshot the executable is built from.
  */
 import { appendFileSync, writeSync } from 'node:fs';
-import type { LogLevel } from '../config/cni.js';
+import type { LogLevel } from '../core/config/cni.js';
 
 export type Fields = Readonly<Record<string, string | number | boolean | undefined>>;
 

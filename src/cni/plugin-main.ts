@@ -11,7 +11,7 @@
  */
 import { writeSync } from 'node:fs';
 import * as v8 from 'node:v8';
-import { pluginConfSchema } from '../config/cni.js';
+import { pluginConfSchema } from '../core/config/cni.js';
 import { buildRules } from '../core/capture/build.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';

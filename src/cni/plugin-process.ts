@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PluginConf } from '../config/cni.js';
+import type { PluginConf } from '../core/config/cni.js';
 import { KUBECONFIG_FILE } from '../core/cni/kubeconfig.js';
 import { ProcessRunner } from '../capture-exec/runner.js';
 import { createNetnsCapture } from './capture-apply.js';

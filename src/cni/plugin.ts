@@ -3,7 +3,7 @@
  * the pure core, program the pod's netns through the capture engine, print the result.
  * Everything that touches the machine is passed in, so tests drive it in-process.
  */
-import { describeIssues, pluginConfSchema, POD_ANNOTATIONS_CAPABILITY, type PluginConf } from '../config/cni.js';
+import { describeIssues, pluginConfSchema, POD_ANNOTATIONS_CAPABILITY, type PluginConf } from '../core/config/cni.js';
 import { parsePodView, podFactsFromAnnotations, podFactsFromPod, type PodFacts } from '../core/cni/pod-facts.js';
 import { redirectFromFacts, type CniRedirect } from '../core/cni/redirect.js';
 import { AGENT_POD_PREFIX, scopeSkip } from '../core/cni/scope.js';

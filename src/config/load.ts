@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { describeFsError } from '../core/format/fs-error.js';
 import { parseYamlDocument } from '../core/yaml/parse.js';
-import { ConfigError } from './errors.js';
-import { isPlainObject } from './merge.js';
-import { resolveSettings, type InjectionSettings } from './settings.js';
+import { ConfigError } from '../core/config/errors.js';
+import { isPlainObject } from '../core/config/merge.js';
+import { resolveSettings, type InjectionSettings } from '../core/config/settings.js';
 
 export interface SettingsFiles {
   readonly valuesFile?: string;

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { parseCaptureSettings, parseGoBool, type CaptureConfig, type CaptureSettingName } from '../config/capture.js';
+import { parseCaptureSettings, parseGoBool, type CaptureConfig, type CaptureSettingName } from '../core/config/capture.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { renderNft } from '../core/capture/nft.js';
 import { applyCapture } from '../capture-exec/apply.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../cli/convention.js';
-import { captureDefaults } from '../config/capture.js';
+import { captureDefaults } from '../core/config/capture.js';
 import { collectSettings, describeSource, FLAGS, spec } from './flags.js';
 
 describe('collectSettings', () => {

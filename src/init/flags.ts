@@ -4,7 +4,7 @@
  * command line wins; where a setting has two variables, the second listed wins).
  */
 import { flagName, type CommandSpec, type FlagSpec } from '../cli/convention.js';
-import { captureDefaults, type CaptureSettingName } from '../config/capture.js';
+import { captureDefaults, type CaptureSettingName } from '../core/config/capture.js';
 
 export interface FlagDef extends FlagSpec {
   /** The capture setting the flag sets; undefined for accepted-and-ignored flags. */

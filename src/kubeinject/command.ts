@@ -20,7 +20,7 @@ import {
   type ParsedArgs,
 } from '../cli/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
-import type { InjectionSettings } from '../config/settings.js';
+import type { InjectionSettings } from '../core/config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { injectManifest } from './manifest.js';

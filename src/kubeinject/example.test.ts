@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings } from '../core/config/settings.js';
 import { parseYamlDocument, splitYamlDocuments } from '../core/yaml/parse.js';
 import { injectManifest } from './manifest.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings } from '../core/config/settings.js';
 import { parseYamlDocument } from '../core/yaml/parse.js';
 import { injectManifest, ManifestError } from './manifest.js';
 

@@ -2,7 +2,7 @@
  * IntoObject (§h.3): one recognised Kubernetes object in, the same object out with its pod
  * template injected, re-serialised through the typed structs. Pure.
  */
-import type { InjectionSettings } from '../config/settings.js';
+import type { InjectionSettings } from '../core/config/settings.js';
 import { decideInjection, OFFLINE_POLICY, SkipReason } from '../core/inject/decide.js';
 import type { ClusterFacts, InjectionEnvironment } from '../core/inject/environment.js';
 import { injectPod } from '../core/inject/inject.js';

@@ -6,7 +6,7 @@
  * injected pod.
  */
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
-import { resolveSettings, type InjectionSettings } from '../config/settings.js';
+import { resolveSettings, type InjectionSettings } from '../core/config/settings.js';
 import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';

@@ -2,7 +2,7 @@
 // parser table: same config for valid settings, same issues for invalid ones.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCaptureSettings, type CaptureSettingName, type CaptureSettings } from '../../../src/config/capture.js';
+import { parseCaptureSettings, type CaptureSettingName, type CaptureSettings } from '../../../src/core/config/capture.js';
 import { parseWithZodSchema } from './schema.js';
 import { parseWithZodTransforms } from './transforms.js';
 

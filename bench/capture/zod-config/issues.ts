@@ -5,7 +5,7 @@
  * variants of the capture config this benchmark times against the parser table.
  */
 import type * as z from 'zod/mini';
-import { splitList, type CaptureSettingName, type CaptureSettings, type SettingIssue } from '../../../src/config/capture.js';
+import { splitList, type CaptureSettingName, type CaptureSettings, type SettingIssue } from '../../../src/core/config/capture.js';
 
 export function settingIssues(issues: readonly z.core.$ZodIssue[], input: Partial<CaptureSettings>): SettingIssue[] {
   const out: SettingIssue[] = [];

@@ -2,12 +2,12 @@
  * The capture config as a `zod/mini` schema composed from zod's own parts (z.stringbool,
  * z.enum, z.array with regex checks, z.union, z.prefault defaults, z.readonly): what the style
  * guide asks for. Not used by the product: `bench/capture/config-startup.ts` times it against
- * the parser table in src/config/capture.ts (same settings, same values, same issues; the test
+ * the parser table in src/core/config/capture.ts (same settings, same values, same issues; the test
  * beside it checks that), and docs/capture.md explains why the table stays.
  */
 import * as z from 'zod/mini';
-import { parseAddr, parseCidr, type Cidr } from '../../../src/core/capture/net.js';
-import { parseGoDuration, splitList, type CaptureSettings, type ParseCaptureResult } from '../../../src/config/capture.js';
+import { parseAddr, parseCidr, type Cidr } from '../../../src/core/format/net.js';
+import { parseGoDuration, splitList, type CaptureSettings, type ParseCaptureResult } from '../../../src/core/config/capture.js';
 import { derive, settingIssues } from './issues.js';
 
 const GO_TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True'];
@@ -36,7 +36,7 @@ const list = <T extends z.ZodMiniType<unknown, string>>(item: T) => z.pipe(toIte
 const allOr = <T extends z.ZodMiniType>(items: T) => z.union([z.literal('*'), items]);
 const ownerIds = list(z.string().check(z.regex(/^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/, 'expected a numeric id or a name')));
 const ifaces = list(z.string().check(z.regex(/^[^\s/:'"]{1,15}$/, 'expected an interface name (at most 15 characters)')));
-// A port list item may be 0 and carry blanks around it, as in the parser table (src/config/capture.ts).
+// A port list item may be 0 and carry blanks around it, as in the parser table (src/core/config/capture.ts).
 const listPort = parsedText((s) => (/^[0-9]+$/.test(s.trim()) && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined), 'expected a port number (0-65535)');
 const ports = list(listPort);
 const cidrs = list(parsedText<Cidr>(parseCidr, 'expected a CIDR such as 10.0.0.0/8 or fd00::/8'));

@@ -4,8 +4,8 @@
  * by `bench/capture/config-startup.ts` against the parser table (see schema.ts).
  */
 import * as z from 'zod/mini';
-import { parseAddr, parseCidr } from '../../../src/core/capture/net.js';
-import { parseGoBool, parseGoDuration, splitList, type CaptureSettings, type ParseCaptureResult } from '../../../src/config/capture.js';
+import { parseAddr, parseCidr } from '../../../src/core/format/net.js';
+import { parseGoBool, parseGoDuration, splitList, type CaptureSettings, type ParseCaptureResult } from '../../../src/core/config/capture.js';
 import { derive, settingIssues } from './issues.js';
 
 const duration = (s: string): number | undefined => {
@@ -63,7 +63,7 @@ const allOr =
     s === '*' ? '*' : items(s, fail);
 
 const matches = (re: RegExp) => (s: string) => (re.test(s) ? s : undefined);
-// A port list item may be 0 and carry blanks around it, as in the parser table (src/config/capture.ts).
+// A port list item may be 0 and carry blanks around it, as in the parser table (src/core/config/capture.ts).
 const portNumber = (s: string): number | undefined => (/^[0-9]+$/.test(s.trim()) && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined);
 const ports = list(portNumber, 'expected a port number (0-65535)');
 // Owner ids and group names: numbers, ranges (`1000-2000`) or user/group names, as the

@@ -1,13 +1,13 @@
 /**
  * The chart's values as one zod schema: the chart's own keys (strict, so a typo such as
  * `webook:` fails `helm install`) and Istio's injection values and MeshConfig taken from the
- * product's config model (src/config), so the chart accepts exactly what the webhook will load.
+ * product's config model (src/core/config), so the chart accepts exactly what the webhook will load.
  * `scripts/gen-values-schema.ts` turns it into values.schema.json; a test fails when that file
  * is stale.
  */
 import { z } from 'zod';
-import { meshConfigSchema } from '../../../src/config/mesh.js';
-import { valuesSchema } from '../../../src/config/values.js';
+import { meshConfigSchema } from '../../../src/core/config/mesh.js';
+import { valuesSchema } from '../../../src/core/config/values.js';
 
 const str = z.string();
 const bool = z.boolean();
@@ -109,7 +109,7 @@ export const chartValuesSchema = z.strictObject({
   cni: cniValuesSchema,
   dashboards: z.strictObject({ enabled: bool, labels: strMap, annotations: strMap }),
   meshConfig: meshConfigSchema,
-  // Istio's values, as the injector ConfigMap carries them (src/config/values.ts).
+  // Istio's values, as the injector ConfigMap carries them (src/core/config/values.ts).
   global: valuesSchema.shape.global,
   sidecarInjectorWebhook: valuesSchema.shape.sidecarInjectorWebhook,
   pilot: valuesSchema.shape.pilot,

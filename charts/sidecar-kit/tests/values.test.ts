@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
 import { renderValuesSchema, VALUES_SCHEMA_PATH } from '../../../scripts/gen-values-schema.js';
-import { DEFAULT_VALUES } from '../../../src/config/values.js';
+import { DEFAULT_VALUES } from '../../../src/core/config/values.js';
 import { chartValuesSchema } from '../schema/values.js';
 import { CHART_DIR, VARIANTS } from './helm.js';
 
@@ -75,7 +75,7 @@ describe('values.yaml', () => {
     expect(undocumented(doc.contents as YAMLMap)).toEqual([]);
   });
 
-  it('shows the Istio defaults the injector falls back to (src/config/values.ts DEFAULT_VALUES)', () => {
+  it('shows the Istio defaults the injector falls back to (src/core/config/values.ts DEFAULT_VALUES)', () => {
     const istio = { global: defaults.global, sidecarInjectorWebhook: defaults.sidecarInjectorWebhook, pilot: defaults.pilot };
     const differ: string[] = [];
     for (const [path, value] of leaves(istio)) {

@@ -15,7 +15,7 @@
  *  15-18. loopback and excluded CIDRs bypass, included ports and CIDRs redirect;
  *  19. the TPROXY mark plumbing in mangle.
  */
-import type { CaptureConfig } from '../../config/capture.js';
+import type { CaptureConfig } from '../config/capture.js';
 import {
   DNS_AGENT_PORT,
   INBOUND_PASSTHROUGH,

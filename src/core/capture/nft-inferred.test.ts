@@ -19,7 +19,7 @@
  * Each case lists a run of consecutive rules of one chain, as `add …` or `insert index N …`.
  */
 import { describe, expect, it } from 'vitest';
-import type { CaptureSettings } from '../../config/capture.js';
+import type { CaptureSettings } from '../config/capture.js';
 import { buildRules } from './build.js';
 import { nftIfname, renderNft } from './nft.js';
 import { testConfig } from './test-config.js';

@@ -1,5 +1,5 @@
 /** Test helper: a validated CaptureConfig from settings (uid 1337, IPv6 off unless given). */
-import { parseCaptureSettings, type CaptureConfig, type CaptureSettings } from '../../config/capture.js';
+import { parseCaptureSettings, type CaptureConfig, type CaptureSettings } from '../config/capture.js';
 
 export function testConfig(settings: Partial<CaptureSettings> = {}): CaptureConfig {
   const r = parseCaptureSettings({ proxyUid: '1337', ...settings });

@@ -3,7 +3,7 @@
  * functions Istio's plugin uses (Go `netip.ParsePrefix`, `strconv.ParseUint(s, 10, 16)`,
  * `strconv.ParseBool`). Each returns an error message, or undefined when the value is valid.
  */
-import { parseCidr } from '../capture/net.js';
+import { parseCidr } from '../format/net.js';
 
 /** Go `netip.ParsePrefix` acceptance (the capture engine's parser). */
 export function prefixError(s: string): string | undefined {
@@ -61,4 +61,4 @@ export function interfaceListError(value: string): string | undefined {
 }
 
 /** Go `strconv.ParseBool` (the capture config's). */
-export { parseGoBool } from '../../config/capture.js';
+export { parseGoBool } from '../config/capture.js';

@@ -4,7 +4,7 @@
  * (cni/pkg/plugin/iptables.go). The capture engine then validates them once more and builds
  * the same rule set the init container would, so both paths share one policy.
  */
-import { parseCaptureSettings, type CaptureConfig, type CaptureSettingName, type CaptureSettings } from '../../config/capture.js';
+import { parseCaptureSettings, type CaptureConfig, type CaptureSettingName, type CaptureSettings } from '../config/capture.js';
 import type { CniRedirect } from './redirect.js';
 import { CniError, CniErrorCode } from './spec.js';
 

@@ -3,8 +3,8 @@
  * same decision as the injected pod itself: runtime annotations + facts == API object.
  */
 import { describe, expect, it } from 'vitest';
-import { deepFreeze } from '../../config/merge.js';
-import { resolveSettings } from '../../config/settings.js';
+import { deepFreeze } from '../config/merge.js';
+import { resolveSettings } from '../config/settings.js';
 import { injectPod } from '../inject/index.js';
 import type { Pod } from '../k8s/pod.js';
 import { FACTS_ANNOTATION, podFactsFromAnnotations } from './pod-facts.js';

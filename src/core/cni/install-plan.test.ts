@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installConfigSchema } from '../../config/cni.js';
+import { installConfigSchema } from '../config/cni.js';
 import { buildPluginEntry, confFileCandidates, mergedFileName, resolveConfiguredName } from './install-plan.js';
 
 const cfg = (over: Record<string, unknown> = {}) =>

@@ -2,7 +2,7 @@
  * The installer's pure decisions (reference §g.5): our conflist entry, which of the node's
  * configuration files to chain into, and what the written file is called.
  */
-import { POD_ANNOTATIONS_CAPABILITY, type InstallConfig } from '../../config/cni.js';
+import { POD_ANNOTATIONS_CAPABILITY, type InstallConfig } from '../config/cni.js';
 import { PLUGIN_TYPE } from './conflist.js';
 
 /** Istio's entry version; removed again when the entry goes into an existing list. */

@@ -13,7 +13,7 @@
  * `bench/capture/config-startup.ts` re-measures them (figures in docs/capture.md). The table
  * is the single source instead: one parser per setting, errors that name the setting.
  */
-import { parseAddr, parseCidr, type Cidr } from '../core/capture/net.js';
+import { parseAddr, parseCidr, type Cidr } from '../format/net.js';
 
 /** Every setting as text, keyed by setting name. Missing keys take `captureDefaults`. */
 export const captureDefaults = {

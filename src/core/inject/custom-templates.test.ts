@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/errors.js';
-import { resolveSettings } from '../../config/settings.js';
+import { ConfigError } from '../config/errors.js';
+import { resolveSettings } from '../config/settings.js';
 import type { Pod } from '../k8s/pod.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from './custom-templates.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';

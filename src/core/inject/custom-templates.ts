@@ -14,7 +14,7 @@
  *   sigs.k8s.io/yaml.Unmarshal into a map (go-yaml v2, src/core/yaml).
  * Error messages keep Go's/Istio's text and add which configured template failed.
  */
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { parseTemplate, type Template as GoTemplate } from '../template/template.js';
 import { goYamlMarshal } from '../template/go-yaml.js';
 import type { FuncMap } from '../template/funcs.js';

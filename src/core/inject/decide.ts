@@ -2,7 +2,7 @@
  * The injector's own decision (`injectRequired`, §b.1). Namespace labels and the MWC selectors
  * are the API server's business; this runs on the pod that reached the injector.
  */
-import type { LabelSelectorConfig } from '../../config/injector.js';
+import type { LabelSelectorConfig } from '../config/injector.js';
 import { matchSelector } from '../k8s/selector.js';
 import type { Pod } from '../k8s/pod.js';
 import { INJECT_KEY, injectSwitch } from '../istio-keys.js';

@@ -1,7 +1,7 @@
 /**
  * The injection core's public API, shared by the admission webhook and kube-inject.
  *
- *   const settings = resolveSettings({ values, mesh, injectConfig });      // src/config
+ *   const settings = resolveSettings({ values, mesh, injectConfig }); // src/core/config
  *   const d = decideInjection(pod, namespace, settings.injector);
  *   if (d.inject) {
  *     const { pod: injected, patch } = injectPod({ pod, namespace, envOverrides }, settings, env, facts);

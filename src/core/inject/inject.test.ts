@@ -1,7 +1,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { deepFreeze } from '../../config/merge.js';
-import { resolveSettings } from '../../config/settings.js';
+import { deepFreeze } from '../config/merge.js';
+import { resolveSettings } from '../config/settings.js';
 import { findSidecar, type Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { injectPod } from './inject.js';

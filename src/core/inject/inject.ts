@@ -15,9 +15,9 @@
  * Pure: no I/O, clock or environment reads; inputs are never mutated.
  */
 import { dropSidecarUserMatchingApp } from './openshift.js';
-import { proxyConfigFor } from '../../config/mesh.js';
-import type { ProxyConfig } from '../../config/proxy-config.js';
-import type { InjectionSettings } from '../../config/settings.js';
+import { proxyConfigFor } from '../config/mesh.js';
+import type { ProxyConfig } from '../config/proxy-config.js';
+import type { InjectionSettings } from '../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';

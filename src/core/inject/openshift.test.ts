@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../config/settings.js';
+import { resolveSettings } from '../config/settings.js';
 import type { Pod } from '../k8s/pod.js';
 import { injectPod } from './inject.js';
 import { dropSidecarUserMatchingApp, sidecarUserMatchesAppUser } from './openshift.js';

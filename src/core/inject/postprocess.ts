@@ -3,8 +3,8 @@
  * Prometheus merge, secure-port annotation, probe rewriting, metadata (network label, status
  * annotation, injectedAnnotations), then the final container order.
  */
-import type { MeshConfig } from '../../config/mesh.js';
-import type { Values } from '../../config/values.js';
+import type { MeshConfig } from '../config/mesh.js';
+import type { Values } from '../config/values.js';
 import { captureFactsAnnotation, FACTS_ANNOTATION } from '../cni/pod-facts.js';
 import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { findSidecar, type EnvVar, type Pod } from '../k8s/pod.js';

@@ -4,7 +4,7 @@
  * merged endpoint on the status port. Annotation names are compared the way Prometheus
  * sanitises them, so `prometheus.io.scrape` and `prometheus.io/scrape` are the same.
  */
-import type { MeshConfig } from '../../config/mesh.js';
+import type { MeshConfig } from '../config/mesh.js';
 import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { findSidecar, type Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';

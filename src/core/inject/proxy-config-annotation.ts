@@ -2,8 +2,8 @@
  * The `proxy.istio.io/config` pod annotation: a ProxyConfig in YAML or JSON that is merged over
  * the mesh `defaultConfig` for this pod.
  */
-import { englishIssues } from '../../config/errors.js';
-import { proxyConfigSchemaOf, type ProxyConfig } from '../../config/proxy-config.js';
+import { englishIssues } from '../config/errors.js';
+import { proxyConfigSchemaOf, type ProxyConfig } from '../config/proxy-config.js';
 import { parseYamlDocument } from '../yaml/parse.js';
 
 /** Parses the annotation text; throws an Error whose message says what is wrong. */

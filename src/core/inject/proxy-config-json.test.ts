@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, type ProxyConfig } from '../../config/proxy-config.js';
+import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, type ProxyConfig } from '../config/proxy-config.js';
 import { formatProtoDuration, proxyConfigJson } from './proxy-config-json.js';
 
 const over = (pc: ProxyConfig) => proxyConfigJson(mergeProxyConfig(DEFAULT_PROXY_CONFIG, pc));

@@ -9,7 +9,7 @@ import {
   PROXY_CONFIG_ENUM_ZERO,
   PROXY_CONFIG_FIELDS,
   type ProxyConfig,
-} from '../../config/proxy-config.js';
+} from '../config/proxy-config.js';
 
 const DURATION_FIELDS = new Set(['drainDuration', 'parentShutdownDuration', 'terminationDrainDuration', 'fileFlushInterval']);
 

@@ -13,8 +13,8 @@
 import fc from 'fast-check';
 import fastJsonPatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { deepFreeze } from '../../config/merge.js';
-import { resolveSettings } from '../../config/settings.js';
+import { deepFreeze } from '../config/merge.js';
+import { resolveSettings } from '../config/settings.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import { findSidecar, type Container, type Pod } from '../k8s/pod.js';
 import { injectPod } from './inject.js';

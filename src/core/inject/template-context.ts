@@ -5,9 +5,9 @@
  * .ProxyGID, .InboundTrafficPolicyMode, .CompliancePolicy), so a Go-template adapter can expose
  * them unchanged. Built-in templates are typed functions from this context to a pod patch.
  */
-import type { MeshConfig } from '../../config/mesh.js';
-import type { ProxyConfig } from '../../config/proxy-config.js';
-import type { Values } from '../../config/values.js';
+import type { MeshConfig } from '../config/mesh.js';
+import type { ProxyConfig } from '../config/proxy-config.js';
+import type { Values } from '../config/values.js';
 import type { DeploymentMeta, ObjectMeta, PodSpec, TypeMeta } from '../k8s/pod.js';
 import { annotation, isset } from './templates/functions.js';
 

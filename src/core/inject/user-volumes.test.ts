@@ -4,7 +4,7 @@
  * samples/addons/extras/prometheus-secure-metrics.yaml uses the array form.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../config/settings.js';
+import { resolveSettings } from '../config/settings.js';
 import type { Pod } from '../k8s/pod.js';
 import { injectPod } from './inject.js';
 

@@ -2,7 +2,7 @@
  * Annotation validation (pkg/kube/inject/validate.go, §d.2) with Istio's exact messages. All
  * failures are collected into one hashicorp-multierror text; each names the annotation.
  */
-import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../../config/proxy-config.js';
+import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../config/proxy-config.js';
 import { isValidQuantity } from '../format/quantity.js';
 import { parseProxyConfigText } from './proxy-config-annotation.js';
 

@@ -3,7 +3,7 @@
  * blocks every template repeats (volumes are in volumes.ts). Each mirrors one block of Istio's
  * templates.
  */
-import { deepFreeze } from '../../../config/merge.js';
+import { deepFreeze } from '../../config/merge.js';
 import { goJsonMarshalOrdered } from '../../format/go-json.js';
 import { normalizeAs } from '../../k8s/normalize.js';
 import type { EnvVar } from '../../k8s/pod.js';

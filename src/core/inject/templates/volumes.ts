@@ -8,7 +8,7 @@
  * Pieces that depend on nothing or on a few settings strings are deep-frozen and shared (see
  * constantPiece).
  */
-import { deepFreeze } from '../../../config/merge.js';
+import { deepFreeze } from '../../config/merge.js';
 import { annotationOr, goString, type TemplateContext } from '../template-context.js';
 import { bootstrapOverrideSet, constantPiece, jsonMapAnnotation } from './common.js';
 
