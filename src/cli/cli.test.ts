@@ -16,7 +16,7 @@ import { spec as istioIptablesSpec } from '../init/flags.js';
 import { spec as kubeInjectSpec } from '../kubeinject/command.js';
 import { FLAGS as WEBHOOK_FLAGS, spec as webhookSpec } from '../webhook/options.js';
 import { commands } from './commands.js';
-import type { CommandSpec } from './convention.js';
+import type { CommandSpec } from '../cli-kit/convention.js';
 import { runCli } from './dispatch.js';
 import { spec as versionSpec } from './version-command.js';
 import { VERSION } from './version.js';

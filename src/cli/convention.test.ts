@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLAGS } from '../init/flags.js';
-import { flagBool, flagValue, parseArgs, UsageError, type FlagSpec } from './convention.js';
+import { flagBool, flagValue, parseArgs, UsageError, type FlagSpec } from '../cli-kit/convention.js';
 
 const values = (argv: string[]): Record<string, string> => Object.fromEntries(parseArgs(argv, FLAGS).values);
 

@@ -33,7 +33,7 @@ function unknownCommand(name: string): number {
 }
 
 async function topLevelHelp(): Promise<string> {
-  const { renderHelp } = await import('./help.js');
+  const { renderHelp } = await import('../cli-kit/help.js');
   return renderHelp({
     name: '',
     summary: '',

@@ -1,5 +1,5 @@
 /** `sidecar-kit version`: prints the release version. */
-import { ExitCode, noPositionals, parseArgs, printHelp, reportUsageError, UsageError, type CommandSpec } from './convention.js';
+import { ExitCode, noPositionals, parseArgs, printHelp, reportUsageError, UsageError, type CommandSpec } from '../cli-kit/convention.js';
 import { VERSION } from './version.js';
 
 export const spec: CommandSpec = {

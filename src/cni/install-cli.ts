@@ -18,7 +18,7 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli/convention.js';
+} from '../cli-kit/convention.js';
 import { installConfigSchema, LOG_LEVELS, type InstallConfigInput, type LogLevel } from '../core/config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';

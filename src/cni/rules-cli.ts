@@ -6,7 +6,7 @@
  * invalid annotation exits 1 naming it.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec } from '../cli/convention.js';
+import { ExitCode, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
 import { buildRules } from '../core/capture/build.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';

@@ -14,7 +14,7 @@ import { detectBackend, DRY_RUN_BACKEND, systemDetectionEnv, type Backend } from
 import { CaptureError, CaptureErrorCode, VALIDATION_EXIT_CODE } from '../capture-exec/errors.js';
 import { isExecutable, readTextFile } from '../capture-exec/host-files.js';
 import { detectIpv6, proxyUidFromPasswd, resolvConfServers, type InterfaceAddress } from '../capture-exec/facts.js';
-import { ExitCode, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type ParsedArgs } from '../cli/convention.js';
+import { ExitCode, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type ParsedArgs } from '../cli-kit/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { collectSettings, describeSource, FLAGS, spec } from './flags.js';
 import { ProcessRunner, RecordingRunner, type Runner } from '../capture-exec/runner.js';

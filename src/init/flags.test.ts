@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../cli/convention.js';
+import { parseArgs } from '../cli-kit/convention.js';
 import { captureDefaults } from '../core/config/capture.js';
 import { collectSettings, describeSource, FLAGS, spec } from './flags.js';
 

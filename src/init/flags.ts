@@ -1,9 +1,9 @@
 /**
  * istio-iptables command line: Istio's flags (parsed with the pflag semantics of
- * src/cli/convention.ts) and the environment variables Istio binds to them (a flag on the
+ * src/cli-kit/convention.ts) and the environment variables Istio binds to them (a flag on the
  * command line wins; where a setting has two variables, the second listed wins).
  */
-import { flagName, type CommandSpec, type FlagSpec } from '../cli/convention.js';
+import { flagName, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
 import { captureDefaults, type CaptureSettingName } from '../core/config/capture.js';
 
 export interface FlagDef extends FlagSpec {

@@ -1,6 +1,6 @@
 /**
  * `sidecar-kit kube-inject`: the offline equivalent of `istioctl kube-inject` (§h). Parses
- * flags and environment (the convention of src/cli/convention.ts), loads settings, runs the pure
+ * flags and environment (the convention of src/cli-kit/convention.ts), loads settings, runs the pure
  * manifest injection, writes the result (stdout, or a file replaced atomically) and reports
  * warnings/errors on stderr.
  */
@@ -18,7 +18,7 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli/convention.js';
+} from '../cli-kit/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../core/config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';

@@ -1,10 +1,10 @@
 /**
  * `sidecar-kit webhook`: parse flags/env, start the server, stop gracefully on SIGTERM/SIGINT.
  * A bad flag or variable exits 2, a failed start exits 1, both as one `error: …` line on stderr
- * (the convention of src/cli/convention.ts); once serving, everything is logged as JSON.
+ * (the convention of src/cli-kit/convention.ts); once serving, everything is logged as JSON.
  */
 import { pino } from 'pino';
-import { ExitCode, parseArgs, printHelp, reportFailure, reportUsageError, UsageError } from '../cli/convention.js';
+import { ExitCode, parseArgs, printHelp, reportFailure, reportUsageError, UsageError } from '../cli-kit/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { coreInjectorBuilder, injectionEnvironment } from './core-injector.js';
 import { FLAGS, parseWebhookOptions, spec, type WebhookOptions } from './options.js';

@@ -4,7 +4,7 @@
  * name the flag (and the env var when the value came from there).
  */
 import { z } from 'zod';
-import { flagValue, noPositionals, parseArgs, parseGoBool, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from '../cli/convention.js';
+import { flagValue, noPositionals, parseArgs, parseGoBool, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from '../cli-kit/convention.js';
 
 export interface WebhookOptions {
   readonly port: number;
