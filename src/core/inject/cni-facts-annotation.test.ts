@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze } from '../config/merge.js';
 import { resolveSettings } from '../config/settings.js';
-import { injectPod } from '../inject/index.js';
+import { injectPod } from './index.js';
 import type { Pod } from '../k8s/pod.js';
-import { FACTS_ANNOTATION, podFactsFromAnnotations } from './pod-facts.js';
-import { redirectFromFacts, redirectFromPod } from './redirect.js';
+import { FACTS_ANNOTATION, podFactsFromAnnotations } from '../cni/pod-facts.js';
+import { redirectFromFacts, redirectFromPod } from '../cni/redirect.js';
 
 const pod = (annotations: Record<string, string> = {}, proxy?: Record<string, unknown>): Pod =>
   deepFreeze({
