@@ -76,7 +76,7 @@ describe('applyCapture with iptables', () => {
     );
     const err = await applyCapture(testConfig(SIDECAR_SETTINGS), { runner, backend: NFT }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CaptureError);
-    expect(err).toMatchObject({ code: CaptureErrorCode.ExistingRules, message: expect.stringMatching(/ISTIO_INBOUND has 3 rules, expected 5.*--reconcile/) });
+    expect(err).toMatchObject({ code: CaptureErrorCode.existingRules, message: expect.stringMatching(/ISTIO_INBOUND has 3 rules, expected 5.*--reconcile/) });
   });
 
   it('with --reconcile, replaces them in one restore that flushes and refills the chains', async () => {
@@ -97,7 +97,7 @@ describe('applyCapture with iptables', () => {
   it('an IPv6 failure removes the IPv4 rules this run added', async () => {
     const runner = new RecordingRunner((c) => (c.argv[0]?.startsWith('ip6tables') ? { code: 1, stderr: 'ip6tables-nft-restore: line 3 failed: boom' } : undefined));
     const cfg = testConfig({ ...SIDECAR_SETTINGS, ipv6: 'true' });
-    await expect(applyCapture(cfg, { runner, backend: NFT })).rejects.toMatchObject({ code: CaptureErrorCode.ApplyFailed, message: expect.stringContaining('v6: ip6tables-nft-restore failed: ip6tables-nft-restore: line 3 failed: boom') });
+    await expect(applyCapture(cfg, { runner, backend: NFT })).rejects.toMatchObject({ code: CaptureErrorCode.applyFailed, message: expect.stringContaining('v6: ip6tables-nft-restore failed: ip6tables-nft-restore: line 3 failed: boom') });
     expect(argv(runner)).toEqual(['iptables-nft-restore --noflush', 'ip6tables-nft-restore --noflush', 'ip6tables-nft-save', 'iptables-nft-restore --noflush']);
     expect(runner.commands[3]?.stdin).toMatch(/^\* nat\n-D OUTPUT -j ISTIO_OUTPUT\n-D PREROUTING -p tcp -j ISTIO_INBOUND\n-F ISTIO_INBOUND\n[\s\S]*-X ISTIO_OUTPUT\nCOMMIT\n$/);
   });
@@ -107,7 +107,7 @@ describe('applyCapture with iptables', () => {
     const text = renderIptables(buildRules(cfg), 'v4');
     const rawLine = text.split('\n').indexOf('* raw') + 2;
     const runner = new RecordingRunner((c) => (c.stdin === text ? { code: 1, stderr: `Error occurred at line: ${rawLine}` } : undefined));
-    await expect(applyCapture(cfg, { runner, backend: NFT })).rejects.toMatchObject({ code: CaptureErrorCode.ApplyFailed });
+    await expect(applyCapture(cfg, { runner, backend: NFT })).rejects.toMatchObject({ code: CaptureErrorCode.applyFailed });
     const rollback = runner.commands[1]?.stdin ?? '';
     expect(rollback).toMatch(/^\* nat\n-D OUTPUT -j ISTIO_OUTPUT\n/);
     expect(rollback).not.toContain('* raw');
@@ -158,7 +158,7 @@ describe('applyCapture with native nftables', () => {
   it('a failed transaction is reported and nothing else runs', async () => {
     const runner = new RecordingRunner(() => ({ code: 1, stderr: 'Error: syntax error' }));
     await expect(applyCapture(testConfig({ nativeNftables: 'true', interceptionMode: 'TPROXY', inboundPorts: '*' }), { runner, backend: { kind: 'nft' } })).rejects.toMatchObject({
-      code: CaptureErrorCode.ApplyFailed,
+      code: CaptureErrorCode.applyFailed,
       message: 'nft failed: Error: syntax error',
     });
     expect(runner.commands).toHaveLength(1);

@@ -90,7 +90,7 @@ async function applyNft(ctx: ExecContext, config: CaptureConfig, set: RuleSet, f
   const text = config.cleanupOnly ? renderNftCleanup() : (dryRun ? '' : renderNftCleanup()) + renderNft(set);
   const r = await nft(text);
   if (r.code !== 0) {
-    const code = config.cleanupOnly ? CaptureErrorCode.CleanupFailed : CaptureErrorCode.ApplyFailed;
+    const code = config.cleanupOnly ? CaptureErrorCode.cleanupFailed : CaptureErrorCode.applyFailed;
     throw new CaptureError(code, `nft failed: ${firstError(r)}`);
   }
   if (dryRun) return { rules: set, families: Object.fromEntries(families.map((f) => [f, outcome])) };

@@ -5,13 +5,13 @@
 
 export const CaptureErrorCode = {
   /** The kernel rejected the rules (nothing is left applied). */
-  ApplyFailed: 'CAPTURE_APPLY_FAILED',
+  applyFailed: 'CAPTURE_APPLY_FAILED',
   /** Istio rules from another configuration are present and --reconcile was not given. */
-  ExistingRules: 'CAPTURE_EXISTING_RULES',
+  existingRules: 'CAPTURE_EXISTING_RULES',
   /** Removing rules failed. */
-  CleanupFailed: 'CAPTURE_CLEANUP_FAILED',
+  cleanupFailed: 'CAPTURE_CLEANUP_FAILED',
   /** The dry-run record could not be written to DRY_RUN_FILE_PATH. */
-  RecordFailed: 'CAPTURE_RECORD_FAILED',
+  recordFailed: 'CAPTURE_RECORD_FAILED',
 } as const;
 
 export type CaptureErrorCode = (typeof CaptureErrorCode)[keyof typeof CaptureErrorCode];

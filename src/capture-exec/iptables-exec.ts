@@ -54,7 +54,7 @@ export class IptablesFamily {
       if (r.committed.length > 0) await this.rollback(new Set(r.committed));
       const state = known ?? (await this.save());
       if (known !== undefined || state === undefined || !hasIstioState(state)) {
-        throw new CaptureError(CaptureErrorCode.ApplyFailed, `${this.family}: ${r.message}`);
+        throw new CaptureError(CaptureErrorCode.applyFailed, `${this.family}: ${r.message}`);
       }
       return this.resolveExisting(state);
     }
@@ -72,12 +72,12 @@ export class IptablesFamily {
     if (!this.cfg.reconcile) {
       const why = same ? 'they are already in place and --force-apply was given' : (shape ?? 'rule contents differ');
       throw new CaptureError(
-        CaptureErrorCode.ExistingRules,
+        CaptureErrorCode.existingRules,
         `${this.family}: Istio iptables rules from an earlier run are present (${why}); rerun with --reconcile to replace them`,
       );
     }
     const r = await this.restore(planReconcile(this.set, this.family, state));
-    if (!r.ok) throw new CaptureError(CaptureErrorCode.ApplyFailed, `${this.family}: reconciling failed: ${r.message}`);
+    if (!r.ok) throw new CaptureError(CaptureErrorCode.applyFailed, `${this.family}: reconciling failed: ${r.message}`);
     this.ctx.log(`${this.family}: replaced the existing Istio rules (${shape ?? 'rule contents differed'})`);
     return 'reconciled';
   }
@@ -93,7 +93,7 @@ export class IptablesFamily {
     const state = known ?? (await this.save());
     if (state === undefined) return false;
     const r = await this.restore(planCleanup(state));
-    if (!r.ok) throw new CaptureError(CaptureErrorCode.CleanupFailed, `${this.family}: cleanup failed: ${r.message}`);
+    if (!r.ok) throw new CaptureError(CaptureErrorCode.cleanupFailed, `${this.family}: cleanup failed: ${r.message}`);
     return true;
   }
 }

@@ -27,6 +27,6 @@ export async function programTproxyRoutes(
     const r = await run(ctx, argv, [...remove, ...add].map((l) => `${l}\n`).join(''));
     const failed = [...r.stderr.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1]));
     const addFailed = remove.length > 0 ? failed.some((n) => n > remove.length) : r.code !== 0;
-    if (change.add && addFailed) throw new CaptureError(CaptureErrorCode.ApplyFailed, `adding the TPROXY ${family} route failed: ${firstError(r)}`);
+    if (change.add && addFailed) throw new CaptureError(CaptureErrorCode.applyFailed, `adding the TPROXY ${family} route failed: ${firstError(r)}`);
   }
 }

@@ -89,7 +89,7 @@ async function program(cfg: CaptureConfig, runner: ProcessRunner): Promise<numbe
       try {
         writeFileSync(file, recorder.transcript());
       } catch (err) {
-        throw new CaptureError(CaptureErrorCode.RecordFailed, `DRY_RUN_FILE_PATH: ${file}: ${describeFsError(err)}`, { cause: err });
+        throw new CaptureError(CaptureErrorCode.recordFailed, `DRY_RUN_FILE_PATH: ${file}: ${describeFsError(err)}`, { cause: err });
       }
     }
   } else {

@@ -6,9 +6,9 @@
 
 export const TemplateErrorCode = {
   /** The template text does not parse. */
-  Parse: 'TEMPLATE_PARSE',
+  parse: 'TEMPLATE_PARSE',
   /** Execution failed (bad field, function error, incompatible comparison, ...). */
-  Exec: 'TEMPLATE_EXEC',
+  exec: 'TEMPLATE_EXEC',
 } as const;
 export type TemplateErrorCode = (typeof TemplateErrorCode)[keyof typeof TemplateErrorCode];
 
@@ -31,7 +31,7 @@ export class TemplateParseError extends TemplateError {
     templateName: string,
     readonly line: number,
   ) {
-    super(TemplateErrorCode.Parse, message, templateName);
+    super(TemplateErrorCode.parse, message, templateName);
     this.name = 'TemplateParseError';
   }
 }
@@ -44,7 +44,7 @@ export class TemplateExecError extends TemplateError {
     readonly location: { readonly line: number; readonly col: number } | undefined,
     options?: { cause?: unknown },
   ) {
-    super(TemplateErrorCode.Exec, message, templateName, options);
+    super(TemplateErrorCode.exec, message, templateName, options);
     this.name = 'TemplateExecError';
   }
 }

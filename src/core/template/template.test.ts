@@ -138,7 +138,7 @@ describe('Go execution errors', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(TemplateExecError);
-    expect((err as TemplateExecError).code).toBe(TemplateErrorCode.Exec);
+    expect((err as TemplateExecError).code).toBe(TemplateErrorCode.exec);
     expect((err as Error).message).toBe(message);
   });
 });
@@ -170,7 +170,7 @@ describe('Go parse errors', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(TemplateParseError);
-    expect((err as TemplateParseError).code).toBe(TemplateErrorCode.Parse);
+    expect((err as TemplateParseError).code).toBe(TemplateErrorCode.parse);
     expect((err as Error).message).toBe(message);
   });
 });
