@@ -36,15 +36,21 @@ function escapeChar(c: number): string {
   }
 }
 
-/** A Go JSON string literal for `s`. */
-export function goJsonString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE_NO_HTML = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
+
+/**
+ * A Go JSON string literal for `s`; `escapeHTML: false` is an Encoder with
+ * SetEscapeHTML(false) (`<`, `>`, `&` written as they are).
+ */
+export function goJsonString(s: string, escapeHTML = true): string {
+  if (!(escapeHTML ? NEEDS_ESCAPE : NEEDS_ESCAPE_NO_HTML).test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     let rep: string | null = null;
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029) {
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x2028 || c === 0x2029 || (escapeHTML && (c === 0x3c || c === 0x3e || c === 0x26))) {
       rep = escapeChar(c);
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const d = s.charCodeAt(i + 1);

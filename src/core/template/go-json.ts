@@ -4,6 +4,8 @@
  * integers exact, floats in Go's JSON form. Protobuf messages marshal the way encoding/json
  * sees generated structs (snake_case keys); use a protojson hook for protobuf JSON.
  */
+import { goJsonString } from '../format/go-json.js';
+import { formatGoJsonFloat } from '../format/go-number.js';
 import { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, isPlainMap, mapKeys, mapLookup, sliceItems, structField } from './values.js';
 import type { FieldDef } from './types.js';
 import { FuncError } from './funcs.js';
@@ -14,17 +16,10 @@ export interface JsonOptions {
   readonly indent?: string;
 }
 
-/** A Go-escaped JSON string literal. */
-export function goJsonString(s: string, escapeHTML = true): string {
-  let out = JSON.stringify(s);
-  if (/[\u2028\u2029]/.test(out)) out = out.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-  if (escapeHTML && /[<>&]/.test(out)) out = out.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-  return out;
-}
-
+// Strings and float64s are written by the one Go encoding/json of src/core/format.
 function goJsonNumber(x: number): string {
   if (!Number.isFinite(x)) throw new FuncError(`json: unsupported value: ${x}`);
-  return JSON.stringify(x);
+  return formatGoJsonFloat(x);
 }
 
 function isEmptyValue(v: unknown): boolean {
