@@ -17,6 +17,7 @@ for (const commit of process.argv.slice(2)) {
     if (status?.startsWith('R') && from && to) moves.set(from, to);
   }
 }
+const movedFrom = new Map([...moves].map(([from, to]) => [to, path.dirname(from)]));
 const files = execFileSync('git', ['ls-files'], { encoding: 'utf8' }).trim().split('\n').filter((f) => /\.(ts|mts|mjs|js)$/.test(f) && existsSync(f));
 const specifier = /((?:import|export)\s[^'";]*?from\s*|import\(\s*|import\s+)(['"])(\.{1,2}\/[^'"]+)\2/g;
 const onDisk = (p) => existsSync(p) || (p.endsWith('.js') && existsSync(`${p.slice(0, -3)}.ts`));
@@ -26,10 +27,14 @@ for (const file of files) {
   const next = text.replace(specifier, (whole, head, quote, spec) => {
     const target = path.normalize(path.join(path.dirname(file), spec));
     if (onDisk(target)) return whole;
-    const ts = target.endsWith('.js') ? `${target.slice(0, -3)}.ts` : target;
-    const moved = moves.get(ts) ?? moves.get(target);
+    // A moved file edited elsewhere keeps specifiers written from its old folder.
+    const oldFolder = movedFrom.get(file);
+    const fromOld = oldFolder === undefined ? undefined : path.normalize(path.join(oldFolder, spec));
+    const base = fromOld !== undefined && !onDisk(target) ? fromOld : target;
+    const ts = base.endsWith('.js') ? `${base.slice(0, -3)}.ts` : base;
+    const moved = moves.get(ts) ?? moves.get(base) ?? (fromOld !== undefined && onDisk(fromOld) ? fromOld : undefined);
     if (!moved) return whole;
-    const dest = moves.has(ts) && target.endsWith('.js') ? `${moved.slice(0, -3)}.js` : moved;
+    const dest = moves.has(ts) && base.endsWith('.js') ? `${moved.slice(0, -3)}.js` : moved;
     let rel = path.relative(path.dirname(file), dest);
     if (!rel.startsWith('.')) rel = `./${rel}`;
     rewritten++;
