@@ -1,0 +1,230 @@
+/**
+ * `npm run e2e:istio`: sidecar-kit beside a real istiod on the local single-node cluster
+ * (e2e/cluster). Istio's pilot-discovery and pilot-agent are built from the istio.io/istio module
+ * pinned in oracle/go.mod; istiod is installed with real helm from the module's own charts (base
+ * CRDs + istiod, revision `istio`), and our chart beside it (revision `sk`), both told the same
+ * injection values (images, proxy resources, the custom template, istiod's address).
+ *
+ * 1. Same workloads in two namespaces — Istio's samples from the module and the kinds and
+ *    features they lack (e2e/istio/workloads.ts) — one injected by istiod, one by sidecar-kit; the
+ *    stored Pods are compared field by field after removing what differs by nature
+ *    (e2e/istio/compare.ts); likewise pods that already carry a status annotation (re-injection),
+ *    the admission answers of pods both must refuse, and CNI mode (a second revision of each).
+ *    The node is cordoned meanwhile: the pods are admitted and stored but not started (the
+ *    comparison is of what admission stored; starting ~50 pods would cost minutes here).
+ * 2. Istio's agent in our pods: a workload injected by sidecar-kit runs the proxy image whose
+ *    istio-proxy is Istio's real pilot-agent (Envoy replaced by oracle/cmd/envoy-standin): it gets
+ *    its workload certificate from the real istiod, the kubelet's probes we rewrote reach the app
+ *    through the agent, the pod becomes Ready, and istiod's debug endpoints list the proxy and its
+ *    endpoint with what we injected.
+ *
+ * Runs on the cluster of SK_CLUSTER_INDEX (reused when `npm run cluster:up` left it running, else
+ * started and taken down). SK_ISTIO_KEEP=1 leaves istiod and the namespaces in place.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { CHART_DIR } from '../../charts/sidecar-kit/tests/helm.js';
+import { goBinary, istioModuleDir } from '../../scripts/istio-oracle.mjs';
+import { findTool } from '../../scripts/k8s-tools.js';
+import { buildSkipReason } from '../cluster/binaries.js';
+import { clusterSkipReason, LocalCluster, NODE_NAME } from '../cluster/local-cluster.js';
+import { buildProductImages, chartValues } from '../cluster/product.js';
+import { Kube } from '../scenario/provider.js';
+import { importImages, imagesSkipReason, type ImageRefs } from '../support/images.js';
+import { istioBinaries } from './binaries.js';
+import { compareTwins, describeDifference, type Twin } from './compare.js';
+import { buildIstioImages, type IstioImageRefs } from './images.js';
+import { CUSTOM_TEMPLATE, cniWorkloads, extraWorkloads, imagesOf, readSamples, refusedPods, type K8sObject } from './workloads.js';
+
+const ISTIO_NS = 'istio-system';
+const SK_NS = 'sk-istio';
+/** The proxy image both injectors name: `global.hub`/`global.tag` of our chart's defaults. */
+const HUB = 'docker.io/istio';
+const TAG = '1.31.0';
+const log = (line: string) => process.stderr.write(`e2e/istio: ${line}\n`);
+
+function goSkipReason(): string | undefined {
+  try {
+    goBinary();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const kubectlTool = findTool('kubectl');
+const helmTool = findTool('helm');
+const skipReason =
+  clusterSkipReason() ?? imagesSkipReason() ?? buildSkipReason() ?? goSkipReason() ?? ('reason' in kubectlTool ? kubectlTool.reason : undefined) ?? ('reason' in helmTool ? helmTool.reason : undefined);
+
+/** The pairs of namespaces: istiod's revision and ours. */
+interface Pair {
+  readonly istiod: { readonly ns: string; readonly revision: string };
+  readonly ours: { readonly ns: string; readonly revision: string };
+}
+const INIT: Pair = { istiod: { ns: 'cmp-istiod', revision: 'istio' }, ours: { ns: 'cmp-sk', revision: 'sk' } };
+const CNI: Pair = { istiod: { ns: 'cni-istiod', revision: 'istio-cni' }, ours: { ns: 'cni-sk', revision: 'skcni' } };
+const AGENT_NS = 'agent-sk';
+const NAMESPACES = [INIT.istiod.ns, INIT.ours.ns, CNI.istiod.ns, CNI.ours.ns, AGENT_NS];
+
+interface PodJson {
+  metadata: { name: string; namespace: string; generateName?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] };
+  spec: { containers: { name: string; readinessProbe?: { httpGet?: { port: number | string; path?: string } }; env?: { name: string; value?: string }[] }[]; initContainers?: { name: string; restartPolicy?: string; env?: { name: string; value?: string }[] }[]; serviceAccountName?: string };
+  status: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on the local cluster${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  const cluster = new LocalCluster(undefined, { log: (l) => log(`cluster: ${l}`) });
+  const tools = { kubectl: 'path' in kubectlTool ? kubectlTool.path : 'kubectl', helm: 'path' in helmTool ? helmTool.path : 'helm' };
+  const kube = new Kube(() => cluster.kubeconfig, tools);
+  const work = mkdtempSync(join(tmpdir(), 'sk-e2e-istio-'));
+  let startedHere = false;
+  let moduleDir = '';
+  let refs: ImageRefs;
+  let istioRefs: IstioImageRefs;
+  let workloads: K8sObject[] = [];
+  const report: string[] = [];
+
+  const pods = (ns: string) => kube.getJson<{ items: PodJson[] }>(['pods', '-n', ns]).items;
+  const valuesFile = (name: string, values: unknown) => {
+    const f = join(work, `${name}.yaml`);
+    writeFileSync(f, stringify(values));
+    return f;
+  };
+
+  /** Injection values both injectors get (the same keys exist in Istio's chart and ours). */
+  const injectionValues = () => ({
+    global: {
+      hub: HUB,
+      tag: TAG,
+      imagePullPolicy: 'IfNotPresent',
+      proxy: { resources: { requests: { cpu: '10m', memory: '40Mi' }, limits: { cpu: '2000m', memory: '1024Mi' } } },
+      caAddress: 'istiod-istio.istio-system.svc:15012',
+    },
+    meshConfig: { defaultConfig: { discoveryAddress: 'istiod-istio.istio-system.svc:15012' } },
+    sidecarInjectorWebhook: { templates: { custom: CUSTOM_TEMPLATE } },
+  });
+
+  function installIstiod(revision: string, extra: Record<string, unknown>): void {
+    const chart = join(moduleDir, 'manifests', 'charts', 'istio-control', 'istio-discovery');
+    const values = { ...injectionValues(), revision, autoscaleEnabled: false, resources: { requests: { cpu: '50m', memory: '256Mi' } }, ...extra };
+    log(`helm install istiod-${revision} (the module's istio-discovery chart)`);
+    kube.helm(['upgrade', '--install', `istiod-${revision}`, chart, '--namespace', ISTIO_NS, '--wait', '--timeout', '10m', '-f', valuesFile(`istiod-${revision}`, values)]);
+  }
+
+  function installOurs(release: string, revision: string, extra: Record<string, unknown>): void {
+    const v = injectionValues();
+    const values = {
+      ...v,
+      revision,
+      images: { hub: refs.webhook.slice(0, refs.webhook.lastIndexOf('/')), tag: refs.webhook.slice(refs.webhook.lastIndexOf(':') + 1) },
+      webhook: { replicaCount: 1 },
+      ...extra,
+    };
+    log(`helm install ${release} (charts/sidecar-kit, revision ${revision})`);
+    kube.helm(['upgrade', '--install', release, CHART_DIR, '--namespace', SK_NS, '--create-namespace', '--wait', '--timeout', '5m', '-f', valuesFile(release, values), ...chartValues(cluster).flatMap((s) => ['--set', s])]);
+  }
+
+  /** Both injectors' webhook configurations carry a caBundle (istiod and our webhook patch their own). */
+  async function webhooksReady(): Promise<void> {
+    await kube.until('the caBundles of every mutating webhook configuration', () => {
+      const bundles = kube.tryKubectl(['get', 'mutatingwebhookconfigurations', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.webhooks[0].clientConfig.caBundle}{"\\n"}{end}']).stdout.trim().split('\n');
+      return bundles.length >= 2 && bundles.every((l) => !l.endsWith('='));
+    }, 300_000, 3000);
+  }
+
+  async function reset(): Promise<void> {
+    for (const ns of [SK_NS, ISTIO_NS]) {
+      const releases = kube.tryKubectl(['get', 'secrets', '-n', ns, '-l', 'owner=helm', '-o', 'jsonpath={.items[*].metadata.labels.name}']).stdout.trim().split(/\s+/).filter((r) => r !== '');
+      for (const r of new Set(releases)) kube.run([tools.helm, '--kubeconfig', cluster.kubeconfig, 'uninstall', r, '--namespace', ns, '--wait', '--timeout', '5m']);
+    }
+    kube.tryKubectl(['uncordon', NODE_NAME]);
+    const all = [...NAMESPACES, SK_NS, ISTIO_NS];
+    kube.tryKubectl(['delete', 'namespace', ...all, '--ignore-not-found', '--wait=false']);
+    await kube.until('the namespaces of an earlier run to be gone', () => all.every((n) => kube.tryKubectl(['get', 'namespace', n]).code !== 0), 900_000, 3000);
+  }
+
+  /** Applies `objects` into a new namespace labelled for `revision`. */
+  function deploy(ns: string, revision: string, objects: readonly K8sObject[]): void {
+    kube.kubectl(['create', 'namespace', ns]);
+    kube.kubectl(['label', 'namespace', ns, `istio.io/rev=${revision}`]);
+    kube.kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  }
+
+  /** Pods each workload makes (one per Deployment/StatefulSet/Job/CronJob of the list). */
+  const expectedPods = (objects: readonly K8sObject[]) => objects.filter((o) => ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'Pod'].includes(o.kind)).length;
+
+  async function waitForPods(pair: Pair, objects: readonly K8sObject[]): Promise<void> {
+    const want = expectedPods(objects);
+    await kube.until(`${want} pods in ${pair.istiod.ns} and ${pair.ours.ns}`, () => {
+      const n = [pair.istiod.ns, pair.ours.ns].map((ns) => pods(ns).length);
+      log(`pods: ${pair.istiod.ns} ${n[0]}/${want}, ${pair.ours.ns} ${n[1]}/${want}`);
+      return n.every((x) => x >= want);
+    }, 240_000, 5000);
+  }
+
+  function comparePair(pair: Pair, what: string, filter: (p: PodJson) => boolean = () => true): Twin[] {
+    const a = pods(pair.istiod.ns).filter(filter);
+    const b = pods(pair.ours.ns).filter(filter);
+    const twins = compareTwins(a, b, { istiod: { namespace: pair.istiod.ns, revision: pair.istiod.revision }, ours: { namespace: pair.ours.ns, revision: pair.ours.revision } });
+    const lines = twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)));
+    const header = `${what}: ${twins.length} pod pairs compared, ${twins.filter((t) => t.differences.length === 0).length} identical, ${lines.length} differences`;
+    report.push(header, ...lines.map((l) => `  ${l}`));
+    log([header, ...lines.map((l) => `  ${l}`)].join('\n'));
+    return twins;
+  }
+
+  beforeAll(async () => {
+    moduleDir = istioModuleDir();
+    const started = Date.now();
+    const bins = istioBinaries(moduleDir, log);
+    log(`pilot-discovery, pilot-agent, envoy stand-in ready (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    refs = await buildProductImages((l) => log(l));
+    const samples = readSamples(moduleDir);
+    const images = imagesOf(samples);
+    const httpbin = images.find((i) => i.includes('/go-httpbin:'));
+    const curl = images.find((i) => i.includes('/curl:'));
+    if (!httpbin || !curl) throw new Error(`the module's samples no longer name httpbin and curl images (${images.join(', ')})`);
+    workloads = [...samples, ...extraWorkloads({ httpbin, curl })];
+    istioRefs = await buildIstioImages({ bins, moduleDir, hub: HUB, tag: TAG, sampleRefs: imagesOf(workloads), log });
+    startedHere = !(await cluster.healthy());
+    await cluster.up({
+      sandbox: refs.pause,
+      load: async ({ address, ctr }) => {
+        await importImages(refs, { containerdAddress: address, ctr, log });
+        await importImages([istioRefs.pilot, istioRefs.proxyv2, ...istioRefs.samples], { containerdAddress: address, ctr, log });
+      },
+    });
+    await reset();
+    log('helm install istio-base (the module\'s base chart: CRDs)');
+    kube.kubectl(['create', 'namespace', ISTIO_NS]);
+    kube.helm(['install', 'istio-base', join(moduleDir, 'manifests', 'charts', 'base'), '--namespace', ISTIO_NS, '--set', 'defaultRevision=', '--wait']);
+    installIstiod('istio', {});
+    installOurs('sk', 'sk', {});
+    await webhooksReady();
+    kube.kubectl(['cordon', NODE_NAME]);
+    deploy(INIT.istiod.ns, INIT.istiod.revision, workloads);
+    deploy(INIT.ours.ns, INIT.ours.revision, workloads);
+    await waitForPods(INIT, workloads);
+  }, 90 * 60_000);
+
+  afterAll(async () => {
+    if (report.length > 0) process.stderr.write(`\ne2e/istio report\n${report.join('\n')}\n\n`);
+    rmSync(work, { recursive: true, force: true });
+    if (process.env.SK_ISTIO_KEEP === '1') return;
+    if (startedHere && process.env.SK_CLUSTER_KEEP !== '1') await cluster.down();
+    else await reset();
+  }, 20 * 60_000);
+
+  describe('one workload set, two injectors', () => {
+    it("every pod istiod injected has a twin injected by sidecar-kit, identical after removing what differs by nature", () => {
+      const twins = comparePair(INIT, 'init mode (istiod revision istio vs sidecar-kit revision sk)');
+      expect(twins.length).toBeGreaterThanOrEqual(expectedPods(workloads));
+      expect(twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)))).toEqual([]);
+    });
+  });
+});
