@@ -220,11 +220,177 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
     else await reset();
   }, 20 * 60_000);
 
+  const unexplained = (twins: readonly Twin[]) => twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)));
+
   describe('one workload set, two injectors', () => {
     it("every pod istiod injected has a twin injected by sidecar-kit, identical after removing what differs by nature", () => {
       const twins = comparePair(INIT, 'init mode (istiod revision istio vs sidecar-kit revision sk)');
       expect(twins.length).toBeGreaterThanOrEqual(expectedPods(workloads));
-      expect(twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)))).toEqual([]);
+      expect(pods(INIT.ours.ns).every((p) => p.metadata.annotations?.['sidecar.istio.io/status'] !== undefined || p.metadata.labels?.['sidecar.istio.io/inject'] === 'false')).toBe(true);
+      expect(unexplained(twins)).toEqual([]);
+    });
+
+    it('re-injection: pods that already carry a status annotation (as istiod and as sidecar-kit injected them) come out the same from both', () => {
+      // The stored pods of both namespaces, stripped to what a user would re-apply (as kube-inject
+      // output or a copied pod), created again in both namespaces under the same names.
+      const keep = new Set(['productpage-v1', 'probes', 'classic', 'custom', 'proxyconfig', 'metrics']);
+      const deploymentOf = (p: PodJson) => (p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' ? p.metadata.ownerReferences[0].name.replace(/-[a-z0-9]+$/, '') : '');
+      const source = (ns: string, tag: string) =>
+        pods(ns)
+          .filter((p) => keep.has(deploymentOf(p)))
+          .map((p) => {
+            const spec = structuredClone(p.spec) as Record<string, unknown> & { volumes?: { name: string }[]; containers: { volumeMounts?: { name: string }[] }[]; initContainers?: { volumeMounts?: { name: string }[] }[] };
+            delete spec.nodeName;
+            // the API server adds the token volume again
+            const token = (n: string) => n.startsWith('kube-api-access-');
+            spec.volumes = spec.volumes?.filter((v) => !token(v.name));
+            for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) c.volumeMounts = c.volumeMounts?.filter((m) => !token(m.name));
+            // without the ReplicaSet's pod-template-hash label, so no ReplicaSet adopts the copy
+            const { 'pod-template-hash': _hash, ...labels } = p.metadata.labels ?? {};
+            return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `re-${tag}-${deploymentOf(p)}`, labels: { ...labels, reinjected: tag }, annotations: p.metadata.annotations }, spec } as K8sObject;
+          });
+      const again = [...source(INIT.istiod.ns, 'istiod'), ...source(INIT.ours.ns, 'sk')];
+      expect(again.length).toBeGreaterThanOrEqual(2 * keep.size);
+      for (const ns of [INIT.istiod.ns, INIT.ours.ns]) kube.kubectl(['create', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: again }));
+      const twins = comparePair(INIT, 're-injection', (p) => p.metadata.labels?.reinjected !== undefined);
+      expect(twins).toHaveLength(again.length);
+      expect(unexplained(twins)).toEqual([]);
+    });
+
+    it('pods both must refuse are refused by both, with the same reason', () => {
+      const refused = refusedPods({ curl: workloads.length ? (imagesOf(workloads).find((i) => i.includes('/curl:')) ?? '') : '' });
+      const lines: string[] = [];
+      const answers = refused.map((pod) => {
+        const [a, b] = [INIT.istiod.ns, INIT.ours.ns].map((ns) => {
+          const r = kube.tryKubectl(['create', '-n', ns, '-f', '-'], JSON.stringify(pod));
+          const exists = kube.tryKubectl(['get', 'pod', '-n', ns, pod.metadata.name]).code === 0;
+          // the webhook's own name differs by nature (istiod's entries vs ours)
+          const message = r.stderr.trim().replace(/admission webhook "[^"]+"/, 'admission webhook "<name>"').replace(new RegExp(ns, 'g'), '<namespace>');
+          return { code: r.code, exists, message };
+        });
+        lines.push(`${pod.metadata.name}: istiod ${a?.code === 0 ? 'admitted' : `refused: ${a?.message}`}; sidecar-kit ${b?.code === 0 ? 'admitted' : `refused: ${b?.message}`}`);
+        return { name: pod.metadata.name, istiod: a, ours: b };
+      });
+      report.push(`refused pods: ${refused.length} compared`, ...lines.map((l) => `  ${l}`));
+      log(lines.join('\n'));
+      for (const a of answers) {
+        expect(a.istiod?.code, `${a.name} refused by istiod`).not.toBe(0);
+        expect(a.istiod?.exists, `${a.name} not stored (istiod)`).toBe(false);
+        expect({ name: a.name, ...a.ours }).toEqual({ name: a.name, ...a.istiod });
+      }
+    });
+  });
+
+  describe('CNI mode: a second revision of each, injecting for a CNI plugin', () => {
+    beforeAll(async () => {
+      installIstiod(CNI.istiod.revision, { cni: { enabled: true } });
+      installOurs('skcni', CNI.ours.revision, { cni: { enabled: true } });
+      await webhooksReady();
+      const objects = cniWorkloads(workloads);
+      deploy(CNI.istiod.ns, CNI.istiod.revision, objects);
+      deploy(CNI.ours.ns, CNI.ours.revision, objects);
+      await waitForPods(CNI, objects);
+    }, 20 * 60_000);
+
+    it('every pod has its twin, identical after removing what differs by nature', () => {
+      const twins = comparePair(CNI, 'CNI mode (istiod revision istio-cni vs sidecar-kit revision skcni)');
+      expect(twins.length).toBeGreaterThanOrEqual(expectedPods(cniWorkloads(workloads)));
+      expect(pods(CNI.ours.ns).some((p) => (p.spec.initContainers ?? []).some((c) => c.name === 'istio-validation'))).toBe(true);
+      expect(unexplained(twins)).toEqual([]);
+    });
+  });
+
+  describe("Istio's agent in a pod sidecar-kit injected", () => {
+    let pod: PodJson;
+    let istiod = '';
+    const debug = (path: string) => kube.kubectl(['get', '--raw', `/api/v1/namespaces/${ISTIO_NS}/pods/http:${istiod}:8080/proxy${path}`]);
+
+    beforeAll(async () => {
+      kube.kubectl(['uncordon', NODE_NAME]);
+      // The revisions of the comparison are done: their pods would start now; remove them.
+      kube.tryKubectl(['delete', 'namespace', INIT.istiod.ns, INIT.ours.ns, CNI.istiod.ns, CNI.ours.ns, '--wait=false']);
+      istiod = kube.kubectl(['get', 'pods', '-n', ISTIO_NS, '-l', 'app=istiod,istio.io/rev=istio', '-o', 'jsonpath={.items[0].metadata.name}']).trim();
+      const istiodIp = kube.kubectl(['get', 'svc', '-n', ISTIO_NS, 'istiod-istio', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+      deploy(AGENT_NS, INIT.ours.revision, agentWorkload(refs.app, istiodIp));
+      log('waiting for the agent workload to become Ready');
+      const r = kube.tryKubectl(['rollout', 'status', '-n', AGENT_NS, 'deploy/echo', '--timeout', '600s'], undefined, 660_000);
+      pod = pods(AGENT_NS)[0] as PodJson;
+      if (r.code !== 0) log(`not Ready: ${r.stderr}\n${kube.tryKubectl(['describe', 'pod', '-n', AGENT_NS]).stdout.slice(-3000)}\n${kube.tryKubectl(['logs', '-n', AGENT_NS, pod.metadata.name, '-c', 'istio-proxy', '--tail=60']).stdout}`);
+    }, 20 * 60_000);
+
+    it('the kubelet probes we rewrote to :15020/app-health/... reach the app through the agent, and the pod is Ready', () => {
+      const app = pod.spec.containers.find((c) => c.name === 'echo');
+      expect(app?.readinessProbe?.httpGet).toMatchObject({ port: 15020, path: '/app-health/echo/readyz' });
+      expect((pod.spec.initContainers ?? []).find((c) => c.name === 'istio-proxy')?.env?.find((e) => e.name === 'ISTIO_KUBE_APP_PROBERS')?.value).toContain('/app-health/echo/readyz');
+      expect(pod.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      // the agent logged the app probe it forwards
+      expect(kube.kubectl(['logs', '-n', AGENT_NS, pod.metadata.name, '-c', 'istio-proxy'])).toMatch(/Envoy proxy is ready|starting Http service at/);
+    });
+
+    it("the agent got a workload certificate from the real istiod for the pod's SPIFFE identity", () => {
+      const certs = JSON.parse(kube.kubectl(['exec', '-n', AGENT_NS, pod.metadata.name, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'GET', 'certs'])) as Record<string, string>;
+      const chain = certs.default ?? '';
+      const leaf = new X509Certificate(chain);
+      expect(leaf.subjectAltName).toContain(`URI:spiffe://cluster.local/ns/${AGENT_NS}/sa/echo-sa`);
+      const root = new X509Certificate(kube.kubectl(['get', 'configmap', '-n', AGENT_NS, 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}']));
+      expect(leaf.checkIssued(root) || chain.split('-----END CERTIFICATE-----').length > 2).toBe(true);
+      expect(leaf.verify(root.publicKey) || new X509Certificate(chain.slice(chain.indexOf('-----END CERTIFICATE-----') + 26)).verify(root.publicKey)).toBe(true);
+      expect(new X509Certificate(certs.ROOTCA ?? '').fingerprint256).toBe(root.fingerprint256);
+      report.push(`agent: workload certificate ${leaf.subjectAltName} issued by ${leaf.issuer.replace(/\n/g, ', ')}, valid to ${leaf.validTo}`);
+    });
+
+    it('istiod lists the connected proxy with the metadata we injected, and its endpoint with our labels', () => {
+      const syncz = JSON.parse(debug('/debug/syncz')) as { proxy: string; istio_version?: string }[];
+      const id = `${pod.metadata.name}.${AGENT_NS}`;
+      expect(syncz.map((s) => s.proxy)).toContain(id);
+      const conns = debug('/debug/connections');
+      expect(conns).toContain(id);
+      const endpoints = debug('/debug/endpointShardz');
+      expect(endpoints).toContain(pod.status.podIP ?? '<no ip>');
+      const instances = JSON.parse(debug(`/debug/instancesz?proxyID=${id}`)) as unknown;
+      const text = JSON.stringify(instances);
+      report.push(`istiod: ${id} connected; its instances: ${text.slice(0, 600)}`);
+      expect(text).toContain('"security.istio.io/tlsMode":"istio"');
+      expect(text).toContain('"service.istio.io/canonical-name":"echo"');
+      expect(text).toContain(`spiffe://cluster.local/ns/${AGENT_NS}/sa/echo-sa`);
     });
   });
 });
+
+/** A Deployment + Service for the agent check: busybox httpd with HTTP probes, its own service account. */
+function agentWorkload(image: string, istiodIp: string): K8sObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'echo-sa' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', labels: { app: 'echo' } }, spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 8080 }] } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'echo' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'echo' } },
+        template: {
+          metadata: { labels: { app: 'echo', version: 'v1' } },
+          spec: {
+            serviceAccountName: 'echo-sa',
+            terminationGracePeriodSeconds: 2,
+            // No cluster DNS on the local cluster: the name of istiod's Service (the address we
+            // injected) is given to the pod's /etc/hosts.
+            hostAliases: [{ ip: istiodIp, hostnames: ['istiod-istio.istio-system.svc'] }],
+            containers: [
+              {
+                name: 'echo',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 3 },
+                livenessProbe: { httpGet: { path: '/index.html', port: 'http' }, periodSeconds: 10 },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ];
+}
