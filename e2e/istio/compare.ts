@@ -44,8 +44,13 @@ export function podKey(pod: PodLike): string {
 
 export interface NormalizeContext {
   readonly namespace: string;
-  /** The injector's revision, written into the pod's `istio.io/rev` label and status annotation. */
+  /** The injector's revision, written into the pod's `istio.io/rev` label and annotation and its status annotation. */
   readonly revision: string;
+  /**
+   * The image of the injector's `istio-init` (by design ours is sidecar-kit's init image, running
+   * our capture code, where istiod's is the proxy image): replaced by `<init-image>`.
+   */
+  readonly initImage?: string;
 }
 
 /** The pod with what differs by nature removed or replaced by placeholders. */
@@ -61,9 +66,12 @@ export function normalizePod(pod: PodLike, ctx: NormalizeContext): unknown {
     [UUID, '<uid>'],
     [/kube-api-access-[a-z0-9]{5}/g, 'kube-api-access-<generated>'],
   ];
+  // the generated pod name first: it contains a CronJob's schedule stamp
+  if (m.generateName && podName.startsWith(m.generateName)) replacements.push([new RegExp(`"${escape(podName)}"`, 'g'), '"<pod>"']);
   const cron = m.ownerReferences?.[0]?.kind === 'Job' ? CRON_SUFFIX.exec(m.ownerReferences[0].name) : null;
   if (cron?.[1]) replacements.push([new RegExp(`${escape(cron[1])}-\\d{8,}`, 'g'), `${cron[1]}-<scheduled>`]);
-  if (m.generateName && podName.startsWith(m.generateName)) replacements.push([new RegExp(`"${escape(podName)}"`, 'g'), '"<pod>"']);
+  // the namespace inside API paths (ISTIO_META_OWNER, selfLinks)
+  replacements.push([new RegExp(`/namespaces/${escape(ctx.namespace)}/`, 'g'), '/namespaces/<namespace>/']);
   for (const [re, to] of replacements) text = text.replace(re, to);
   const out = JSON.parse(text) as typeof p;
   const om = out.metadata as PodLike['metadata'] & Record<string, unknown>;
@@ -71,6 +79,9 @@ export function normalizePod(pod: PodLike, ctx: NormalizeContext): unknown {
   // the namespace's name wherever it is a whole value
   replaceValues(out, ctx.namespace, '<namespace>');
   if (om.labels?.['istio.io/rev'] === ctx.revision) om.labels['istio.io/rev'] = '<revision>';
+  if (om.annotations?.['istio.io/rev'] === ctx.revision) om.annotations['istio.io/rev'] = '<revision>';
+  const spec = out.spec as { initContainers?: { name: string; image?: string }[] } | undefined;
+  for (const c of spec?.initContainers ?? []) if (c.name === 'istio-init' && ctx.initImage !== undefined && c.image === ctx.initImage) c.image = '<init-image>';
   const status = om.annotations?.['sidecar.istio.io/status'];
   if (status && om.annotations) {
     try {

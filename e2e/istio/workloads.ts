@@ -40,12 +40,17 @@ export function imagesOf(objects: readonly unknown[]): string[] {
   return [...out].sort();
 }
 
-/** The custom injection template both injectors are given (`sidecarInjectorWebhook.templates.custom`). */
+/**
+ * The custom injection template both injectors are given (`sidecarInjectorWebhook.templates.custom`).
+ * It patches istio-proxy where the sidecar template puts it: an init container (native sidecars
+ * are on by default); under `containers` both injectors would add a second, image-less istio-proxy
+ * and the API server refuses the pod (both do so alike).
+ */
 export const CUSTOM_TEMPLATE = `metadata:
   annotations:
     example.com/custom-template: "{{ index .ObjectMeta.Labels \`app\` }}"
 spec:
-  containers:
+  initContainers:
   - name: istio-proxy
     env:
     - name: CUSTOM_TEMPLATE_APP
