@@ -47,8 +47,9 @@ export interface NormalizeContext {
   /** The injector's revision, written into the pod's `istio.io/rev` label and annotation and its status annotation. */
   readonly revision: string;
   /**
-   * The image of the injector's `istio-init` (by design ours is sidecar-kit's init image, running
-   * our capture code, where istiod's is the proxy image): replaced by `<init-image>`.
+   * The image of the injector's `istio-init` / `istio-validation` (by design ours is sidecar-kit's
+   * init image, running our capture code, where istiod's is the proxy image): replaced by
+   * `<init-image>`.
    */
   readonly initImage?: string;
 }
@@ -81,7 +82,7 @@ export function normalizePod(pod: PodLike, ctx: NormalizeContext): unknown {
   if (om.labels?.['istio.io/rev'] === ctx.revision) om.labels['istio.io/rev'] = '<revision>';
   if (om.annotations?.['istio.io/rev'] === ctx.revision) om.annotations['istio.io/rev'] = '<revision>';
   const spec = out.spec as { initContainers?: { name: string; image?: string }[] } | undefined;
-  for (const c of spec?.initContainers ?? []) if (c.name === 'istio-init' && ctx.initImage !== undefined && c.image === ctx.initImage) c.image = '<init-image>';
+  for (const c of spec?.initContainers ?? []) if ((c.name === 'istio-init' || c.name === 'istio-validation') && ctx.initImage !== undefined && c.image === ctx.initImage) c.image = '<init-image>';
   const status = om.annotations?.['sidecar.istio.io/status'];
   if (status && om.annotations) {
     try {

@@ -36,7 +36,7 @@ import { buildProductImages, chartValues } from '../cluster/product.js';
 import { Kube } from '../scenario/provider.js';
 import { importImages, imagesSkipReason, type ImageRefs } from '../support/images.js';
 import { istioBinaries } from './binaries.js';
-import { compareTwins, describeDifference, type Twin } from './compare.js';
+import { compareTwins, describeDifference, type Difference, type Twin } from './compare.js';
 import { buildIstioImages, type IstioImageRefs } from './images.js';
 import { CUSTOM_TEMPLATE, cniWorkloads, extraWorkloads, imagesOf, readSamples, refusedPods, type K8sObject } from './workloads.js';
 
@@ -181,8 +181,9 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
       istiod: { namespace: pair.istiod.ns, revision: pair.istiod.revision, initImage: `${HUB}/proxyv2:${TAG}` },
       ours: { namespace: pair.ours.ns, revision: pair.ours.revision, initImage: refs.init },
     });
-    const lines = twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)));
-    const header = `${what}: ${twins.length} pod pairs compared, ${twins.filter((t) => t.differences.length === 0).length} identical, ${lines.length} differences`;
+    const lines = twins.flatMap((t) => t.differences.map((d) => `${documented(d) ? '(documented) ' : ''}${describeDifference(t.key, d)}`));
+    const nDocumented = twins.reduce((n, t) => n + t.differences.filter(documented).length, 0);
+    const header = `${what}: ${twins.length} pod pairs compared, ${twins.filter((t) => t.differences.length === 0).length} identical, ${lines.length} differences (${nDocumented} of them documented deviations, docs/e2e.md)`;
     report.push(header, ...lines.map((l) => `  ${l}`));
     log([header, ...lines.map((l) => `  ${l}`)].join('\n'));
     return twins;
@@ -230,7 +231,7 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
     else await reset();
   }, 20 * 60_000);
 
-  const unexplained = (twins: readonly Twin[]) => twins.flatMap((t) => t.differences.map((d) => describeDifference(t.key, d)));
+  const unexplained = (twins: readonly Twin[]) => twins.flatMap((t) => t.differences.filter((d) => !documented(d)).map((d) => describeDifference(t.key, d)));
 
   describe('one workload set, two injectors', () => {
     it("every pod istiod injected has a twin injected by sidecar-kit, identical after removing what differs by nature", () => {
@@ -321,12 +322,16 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
   describe("Istio's agent in a pod sidecar-kit injected", () => {
     let pod: PodJson;
     let istiod = '';
-    const debug = (path: string) => kube.kubectl(['get', '--raw', `/api/v1/namespaces/${ISTIO_NS}/pods/http:${istiod}:8080/proxy${path}`]);
+    /** istiod's debug endpoints, asked from inside its pod (`pilot-discovery request`: its own client, with the credentials they want). */
+    const debug = <T,>(path: string) => jsonOf<T>(kube.kubectl(['exec', '-n', ISTIO_NS, istiod, '--', 'pilot-discovery', 'request', 'GET', path]));
 
     beforeAll(async () => {
+      // The revisions of the comparison are done: their pods would start once the node takes
+      // pods again; remove them first.
+      const done = [INIT.istiod.ns, INIT.ours.ns, CNI.istiod.ns, CNI.ours.ns];
+      kube.tryKubectl(['delete', 'namespace', ...done, '--ignore-not-found', '--wait=false']);
+      await kube.until('the compared namespaces to be gone', () => done.every((n) => kube.tryKubectl(['get', 'namespace', n]).code !== 0), 600_000, 3000);
       kube.kubectl(['uncordon', NODE_NAME]);
-      // The revisions of the comparison are done: their pods would start now; remove them.
-      kube.tryKubectl(['delete', 'namespace', INIT.istiod.ns, INIT.ours.ns, CNI.istiod.ns, CNI.ours.ns, '--wait=false']);
       istiod = kube.kubectl(['get', 'pods', '-n', ISTIO_NS, '-l', 'app=istiod,istio.io/rev=istio', '-o', 'jsonpath={.items[0].metadata.name}']).trim();
       const istiodIp = kube.kubectl(['get', 'svc', '-n', ISTIO_NS, 'istiod-istio', '-o', 'jsonpath={.spec.clusterIP}']).trim();
       deploy(AGENT_NS, INIT.ours.revision, agentWorkload(refs.app, istiodIp));
@@ -346,7 +351,9 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
     });
 
     it("the agent got a workload certificate from the real istiod for the pod's SPIFFE identity", () => {
-      const certs = JSON.parse(kube.kubectl(['exec', '-n', AGENT_NS, pod.metadata.name, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'GET', 'certs'])) as Record<string, string>;
+      // The agent's SDS secrets as the Envoy stand-in received them (its admin /certs), asked
+      // through the agent's own `request` command.
+      const certs = jsonOf<Record<string, string>>(kube.kubectl(['exec', '-n', AGENT_NS, pod.metadata.name, '-c', 'istio-proxy', '--', 'pilot-agent', 'request', 'GET', 'certs']));
       const chain = certs.default ?? '';
       const leaf = new X509Certificate(chain);
       expect(leaf.subjectAltName).toContain(`URI:spiffe://cluster.local/ns/${AGENT_NS}/sa/echo-sa`);
@@ -358,22 +365,48 @@ describe.skipIf(skipReason !== undefined)(`sidecar-kit beside a real istiod on t
     });
 
     it('istiod lists the connected proxy with the metadata we injected, and its endpoint with our labels', () => {
-      const syncz = JSON.parse(debug('/debug/syncz')) as { proxy: string; istio_version?: string }[];
       const id = `${pod.metadata.name}.${AGENT_NS}`;
-      expect(syncz.map((s) => s.proxy)).toContain(id);
-      const conns = debug('/debug/connections');
-      expect(conns).toContain(id);
-      const endpoints = debug('/debug/endpointShardz');
-      expect(endpoints).toContain(pod.status.podIP ?? '<no ip>');
-      const instances = JSON.parse(debug(`/debug/instancesz?proxyID=${id}`)) as unknown;
-      const text = JSON.stringify(instances);
-      report.push(`istiod: ${id} connected; its instances: ${text.slice(0, 600)}`);
-      expect(text).toContain('"security.istio.io/tlsMode":"istio"');
-      expect(text).toContain('"service.istio.io/canonical-name":"echo"');
-      expect(text).toContain(`spiffe://cluster.local/ns/${AGENT_NS}/sa/echo-sa`);
+      const syncz = debug<{ proxy: string; proxy_type: string; cluster_acked?: string; listener_acked?: string }[]>('/debug/syncz');
+      const sync = syncz.find((x) => x.proxy === id);
+      expect(sync, `${id} in /debug/syncz`).toMatchObject({ proxy_type: 'sidecar' });
+      expect(sync?.cluster_acked).toBeTruthy();
+      // what the agent told istiod about the pod: built from the env/volumes we injected
+      const adsz = debug<{ clients: { connectionId: string; labels: Record<string, string>; metadata: Record<string, unknown> }[] }>(`/debug/adsz?proxyID=${id}`);
+      const client = adsz.clients.find((c) => c.connectionId.startsWith(id));
+      expect(client, `${id} in /debug/adsz`).toBeDefined();
+      const md = client?.metadata ?? {};
+      expect(client?.labels).toMatchObject({ app: 'echo', version: 'v1', 'security.istio.io/tlsMode': 'istio', 'service.istio.io/canonical-name': 'echo', 'service.istio.io/canonical-revision': 'v1' });
+      expect(md).toMatchObject({ NAMESPACE: AGENT_NS, SERVICE_ACCOUNT: 'echo-sa', WORKLOAD_NAME: 'echo', INSTANCE_IPS: pod.status.podIP, INTERCEPTION_MODE: 'REDIRECT', CLUSTER_ID: 'Kubernetes' });
+      expect((md.PROXY_CONFIG as { discoveryAddress?: string }).discoveryAddress).toBe('istiod-istio.istio-system.svc:15012');
+      expect(JSON.parse((md.ANNOTATIONS as Record<string, string>)['sidecar.istio.io/status'] ?? '{}')).toMatchObject({ revision: INIT.ours.revision });
+      // the endpoint of the pod's Service, with our labels and the SPIFFE identity
+      const shards = debug<Record<string, Record<string, { Shards: Record<string, { Labels: Record<string, string>; Addresses: string[]; ServiceAccount: string; TLSMode: string }[]> }>>>('/debug/endpointShardz');
+      const endpoints = Object.values(shards[`echo.${AGENT_NS}.svc.cluster.local`]?.[AGENT_NS]?.Shards ?? {}).flat();
+      const ep = endpoints.find((e) => e.Addresses.includes(pod.status.podIP ?? '<no ip>'));
+      expect(ep, `the pod's endpoint in /debug/endpointShardz`).toBeDefined();
+      expect(ep).toMatchObject({ ServiceAccount: `spiffe://cluster.local/ns/${AGENT_NS}/sa/echo-sa`, TLSMode: 'istio' });
+      expect(ep?.Labels).toMatchObject({ 'security.istio.io/tlsMode': 'istio', 'service.istio.io/canonical-name': 'echo', 'service.istio.io/canonical-revision': 'v1' });
+      report.push(`istiod: ${id} connected (clusters and listeners ACKed: ${sync?.cluster_acked ?? '-'}), metadata ${JSON.stringify({ NAMESPACE: md.NAMESPACE, SERVICE_ACCOUNT: md.SERVICE_ACCOUNT, WORKLOAD_NAME: md.WORKLOAD_NAME, ISTIO_VERSION: md.ISTIO_VERSION })}; endpoint ${JSON.stringify(ep)}`);
     });
   });
 });
+
+/** The JSON document of a command's output that also carries log lines (the Istio programs log to stdout). */
+function jsonOf<T>(text: string): T {
+  const start = text.search(/^[[{]/m);
+  if (start < 0) throw new Error(`no JSON in: ${text.slice(0, 500)}`);
+  return JSON.parse(text.slice(start)) as T;
+}
+
+/**
+ * Documented deviations of stored pods (docs/e2e.md, "sidecar-kit beside a real istiod"): in CNI
+ * mode sidecar-kit adds the pod-facts annotation its CNI plugin reads
+ * (`cni.sidecar-kit.io/capture`: the proxy's uid/gid and type, so the plugin needs no API call
+ * for them); istiod's pod has no such annotation.
+ */
+function documented(d: Difference): boolean {
+  return d.path === 'metadata.annotations.cni.sidecar-kit.io/capture' && d.istiod === undefined;
+}
 
 /**
  * Documented deviations of refusal messages (docs/e2e.md, "sidecar-kit beside a real istiod"),
