@@ -198,6 +198,8 @@ export interface WebhookInput {
   settings: { set: string[]; mesh: string };
   env: { native: string; compliance: string; revision: string };
   platform: string;
+  /** istiod's CLUSTER_ID, the cluster the nodes and namespaces belong to ('' = Kubernetes). */
+  localCluster: string;
   nodes: readonly { readonly name: string; readonly version: string }[];
   path: string;
   pod: Record<string, unknown>;
@@ -213,6 +215,7 @@ export const webhookDomain: Domain<WebhookInput> = {
     settings: settingsArb,
     env: arb.istiodEnv,
     platform: fc.constantFrom('', '', '', 'openshift'),
+    localCluster: fc.constantFrom('', '', 'c1', 'c2'),
     nodes: arb.nodes,
     path: arb.webhookPath,
     pod: arb.pod.chain((p) => fc.boolean().map((keepNs) => {
@@ -239,11 +242,14 @@ export const webhookDomain: Domain<WebhookInput> = {
     const istio = await ctx.oracle.request({
       op: 'webhook', values: s.values, config: s.config, mesh: s.mesh, meshExact: true, revision: input.env.revision,
       native: input.env.native, compliance: input.env.compliance, platform: input.platform, nodes: input.nodes, namespaces: OPENSHIFT_NS,
-      path: input.path, body,
+      localCluster: input.localCluster, path: input.path, body,
     });
     const answer = webhookAnswer({
       texts: { values: s.values, mesh: s.mesh }, revision: input.env.revision,
-      env: { ENABLE_NATIVE_SIDECARS: input.env.native, COMPLIANCE_POLICY: input.env.compliance, PLATFORM: input.platform },
+      env: {
+        ENABLE_NATIVE_SIDECARS: input.env.native, COMPLIANCE_POLICY: input.env.compliance, PLATFORM: input.platform,
+        ...(input.localCluster ? { CLUSTER_ID: input.localCluster } : {}),
+      },
       nodes: input.nodes, namespaces: OPENSHIFT_NS,
     })(body, input.path);
     if (answer.status !== istio.status) return differ(`HTTP status ${answer.status} vs Istio's ${istio.status}`, answer, istio.body);
