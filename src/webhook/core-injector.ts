@@ -9,7 +9,7 @@ import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
 import { resolveSettings, type InjectionSettings } from '../config/settings.js';
 import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
-import type { InjectionEnvironment } from '../core/inject/environment.js';
+import { DEFAULT_CLUSTER_ID, type InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import { INJECT_KEY } from '../core/istio-keys.js';
@@ -74,6 +74,8 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
     enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
     compliancePolicy: env.COMPLIANCE_POLICY ?? '',
     platform: env.PLATFORM ?? '',
+    // The cluster whose nodes and namespaces this webhook watches (istiod's CLUSTER_ID).
+    clusterId: env.CLUSTER_ID ?? DEFAULT_CLUSTER_ID,
     // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.
     templateCompiler: createGoTemplateCompiler({ env: (key) => env[key] }),
   };

@@ -108,6 +108,7 @@ export const spec: CommandSpec = {
     { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto: when every node runs Kubernetes >= 1.33)', default: 'auto' },
     { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
     { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range' },
+    { name: 'CLUSTER_ID', help: "this cluster's ID: pods injected for another cluster (URL `cluster` override or values.global.multiCluster.clusterName) get no node or namespace facts, as in istiod", default: 'Kubernetes' },
   ],
   examples: [
     { comment: 'locally, with a self-signed certificate and the built-in defaults', command: 'sidecar-kit webhook --self-signed --caOutFile ca.pem' },

@@ -44,7 +44,7 @@ function kubeletEnv(c: Container): Record<string, string> {
 }
 
 /** istiod's own variables the injection reads (docs/webhook.md), set by the chart as env. */
-const ISTIOD_ENV = ['ENABLE_NATIVE_SIDECARS', 'PLATFORM', 'COMPLIANCE_POLICY'];
+const ISTIOD_ENV = ['ENABLE_NATIVE_SIDECARS', 'PLATFORM', 'COMPLIANCE_POLICY', 'CLUSTER_ID'];
 
 const samplePod = (labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -108,6 +108,16 @@ describe.skipIf(skip)(title('the rendered webhook Deployment drives the real opt
     const c = podSpec(find(render(), 'Deployment')).containers[0] as Container;
     expect([code.port, code.monitoringPort]).toEqual([15017, 15014]);
     expect(c.ports?.map((p) => p.containerPort)).toEqual([code.port, code.monitoringPort]);
+  });
+
+  it.each([
+    [[], 'Kubernetes'],
+    [['--set', 'global.multiCluster.clusterName=east'], 'east'],
+    [['--set', 'global.multiCluster.clusterName=east', '--set', 'webhook.env.CLUSTER_ID=west'], 'west'],
+  ])('%j: the webhook knows its cluster ID as istiod does (CLUSTER_ID)', (args, clusterId) => {
+    const c = podSpec(find(render(args), 'Deployment')).containers[0] as Container;
+    expect(c.env.filter((e) => e.name === 'CLUSTER_ID')).toHaveLength(1);
+    expect(injectionEnvironment(kubeletEnv(c)).clusterId).toBe(clusterId);
   });
 });
 

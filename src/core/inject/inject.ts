@@ -23,7 +23,7 @@ import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
 import { strategicMerge, withMergeSession } from '../k8s/smp.js';
-import { detectNativeSidecar, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
+import { detectNativeSidecar, factsForCluster, podClusterId, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { imageUrl } from './image.js';
 import { reapplyOverwrittenContainers } from './overrides.js';
@@ -208,7 +208,10 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
   } catch (e) {
     fail(InjectionErrorCode.invalidOverrides, 'failed to run injection template: ', e);
   }
-  const ctx = templateContext(request, original, stripped, settings, proxyConfig, env, facts);
+  // istiod reads namespaces and nodes through the client of the pod's cluster (none for a
+  // cluster other than its own).
+  const podFacts = factsForCluster(env, facts, podClusterId(settings.values.global.multiCluster?.clusterName, request.envOverrides ?? {}));
+  const ctx = templateContext(request, original, stripped, settings, proxyConfig, env, podFacts);
   const { merged: rendered, templatePod } = applyTemplates(original, ctx, settings, env);
   let merged = rendered;
 

@@ -116,7 +116,8 @@ function proxyConfigError(v: string): string | undefined {
   } catch (e) {
     return `failed to convert to apply proxy config: ${(e as Error).message}`;
   }
-  return validateProxyConfig(mergeProxyConfig(DEFAULT_PROXY_CONFIG, parsed));
+  const errors = validateProxyConfig(mergeProxyConfig(DEFAULT_PROXY_CONFIG, parsed));
+  return errors.length > 0 ? formatMultiError(errors) : undefined;
 }
 
 const VALIDATORS: Readonly<Record<string, Validator>> = {

@@ -14,7 +14,10 @@ import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
 import type { Resolved } from './resolve.js';
+import { decodeOver, GoBigInt, GoFloat, plainScalar, scalarToGoString } from './target.js';
+import type { YamlTarget } from './target.js';
 import { formatGoFloat32G } from '../format/go-number.js';
+import { compareUtf8 } from '../format/go-json.js';
 
 export { splitRawYamlDocuments, splitYamlDocuments } from './split.js';
 export type { RawYamlDocument } from './split.js';
@@ -22,6 +25,17 @@ export type { RawYamlDocument } from './split.js';
 export interface ParseYamlOptions {
   /** sigs.k8s.io/yaml.YAMLToJSONStrict / go-yaml UnmarshalStrict: duplicate keys are errors. */
   readonly strict?: boolean;
+  /**
+   * The Go type the document is decoded into (sigs.k8s.io/yaml.Unmarshal's target, see
+   * target.ts): numbers and booleans headed for strings become text, keys name fields as Go's
+   * encoding/json matches them. Without one, the document decodes as into `interface{}`.
+   */
+  readonly target?: YamlTarget | null;
+  /**
+   * Decodes the document a second time into the type this picks from the first result (null:
+   * keep the first), as kube-inject decodes into TypeMeta first and then into the kind's struct.
+   */
+  readonly retarget?: (first: unknown) => YamlTarget | null;
 }
 
 const TAG = 'tag:yaml.org,2002:';
@@ -102,16 +116,20 @@ class Decoder {
     return this.fail(YamlErrorCode.syntax, `yaml: cannot decode !!${r.tag} \`${text}\` as a !!${want}`, node);
   }
 
+  /** The scalar as go-yaml decodes it into interface{}; floats and big ints boxed (target.ts). */
   private scalar(node: Scalar): unknown {
-    return this.resolved(node).value;
+    const r = this.resolved(node);
+    if (r.tag === 'float') return new GoFloat(r.value as number);
+    if (r.exact !== undefined) return new GoBigInt(r.exact);
+    return r.value;
   }
 
   /**
    * sigs.k8s.io/yaml's conversion to JSON, done after decoding so that entries replaced by a later
    * duplicate key never fail: nil keys are rejected, then json.Marshal rejects NaN / ±Inf.
    */
-  toJson(v: unknown): unknown {
-    const converted = this.convert(v);
+  toJson(v: unknown, target: YamlTarget | null = null): unknown {
+    const converted = this.convert(v, target);
     const bad = findNonFinite(converted);
     if (bad !== null) {
       this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf'}`);
@@ -119,11 +137,33 @@ class Decoder {
     return converted;
   }
 
-  private convert(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map((x) => this.convert(x));
-    if (!(v instanceof GoMap)) return v;
+  private convert(v: unknown, target: YamlTarget | null): unknown {
+    if (Array.isArray(v)) {
+      const items = target?.items ?? null;
+      return v.map((x) => this.convert(x, items));
+    }
+    if (!(v instanceof GoMap)) {
+      if (target?.string) return scalarToGoString(v) ?? plainScalar(v);
+      return plainScalar(v);
+    }
     if (v.nullKey) this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', v.nullKey);
-    return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x)]));
+    if (!target?.field) {
+      const values = target?.values ?? null;
+      return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x, values)]));
+    }
+    // A struct: keys name its fields as encoding/json matches them, in the byte order json.Marshal
+    // wrote them; a later key naming a field already decoded decodes over it.
+    const out: Record<string, unknown> = {};
+    const field = target.field;
+    const keys = [...v.entries.keys()];
+    if (keys.some((k) => (field(k)?.name ?? k) !== k)) keys.sort(compareUtf8);
+    for (const k of keys) {
+      const f = field(k);
+      const x = this.convert(v.entries.get(k), f?.target ?? null);
+      const name = f?.name ?? k;
+      out[name] = f && Object.hasOwn(out, name) ? decodeOver(out[name], x, f.kind, f.target) : x;
+    }
+    return out;
   }
 
   private isMergeKey(key: YamlNode | null): boolean {
@@ -221,5 +261,8 @@ export function parseYamlDocument(text: string, options: ParseYamlOptions = {}):
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });
   }
   const decoder = new Decoder(doc, lines, options.strict ?? false);
-  return decoder.toJson(decoder.decode(doc.contents as YamlNode | null));
+  const decoded = decoder.decode(doc.contents as YamlNode | null);
+  const first = decoder.toJson(decoded, options.target);
+  const second = options.retarget?.(first);
+  return second ? decoder.toJson(decoded, second) : first;
 }
