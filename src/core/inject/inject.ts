@@ -284,7 +284,15 @@ function settle(after: Pod, before: Pod): Pod {
     const list = spec[field];
     const old = before.spec?.[field] ?? [];
     if (!list) continue;
-    const settled = list.map((c) => old.find((o) => o.name === c.name && sameMembers(c, o)) ?? c);
+    // Containers by name (a list may repeat a name: each is tried, in order), so settling stays
+    // linear in the number of containers.
+    const byName = new Map<unknown, Container[]>();
+    for (const o of old) {
+      const same = byName.get(o.name);
+      if (same) same.push(o);
+      else byName.set(o.name, [o]);
+    }
+    const settled = list.map((c) => byName.get(c.name)?.find((o) => sameMembers(c, o)) ?? c);
     spec[field] = sameMembers(settled, old) ? old : settled;
   }
   const metadata = sameMembers(meta, before.metadata) ? before.metadata : meta;

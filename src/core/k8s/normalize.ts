@@ -71,7 +71,7 @@ export function normalizeAsGeneric(structName: string, value: unknown): JsonObje
  */
 export function withNormalizeSession<T>(fn: () => T): T {
   if (session) return fn();
-  session = new WeakMap();
+  session = new Map();
   try {
     return fn();
   } finally {
@@ -80,7 +80,7 @@ export function withNormalizeSession<T>(fn: () => T): T {
 }
 
 /** The active session's results: input or output object -> [struct name or list type, output]. */
-let session: WeakMap<object, readonly [string | FieldType, unknown]> | undefined;
+let session: Map<object, readonly [string | FieldType, unknown]> | undefined;
 
 /**
  * Results for frozen inputs, across calls: a frozen input is taken to be deeply immutable (the

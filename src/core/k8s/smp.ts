@@ -171,7 +171,7 @@ function orderMerged(
 }
 
 /** Patch values of the current merge session -> the same without nulls (often themselves). */
-let cleaned: WeakMap<object, object> | undefined;
+let cleaned: Map<object, object> | undefined;
 
 /**
  * Runs `fn` in a merge session: a patch applied to several targets (the injector merges each
@@ -180,7 +180,7 @@ let cleaned: WeakMap<object, object> | undefined;
  */
 export function withMergeSession<T>(fn: () => T): T {
   if (cleaned) return fn();
-  cleaned = new WeakMap();
+  cleaned = new Map();
   try {
     return fn();
   } finally {
