@@ -5,6 +5,7 @@
  * AdmissionReview answer (allowed, skipped with a warning, or rejected with Istio's message).
  */
 import sjson from 'secure-json-parse';
+import { jsonDepthExceeded, MAX_JSON_DEPTH } from '../core/format/json-depth.js';
 import { reviewAdmission, type AdmissionResponseBody, type ReviewDeps } from './admission.js';
 import type { AdmissionOutcome } from './types.js';
 
@@ -34,6 +35,11 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
     path = decodeURIComponent(req.path);
   } catch {
     return { status: 400, message: `invalid URL path: bad percent-encoding in ${JSON.stringify(req.path)}` };
+  }
+  // Go's and the API server's nesting limit, checked before JSON.parse builds anything.
+  const deepAt = jsonDepthExceeded(req.body);
+  if (deepAt >= 0) {
+    return { status: 400, message: `could not decode body: exceeded max depth of ${MAX_JSON_DEPTH} (nesting at byte ${deepAt})` };
   }
   let body: unknown;
   try {
