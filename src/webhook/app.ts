@@ -100,7 +100,7 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
       req.log.warn({ uid, code: outcome.code }, `injection failed: ${outcome.message}`);
       break;
     case 'injected':
-      req.log.debug({ uid, ops: outcome.patch.length }, 'injected');
+      req.log.debug({ uid, ops: outcome.patch.operations }, 'injected');
       break;
   }
   metrics.success.inc();

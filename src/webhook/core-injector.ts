@@ -14,9 +14,9 @@ import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
-import { createCachingInjector } from './cache.js';
+import { createCachingInjector, type MemoLimits } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
-import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
+import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from './types.js';
 
 
 /** Why a pod was not injected, in words for the admission warning. */
@@ -57,7 +57,7 @@ export function createCoreInjector(settings: InjectionSettings, env: InjectionEn
       const facts = { nodes: input.cluster.nodes, namespaceAnnotations: input.cluster.namespaceAnnotations?.get(namespace) };
       try {
         const result = injectPod({ pod, envOverrides: input.proxyEnv }, settings, env, facts);
-        return { kind: 'injected', patch: result.patch, warnings: decision.warnings };
+        return { kind: 'injected', patch: encodePatch(result.patch), warnings: decision.warnings };
       } catch (err) {
         if (err instanceof InjectionError) return { kind: 'rejected', code: err.code, message: err.message };
         throw err;
@@ -88,6 +88,6 @@ export function settingsFromTexts(texts: ConfigTexts, revision: string, files: P
 }
 
 /** Each configuration version gets its own injector and its own outcome memo. */
-export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, cacheSize = 0): InjectorBuilder {
-  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), cacheSize);
+export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, memo: MemoLimits = { maxEntries: 0, maxBytes: 0 }): InjectorBuilder {
+  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), memo);
 }

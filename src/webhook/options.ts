@@ -27,6 +27,7 @@ export interface WebhookOptions {
   readonly logLevel: string;
   readonly shutdownTimeoutSeconds: number;
   readonly injectionCacheSize: number;
+  readonly injectionCacheBytes: number;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -51,6 +52,7 @@ export const ENV_VARS = {
   logLevel: 'LOG_LEVEL',
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
   injectionCacheSize: 'INJECTION_CACHE_SIZE',
+  injectionCacheBytes: 'INJECTION_CACHE_BYTES',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 export class OptionsError extends Error {
@@ -81,6 +83,7 @@ const FLAGS: readonly { key: keyof WebhookOptions; flag: string; help: string; d
   { key: 'logLevel', flag: '--logLevel <level>', help: 'trace, debug, info, warn, error, fatal', def: 'info' },
   { key: 'shutdownTimeoutSeconds', flag: '--shutdownTimeoutSeconds <s>', help: 'on SIGTERM, how long in-flight requests may take', def: '25' },
   { key: 'injectionCacheSize', flag: '--injectionCacheSize <n>', help: 'admission outcomes remembered for identical pods (replicas); 0 disables', def: '256' },
+  { key: 'injectionCacheBytes', flag: '--injectionCacheBytes <bytes>', help: 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', def: String(64 * 1024 * 1024) },
 ];
 
 const port = (name: string) =>
@@ -126,6 +129,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     monitoringPort: port(origin.monitoringPort ?? '--monitoringPort'),
     shutdownTimeoutSeconds: z.coerce.number({ error: () => `${origin.shutdownTimeoutSeconds}: must be a number` }).min(0, `${origin.shutdownTimeoutSeconds}: must not be negative`),
     injectionCacheSize: z.coerce.number({ error: () => `${origin.injectionCacheSize}: must be a number` }).int(`${origin.injectionCacheSize}: must be an integer`).min(0, `${origin.injectionCacheSize}: must not be negative`),
+    injectionCacheBytes: z.coerce.number({ error: () => `${origin.injectionCacheBytes}: must be a number` }).int(`${origin.injectionCacheBytes}: must be an integer`).min(0, `${origin.injectionCacheBytes}: must not be negative`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const parsed = schema.safeParse(raw);
