@@ -78,6 +78,19 @@ describe('parseYamlDocument limits: alias budget and nesting depth (bounded by t
     expect(goJsonMarshal(parseYamlDocument(text)).split(marker)).toHaveLength(count + 1);
   });
 
+  it('resolves aliases in linear time (8 times the aliases take well under 24 times as long)', () => {
+    const doc = (n: number) => `k: &k key\nm: &m {x: 1}\nrefs:\n${Array.from({ length: n }, (_, i) => `  r${i}: [*k, *m, {*k : 1}]\n`).join('')}`;
+    const best = (text: string) => Math.min(...[0, 1, 2].map(() => {
+      const start = performance.now();
+      parseYamlDocument(text);
+      return performance.now() - start;
+    }));
+    best(doc(100));
+    const small = best(doc(500));
+    const large = best(doc(4000));
+    expect(large / Math.max(small, 0.5), `${small.toFixed(1)} ms, ${large.toFixed(1)} ms`).toBeLessThan(24);
+  }, 60_000);
+
   it("uses go-yaml's ratio: 99% up to 400 000 decoded nodes, falling linearly to 10% at 4 000 000", () => {
     expect([400_000, 2_200_000, 4_000_000, 9_000_000].map((n) => allowedAliasRatio(n).toFixed(6))).toEqual(['0.990000', '0.545000', '0.100000', '0.100000']);
   });

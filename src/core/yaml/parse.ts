@@ -8,8 +8,8 @@
  * strings, merge keys `<<` applied in document order (later entries override earlier ones, as in
  * go-yaml v2), duplicate keys: the last one wins (v2 non-strict), or an error in strict mode.
  */
-import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser } from 'yaml';
-import type { CST, Document, Node as YamlNode, Scalar } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
+import type { Alias, CST, Document, Node as YamlNode, Scalar } from 'yaml';
 import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
@@ -69,9 +69,32 @@ class Decoder {
 
   constructor(
     private readonly doc: Document.Parsed,
+    private readonly source: string,
     private readonly lines: LineCounter,
     private readonly strict: boolean,
   ) {}
+
+  /** Each alias's node, found in one walk of the document (Alias.resolve walks it per call). */
+  private targets: Map<Alias, YamlNode | undefined> | undefined;
+
+  /**
+   * The node an alias refers to: the last node anchored with its name before it in document
+   * order, as the yaml package resolves it (a redefined anchor applies from there on).
+   */
+  private target(alias: Alias): YamlNode | undefined {
+    if (!this.targets) {
+      const targets = new Map<Alias, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor) anchors.set(node.anchor, node);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets.get(alias);
+  }
 
   private lineOf(node: YamlNode | null | undefined): number {
     const offset = node?.range?.[0] ?? 0;
@@ -94,7 +117,7 @@ class Decoder {
   decode(node: YamlNode | null | undefined): unknown {
     this.count(node);
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return this.decodeAlias(node.resolve(this.doc) as YamlNode | undefined, node);
+    if (isAlias(node)) return this.decodeAlias(this.target(node), node);
     if (isScalar(node)) return this.scalar(node);
     if (isSeq(node)) return node.items.map((item) => this.decode(item as YamlNode));
     if (isMap(node)) {
@@ -125,9 +148,9 @@ class Decoder {
 
   /** The scalar's text; double-quoted scalars are re-decoded with go-yaml's escape set. */
   private text(node: Scalar): string {
-    const src = node.srcToken;
-    if (node.type === 'QUOTE_DOUBLE' && src && 'source' in src && typeof src.source === 'string') {
-      const r = decodeDoubleQuoted(src.source);
+    if (node.type === 'QUOTE_DOUBLE' && node.range) {
+      // The scalar's source (quotes included) is the text its range covers.
+      const r = decodeDoubleQuoted(this.source.slice(node.range[0], node.range[1]));
       if ('error' in r) this.fail(YamlErrorCode.syntax, `yaml: line ${this.lineOf(node)}: ${r.error}`, node);
       return r.value;
     }
@@ -204,7 +227,7 @@ class Decoder {
       this.fail(YamlErrorCode.syntax, 'yaml: map merge requires map or sequence of maps as the value', value);
     const mergeOne = (n: YamlNode | null): void => {
       if (isAlias(n)) {
-        const target = n.resolve(this.doc) as YamlNode | undefined;
+        const target = this.target(n);
         if (!target || !isMap(target)) return wantMap();
         this.count(n);
         this.expanding(target, n, () => {
@@ -224,7 +247,7 @@ class Decoder {
   /** sigs.k8s.io/yaml's conversion of a go-yaml map key to a JSON object key. */
   private keyString(key: YamlNode | null): string | null {
     this.count(key);
-    const target = isAlias(key) ? (key.resolve(this.doc) as YamlNode | undefined) : key;
+    const target = isAlias(key) ? this.target(key) : key;
     if (target && target !== key) this.expanding(target, key as YamlNode, () => this.count(target));
     if (target && (isMap(target) || isSeq(target))) {
       this.fail(YamlErrorCode.syntax, 'yaml: invalid map key', key);
@@ -294,7 +317,7 @@ function* cstTokens(text: string, lines: LineCounter, maxDepth: number): Generat
  */
 export function parseYamlDocument(text: string, options: ParseYamlOptions = {}): unknown {
   const lines = new LineCounter();
-  const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, keepSourceTokens: true });
+  const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, });
   let doc: Document.Parsed | undefined;
   // Only the first document matters: stop composing once it is complete.
   for (const d of composer.compose(cstTokens(text, lines, MAX_YAML_DEPTH))) {
@@ -308,6 +331,6 @@ export function parseYamlDocument(text: string, options: ParseYamlOptions = {}):
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });
   }
-  const decoder = new Decoder(doc, lines, options.strict ?? false);
+  const decoder = new Decoder(doc, text, lines, options.strict ?? false);
   return decoder.toJson(decoder.decode(doc.contents as YamlNode | null));
 }
