@@ -14,6 +14,7 @@ import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
+import { ownValue } from '../core/own-keys.js';
 import { createCachingInjector, type MemoLimits } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
 import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from './types.js';
@@ -73,7 +74,7 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
     compliancePolicy: env.COMPLIANCE_POLICY ?? '',
     platform: env.PLATFORM ?? '',
     // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.
-    templateCompiler: createGoTemplateCompiler({ env: (key) => env[key] }),
+    templateCompiler: createGoTemplateCompiler({ env: (key) => ownValue(env, key) }),
   };
 }
 

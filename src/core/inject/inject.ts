@@ -18,6 +18,7 @@ import { proxyConfigFor } from '../../config/mesh.js';
 import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { InjectionSettings } from '../../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
+import { ownValue } from '../own-keys.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
@@ -82,7 +83,7 @@ function decodePod(pod: Pod): Pod {
 function selectTemplates(pod: Pod, settings: InjectionSettings): string[] {
   const ann = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
   const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...settings.injector.defaultTemplates];
-  return names.flatMap((n) => settings.injector.aliases[n] ?? [n]);
+  return names.flatMap((n) => ownValue(settings.injector.aliases, n) ?? [n]);
 }
 
 function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<Record<string, string>>): Record<string, string> {

@@ -13,6 +13,7 @@
  *
  * Inputs are never mutated.
  */
+import { ownValue, setOwnKey } from '../own-keys.js';
 import { K8sDecodeError } from './errors.js';
 import { hasStruct, structSpec, type FieldType } from './schema.js';
 import './structs-workloads.js';
@@ -47,19 +48,20 @@ function mergeMap(original: Obj, patch: Obj, type: FieldType | undefined, path: 
       delete result[k];
       continue;
     }
-    const ov = result[k];
+    // Keys are data (annotation and label names…): own properties only, `__proto__` included.
+    const ov = ownValue(result, k);
     if (ov === undefined || ov === null || kindOf(ov) !== kindOf(pv)) {
-      result[k] = cleanValue(pv);
+      setOwnKey(result, k, cleanValue(pv));
       continue;
     }
     const ft = fieldTypeOf(type, k);
     const childPath = path ? `${path}.${k}` : k;
     if (isObj(ov) && isObj(pv)) {
-      result[k] = mergeMap(ov, pv, ft, childPath);
+      setOwnKey(result, k, mergeMap(ov, pv, ft, childPath));
     } else if (Array.isArray(ov) && Array.isArray(pv)) {
-      result[k] = mergeList(ov, pv, ft, childPath);
+      setOwnKey(result, k, mergeList(ov, pv, ft, childPath));
     } else {
-      result[k] = pv;
+      setOwnKey(result, k, pv);
     }
   }
   return result;
@@ -241,10 +243,10 @@ function discardNulls<T>(v: T): T {
         out = {};
         for (const prev in v) {
           if (prev === k) break;
-          out[prev] = v[prev];
+          setOwnKey(out, prev, v[prev]);
         }
       }
-      if (out && !drop) out[k] = y;
+      if (out && !drop) setOwnKey(out, k, y);
     }
     return (out ?? v) as T;
   }
