@@ -3,17 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from './command.js';
+import { captureStdio, type CapturedStdio } from './testing/stdio.js';
 
 let dir: string;
-let out: string;
-let err: string;
+let stdio: CapturedStdio;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sk-kube-inject-'));
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  stdio = captureStdio();
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -27,19 +24,19 @@ const file = (name: string, text: string): string => {
 describe('kube-inject command', () => {
   it('requires -f with istioctl\'s message', async () => {
     expect(await run([])).toBe(1);
-    expect(err).toBe('error: filename not specified (see --filename or -f)\n');
+    expect(stdio.err()).toBe('error: filename not specified (see --filename or -f)\n');
   });
 
   it('rejects unknown flags with usage', async () => {
     expect(await run(['--nope'])).toBe(2);
-    expect(err).toContain("Unknown option '--nope'");
-    expect(err).toContain('Usage: sidecar-kit kube-inject');
+    expect(stdio.err()).toContain("Unknown option '--nope'");
+    expect(stdio.err()).toContain('Usage: sidecar-kit kube-inject');
   });
 
   it('injects with built-in defaults and writes -o', async () => {
     const target = join(dir, 'out.yaml');
     expect(await run(['-f', file('in.yaml', pod), '-o', target])).toBe(0);
-    expect(out).toBe('');
+    expect(stdio.out()).toBe('');
     expect(readFileSync(target, 'utf8')).toContain('image: docker.io/istio/proxyv2:1.31.0');
   });
 
@@ -48,7 +45,7 @@ describe('kube-inject command', () => {
     const bad = pod.replace('metadata: {name: p}', 'metadata: {name: p, annotations: {sidecar.istio.io/interceptionMode: nope}}');
     expect(await run(['-f', file('in.yaml', `${pod}---\n${bad}`), '-o', target])).toBe(1);
     expect(readFileSync(target, 'utf8')).toBe('previous\n');
-    expect(err).toMatch(/^error: Pod "p" \(document 2\): failed to run injection template: 1 error occurred/);
+    expect(stdio.err()).toMatch(/^error: Pod "p" \(document 2\): failed to run injection template: 1 error occurred/);
   });
 
   it('reads values, mesh and operator files and names a bad field', async () => {
@@ -56,16 +53,16 @@ describe('kube-inject command', () => {
     const mesh = file('mesh.yaml', 'defaultConfig:\n  holdApplicationUntilProxyStarts: true\n');
     const iop = file('iop.yaml', 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    global:\n      tag: "10"\n');
     expect(await run(['-f', file('in.yaml', pod), '--valuesFile', values, '--meshConfigFile', mesh, '--operatorFileName', iop])).toBe(0);
-    expect(out).toContain('image: my.registry/istio/proxyv2:10');
-    expect(out).toContain('{"holdApplicationUntilProxyStarts":true}');
+    expect(stdio.out()).toContain('image: my.registry/istio/proxyv2:10');
+    expect(stdio.out()).toContain('{"holdApplicationUntilProxyStarts":true}');
     expect(await run(['-f', file('in.yaml', pod), '--valuesFile', file('bad.yaml', 'global: {proxy: {statusPort: x}}')])).toBe(1);
-    expect(err).toContain('error: values.global.proxy.statusPort: expected number, received string');
+    expect(stdio.err()).toContain('error: values.global.proxy.statusPort: expected number, received string');
   });
 
   it('notes cluster-only flags and prints skip warnings after a blank line', async () => {
     const host = pod.replace('spec:\n', 'spec:\n  hostNetwork: true\n');
     expect(await run(['-f', file('in.yaml', host), '--kubeconfig', '/x', '--revision', 'canary'])).toBe(0);
-    expect(err).toBe(
+    expect(stdio.err()).toBe(
       'note: --kubeconfig needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n\n===> Skipping injection because Pod "p" has host networking enabled\n',
     );
   });

@@ -5,12 +5,21 @@
  *
  * Flags are parsed with node:util parseArgs (built in, so it adds nothing to start-up time).
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
+import { ownValue } from '../core/own-keys.js';
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  formatByteSize,
+  OutputClosedError,
+  parseByteSize,
+  readInput,
+  resolveOutput,
+  writeFileAtomically,
+  writeToStream,
+} from './io.js';
 import { injectManifest } from './manifest.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: string; cluster?: true };
@@ -18,7 +27,8 @@ type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: stri
 /** Istio's flags; `cluster` ones only matter with a Kubernetes cluster and are ignored offline. */
 const OPTIONS: Record<string, OptionSpec> = {
   filename: { type: 'string', short: 'f', help: 'input manifest (required); - reads stdin' },
-  output: { type: 'string', short: 'o', help: 'write the result to this file (atomically) instead of stdout' },
+  output: { type: 'string', short: 'o', help: 'write the result to this file (atomically, through symlinks; regular files only) instead of stdout' },
+  maxInputBytes: { type: 'string', help: `refuse input larger than this (bytes, or with Ki/Mi/Gi; default ${formatByteSize(DEFAULT_MAX_INPUT_BYTES)})` },
   meshConfigFile: { type: 'string', help: 'MeshConfig file (default: Istio mesh defaults)' },
   meshConfigMapName: { type: 'string', help: 'mesh ConfigMap name', cluster: true },
   injectConfigFile: { type: 'string', help: 'injector config (ConfigMap `config` layout) or a bare sidecar template' },
@@ -66,28 +76,9 @@ async function withCustomTemplates(env: InjectionEnvironment, settings: Injectio
   const templates = settings.injector.customTemplates;
   if (Object.keys(templates).length === 0) return env;
   const { compileCustomTemplates, createGoTemplateCompiler } = await import('../core/inject/custom-templates.js');
-  const templateCompiler = createGoTemplateCompiler({ env: (key) => process.env[key] });
+  const templateCompiler = createGoTemplateCompiler({ env: (key) => ownValue(process.env, key) });
   compileCustomTemplates(templateCompiler, templates);
   return { ...env, templateCompiler };
-}
-
-async function readInput(filename: string): Promise<string> {
-  if (filename !== '-') return readFile(filename, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 export async function run(args: readonly string[]): Promise<number> {
@@ -114,7 +105,14 @@ export async function run(args: readonly string[]): Promise<number> {
       process.stderr.write(`note: --${name} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
     }
   }
+  const maxInput = str('maxInputBytes') === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(str('maxInputBytes') as string);
+  if (maxInput === undefined || maxInput <= 0) {
+    process.stderr.write(`error: --maxInputBytes: "${str('maxInputBytes')}" is not a size (bytes, or a number with Ki, Mi, Gi, k, M or G)\n`);
+    return 2;
+  }
   try {
+    // A bad -o target is refused before any work is done.
+    const output = str('output') === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(str('output') as string);
     const settings = await loadSettingsFromFiles({
       valuesFile: str('valuesFile'),
       meshConfigFile: str('meshConfigFile'),
@@ -123,13 +121,17 @@ export async function run(args: readonly string[]): Promise<number> {
       revision: str('revision'),
     });
     const env = await withCustomTemplates(environment(), settings);
-    const result = injectManifest(await readInput(filename), { settings, env, facts: {} });
-    const output = str('output');
-    if (output) await writeAtomically(output, result.output);
-    else process.stdout.write(result.output);
+    const result = injectManifest(await readInput(filename, maxInput, process.stdin), { settings, env, facts: {} });
+    if (output.kind === 'file') await writeFileAtomically(output, result.output);
+    else await writeToStream(process.stdout, result.output);
     if (result.warnings.length > 0) process.stderr.write(`\n${result.warnings.join('')}`);
     return 0;
   } catch (e) {
+    if (e instanceof OutputClosedError) {
+      // `| head` and the like: the reader has what it wanted; no message, no trace.
+      process.stdout.on('error', () => undefined);
+      return 0;
+    }
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
