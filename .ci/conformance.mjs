@@ -1,62 +1,71 @@
-// Runs the shared conformance runners against the built CLI and compares the passing cases with
-// the committed baseline (.ci/conformance-baseline.txt, one "<suite>/<case>" per line). A case in
-// the baseline that no longer passes fails CI. `--update` adds newly passing cases (the baseline
-// only grows). Extra runners (e.g. the webhook mode) register themselves in .ci/conformance-runs.mjs.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Conformance with Istio's own goldens, read from the istio.io/istio module pinned in
+// oracle/go.mod (scripts/istio-conformance.mjs: every suite, plus the webhook process over real
+// TLS), compared with the committed baseline (.ci/conformance-baseline.txt, one "<suite>/<case>"
+// per line): a case in the baseline that no longer passes fails CI. `--update` adds newly
+// passing cases (the baseline only grows). Needs a build (npm run build) and Go (the oracle).
+// Run with tsx (the webhook suite loads the TypeScript core): npx tsx .ci/conformance.mjs
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultSettingsFiles, runConformance, SUITES } from '../scripts/istio-conformance.mjs';
+import { startWebhookProcess } from '../e2e/webhook/server-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const shared = path.resolve(root, '..', 'shared', 'conformance');
 const baselineFile = path.join(here, 'conformance-baseline.txt');
 const update = process.argv.includes('--update');
+const quiet = process.argv.includes('--quiet');
 
-if (!existsSync(shared)) {
-  console.log('conformance: ../shared/conformance not found, nothing to run');
-  process.exit(0);
-}
+const lines = [];
+const log = (l) => {
+  if (/^[a-z-]+: \d+ passed, \d+ failed, \d+ skipped$/.test(l)) lines.push(l);
+  if (!quiet || !l.startsWith('PASS ')) console.log(l);
+};
+const results = await runConformance({ suites: SUITES, log });
 
-const { runs } = await import('./conformance-runs.mjs');
-const passing = new Set();
-const summaries = [];
-for (const run of runs) {
-  const ctx = run.setup ? await run.setup({ root, shared }) : {};
+// The webhook process over real TLS, started with the default settings Istio's chart renders.
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sk-conformance-tls-'));
+try {
+  const files = await defaultSettingsFiles(dir);
+  let server;
   try {
-    const res = spawnSync(process.execPath, [path.join(shared, run.script), ...run.args(ctx)], {
-      cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...(run.env ?? {}) },
+    server = await startWebhookProcess({
+      cli: path.join(root, 'dist', 'sidecar-kit.js'),
+      args: ['--valuesFile', files.values, '--meshConfigFile', files.mesh],
+      env: { ENABLE_NATIVE_SIDECARS: 'true' },
     });
-    let suite = run.suite;
-    for (const line of (res.stdout ?? '').split('\n')) {
-      const header = /^#+\s*(?:suite\s+)?([a-z-]+)\b/.exec(line);
-      if (run.suiteFromHeaders && header) suite = header[1];
-      const m = /^PASS (\S+)/.exec(line);
-      if (m) passing.add(`${run.suiteFromHeaders ? suite : run.suite}/${m[1]}`);
-      if (/^[a-z-]+: \d+ passed, \d+ failed, \d+ skipped$/.test(line)) summaries.push(`${run.label}: ${line}`);
-    }
-    if (res.status !== 0 && res.status !== 1) {
-      console.error(`${run.label}: runner exited ${res.status}\n${res.stderr}`);
-    }
-  } finally {
-    if (run.teardown) await run.teardown(ctx);
+  } catch (err) {
+    console.error(`webhook-tls: server did not start: ${err.message}`);
   }
+  if (server) {
+    try {
+      results.push(...await runConformance({ suites: ['webhook-tls'], log, webhookServer: { url: server.url, caFile: server.caFile } }));
+    } finally {
+      await server.stop();
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
 
+const passing = new Set(results.filter((r) => r.status === 'PASS').map((r) => `${r.suite}/${r.name}`));
+const failed = results.filter((r) => r.status === 'FAIL').map((r) => `${r.suite}/${r.name}`);
 const baseline = existsSync(baselineFile)
   ? readFileSync(baselineFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
   : [];
 const regressed = baseline.filter((n) => !passing.has(n));
 const fresh = [...passing].filter((n) => !baseline.includes(n)).sort();
 
-for (const s of summaries) console.log(s);
-console.log(`conformance: ${passing.size} passing, baseline ${baseline.length}, regressed ${regressed.length}, new ${fresh.length}`);
+console.log(`conformance: ${passing.size} passing, ${failed.length} failing, baseline ${baseline.length}, regressed ${regressed.length}, new ${fresh.length}`);
 for (const n of regressed) console.log(`REGRESSED ${n}`);
 if (update && fresh.length) {
   const all = [...new Set([...baseline, ...passing])].sort();
-  writeFileSync(baselineFile, `# Conformance cases that passed; CI fails if one stops passing. Grow with: node .ci/conformance.mjs --update\n${all.join('\n')}\n`);
+  writeFileSync(baselineFile, `# Conformance cases (Istio's goldens from the module pinned in oracle/go.mod) that passed; CI fails if one stops passing.\n# Grow with: npx tsx .ci/conformance.mjs --update\n${all.join('\n')}\n`);
   console.log(`baseline: added ${fresh.length} case(s)`);
 } else if (fresh.length) {
   console.log(`new passes not yet in the baseline (run with --update): ${fresh.join(', ')}`);
 }
+const count = (s) => results.filter((r) => r.status === s).length;
+console.log(`conformance: ${count('PASS')} passed, ${count('FAIL')} failed, ${count('SKIP')} skipped`);
 process.exit(regressed.length ? 1 : 0);

@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # The admission webhook: `sidecar-kit webhook`. Build from the repository root:
 #   docker build -f images/webhook.Dockerfile -t sidecar-kit/webhook:0.1.0 .
-FROM node:24-bookworm-slim AS build
+# The Node.js 24 LTS base of both stages; machines without a registry pass a locally made one
+# (e2e/support/images.ts builds a Debian bookworm rootfs with the pinned Node 24 release).
+ARG NODE_IMAGE=node:24-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +14,7 @@ COPY src ./src
 # One self-contained bundle per subcommand: the runtime image needs no node_modules.
 RUN SK_OUTDIR=/out node scripts/build.mjs && find /out -name '*.map' -delete
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 COPY --from=build /out /opt/sidecar-kit
 ENV NODE_ENV=production
 # Non-root; the chart also sets runAsNonRoot and a read-only root filesystem.

@@ -6,8 +6,9 @@
 //
 // usage: node scripts/build-cni-plugin.mjs [OUTDIR]   (default: $SK_OUTDIR or dist)
 // output: OUTDIR/istio-cni (next to the CLI bundle, where `cni-install` looks for it)
-// SK_SEA_NODE=<node binary> builds the executable on another Node release than the one
-// running this script (the blob and the binary must come from the same release).
+// It is built on Node 24 LTS (scripts/node-lts.mjs: this Node when it is 24, else the pinned
+// release, fetched once into ~/.cache/sidecar-kit); SK_SEA_NODE=<node binary> builds it on
+// another release (the blob and the binary must come from the same release).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,12 +16,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeForArtefacts } from './node-lts.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = resolve(process.argv[2] ?? process.env.SK_OUTDIR ?? join(root, 'dist'));
 const work = mkdtempSync(join(tmpdir(), 'sk-cni-sea-'));
 const target = join(outdir, 'istio-cni');
-const seaNode = resolve(process.env.SK_SEA_NODE ?? process.execPath);
+const seaNode = resolve(process.env.SK_SEA_NODE ?? nodeForArtefacts());
 
 try {
   const bundle = join(work, 'plugin.cjs');
@@ -68,7 +70,7 @@ try {
   copyFileSync(staging, `${target}.tmp`);
   chmodSync(`${target}.tmp`, 0o755);
   execFileSync('mv', ['-f', `${target}.tmp`, target]);
-  process.stdout.write(`built ${target} (CNI VERSION -> ${version.supportedVersions.join(', ')})\n`);
+  process.stdout.write(`built ${target} on Node ${execFileSync(seaNode, ['--version'], { encoding: 'utf8' }).trim()} (CNI VERSION -> ${version.supportedVersions.join(', ')})\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

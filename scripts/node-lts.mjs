@@ -44,6 +44,15 @@ export function nodeLts() {
   return bin;
 }
 
+/**
+ * The Node binary shipped artefacts are built with: the running one when it is already of the
+ * pinned LTS major (e.g. inside a node:24 image), else the pinned release from the cache.
+ */
+export function nodeForArtefacts() {
+  const major = (v) => v.replace(/^v/, '').split('.')[0];
+  return major(process.versions.node) === major(NODE_LTS_VERSION) ? process.execPath : nodeLts();
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.stdout.write(`${nodeLts()}\n`);
 }

@@ -37,6 +37,7 @@ import { captureConfigFromRedirect } from '../../src/core/cni/capture-settings.j
 import { buildKubeconfig } from '../../src/core/cni/kubeconfig.js';
 import { captureFactsAnnotation } from '../../src/core/cni/pod-facts.js';
 import { redirectFromPod } from '../../src/core/cni/redirect.js';
+import { nodeForArtefacts } from '../../scripts/node-lts.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const root = resolve(import.meta.dirname, '..', '..');
@@ -55,7 +56,7 @@ function must(argv: string[], input?: string): string {
 }
 
 /** The Node release the executables are built on (SK_SEA_NODE, as for scripts/build-cni-plugin.mjs). */
-const seaNode = process.env.SK_SEA_NODE ?? process.execPath;
+const seaNode = process.env.SK_SEA_NODE ?? nodeForArtefacts();
 const seaNodeVersion = () => spawnSync(seaNode, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
 
 /** The plugin under test, and a SEA of the same Node binary running an empty script. */

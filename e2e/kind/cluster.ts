@@ -1,7 +1,7 @@
 /**
- * A throw-away kind cluster for the kind suite: tools discovery (the skip reason), cluster
- * life cycle, image builds loaded into the nodes, and thin kubectl/helm/docker wrappers that
- * throw with the tool's message.
+ * The kind provider of the user-journey scenario (e2e/scenario/journey.ts): tools discovery
+ * (the skip reason), a throw-away kind cluster, image builds loaded into its nodes, and what
+ * the scenario reads on the nodes (pod rules through crictl + nsenter, CNI conflists).
  *
  * Environment: KIND / KUBECTL / HELM (binaries), SK_KIND_CLUSTER (reuse an existing cluster;
  * it is then not deleted), SK_KIND_KEEP=1 (keep the cluster for debugging), SK_KIND_NODE_IMAGE
@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from '../../scripts/k8s-tools.js';
+import { Kube, type ClusterProvider, type ScenarioImages } from '../scenario/provider.js';
 import { root } from '../support/artefacts.js';
 import { must as mustRun, sh, type RunOptions, type RunResult } from '../support/process.js';
 
@@ -47,18 +48,40 @@ export function kindTools(): { reason: string } | { kubectl: string; helm: strin
   return { kubectl: kubectl.path, helm: helm.path };
 }
 
-export class KindCluster {
-  readonly name = process.env.SK_KIND_CLUSTER ?? `sk-e2e-${process.pid}`;
+export class KindCluster implements ClusterProvider {
+  readonly name = 'kind';
+  readonly clusterName = process.env.SK_KIND_CLUSTER ?? `sk-e2e-${process.pid}`;
   private readonly reused = process.env.SK_KIND_CLUSTER !== undefined;
-  /** Made by create(): nothing is written while the suite is only collected (or skipped). */
+  /** Made by setUp(): nothing is written while the suite is only collected (or skipped). */
   private dir = '';
   private created = false;
+  readonly skipReason: string | undefined;
+  readonly tools: { kubectl: string; helm: string };
+  readonly images: ScenarioImages = { hub: 'sidecar-kit', tag: TAG, proxyHub: 'sidecar-kit', proxyName: 'proxy-standin', proxyTag: TAG, app: APP_IMAGE };
+  readonly chartValues: readonly string[] = [];
+  /** The test process is not reachable from inside kind's nodes in general. */
+  readonly hostAddressFromApiServer = undefined;
+  private readonly kube: Kube;
+
+  constructor() {
+    const tools = kindTools();
+    this.skipReason = 'reason' in tools ? tools.reason : undefined;
+    this.tools = 'reason' in tools ? { kubectl: '', helm: '' } : tools;
+    this.kube = new Kube(() => this.kubeconfig, this.tools);
+  }
 
   get kubeconfig(): string {
     return join(this.dir, 'kubeconfig');
   }
 
-  constructor(private readonly tools: { kubectl: string; helm: string }) {}
+  async setUp(): Promise<void> {
+    this.create();
+    this.loadImages();
+  }
+
+  async tearDown(): Promise<void> {
+    this.delete();
+  }
 
   /** Creates the cluster (a control plane and one worker) and writes its kubeconfig. */
   create(): void {
@@ -67,38 +90,17 @@ export class KindCluster {
       const config = join(this.dir, 'kind.yaml');
       writeFileSync(config, 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n  - role: worker\n');
       const image = process.env.SK_KIND_NODE_IMAGE ? ['--image', process.env.SK_KIND_NODE_IMAGE] : [];
-      must([KIND, 'create', 'cluster', '--name', this.name, '--config', config, '--wait', '180s', ...image], { timeoutMs: 600_000 });
+      must([KIND, 'create', 'cluster', '--name', this.clusterName, '--config', config, '--wait', '180s', ...image], { timeoutMs: 600_000 });
       this.created = true;
     }
-    writeFileSync(this.kubeconfig, must([KIND, 'get', 'kubeconfig', '--name', this.name]));
+    writeFileSync(this.kubeconfig, must([KIND, 'get', 'kubeconfig', '--name', this.clusterName]));
   }
 
   /** Builds the images (docker build) and loads them, with the app image, into every node. */
   loadImages(): void {
     for (const img of Object.values(IMAGES)) must(['docker', 'build', '-f', img.dockerfile, '-t', img.ref, img.context], { timeoutMs: 1_200_000 });
     if (run(['docker', 'image', 'inspect', APP_IMAGE]).code !== 0) must(['docker', 'pull', APP_IMAGE]);
-    must([KIND, 'load', 'docker-image', '--name', this.name, APP_IMAGE, ...Object.values(IMAGES).map((i) => i.ref)], { timeoutMs: 600_000 });
-  }
-
-  kubectl(args: readonly string[], input?: string): string {
-    return must([this.tools.kubectl, '--kubeconfig', this.kubeconfig, ...args], { input });
-  }
-
-  tryKubectl(args: readonly string[]): RunResult {
-    return run([this.tools.kubectl, '--kubeconfig', this.kubeconfig, ...args]);
-  }
-
-  /** Applies objects (as JSON, one List). */
-  apply(objects: readonly unknown[]): void {
-    this.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  }
-
-  getJson<T>(args: readonly string[]): T {
-    return JSON.parse(this.kubectl(['get', ...args, '-o', 'json'])) as T;
-  }
-
-  helm(args: readonly string[]): string {
-    return must([this.tools.helm, '--kubeconfig', this.kubeconfig, ...args], { timeoutMs: 600_000 });
+    must([KIND, 'load', 'docker-image', '--name', this.clusterName, APP_IMAGE, ...Object.values(IMAGES).map((i) => i.ref)], { timeoutMs: 600_000 });
   }
 
   /** Runs a shell command on a node (kind nodes are containers named after the node). */
@@ -106,9 +108,17 @@ export class KindCluster {
     return must(['docker', 'exec', node, 'sh', '-c', script]);
   }
 
+  private nodes(): string[] {
+    return this.kube.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).trim().split(/\s+/);
+  }
+
+  nodeConflists(): string[] {
+    return this.nodes().map((n) => this.onNode(n, 'cat /etc/cni/net.d/*.conflist'));
+  }
+
   /** iptables rules in a pod's network namespace, read from its node (both iptables variants). */
-  podRules(namespace: string, pod: string): string {
-    const node = this.kubectl(['get', 'pod', '-n', namespace, pod, '-o', 'jsonpath={.spec.nodeName}']).trim();
+  async podRules(namespace: string, pod: string): Promise<string> {
+    const node = this.kube.kubectl(['get', 'pod', '-n', namespace, pod, '-o', 'jsonpath={.spec.nodeName}']).trim();
     const script = [
       `id=$(crictl pods --namespace ${namespace} --name '^${pod}$' --state ready -q | head -n1)`,
       `pid=$(crictl inspectp -o go-template --template '{{.info.pid}}' "$id")`,
@@ -117,16 +127,8 @@ export class KindCluster {
     return this.onNode(node, script);
   }
 
-  async until(what: string, cond: () => boolean, ms = 180_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-
   delete(): void {
-    if (this.created && process.env.SK_KIND_KEEP !== '1') run([KIND, 'delete', 'cluster', '--name', this.name], { timeoutMs: 300_000 });
+    if (this.created && process.env.SK_KIND_KEEP !== '1') run([KIND, 'delete', 'cluster', '--name', this.clusterName], { timeoutMs: 300_000 });
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

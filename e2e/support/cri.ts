@@ -150,8 +150,9 @@ export class CriClient {
     }
   }
 
-  async listPodSandboxes(): Promise<{ id: string; metadata: { name: string } }[]> {
-    return (await this.call<{ items: { id: string; metadata: { name: string } }[] }>('ListPodSandbox', {})).items;
+  /** Every sandbox; `state` 0 is SANDBOX_READY. */
+  async listPodSandboxes(): Promise<{ id: string; metadata: { name: string; namespace: string; uid: string }; state: number }[]> {
+    return (await this.call<{ items: { id: string; metadata: { name: string; namespace: string; uid: string }; state: number }[] }>('ListPodSandbox', {})).items;
   }
 
   async listContainers(): Promise<{ id: string; podSandboxId: string }[]> {

@@ -2,7 +2,7 @@
  * Process helpers shared by the e2e suites: run a command and capture it, run it or throw with
  * its message, wait for a condition, and say why the machine cannot run a suite.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,17 +17,49 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default 60 s. */
   readonly timeoutMs?: number;
+  readonly cwd?: string;
 }
 
 export function sh(argv: readonly string[], opts: RunOptions = {}): RunResult {
   const r = spawnSync(argv[0] as string, argv.slice(1), {
     input: opts.input,
+    cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,
     maxBuffer: 64 << 20,
   });
   return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+}
+
+/**
+ * Like `sh`, without blocking the event loop (long builds): output is collected, and each line
+ * of it is also passed to `onLine` when given. Killed (SIGKILL) after `timeoutMs`.
+ */
+export function run(argv: readonly string[], opts: RunOptions & { readonly onLine?: (line: string) => void } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let partial = '';
+    const collect = (into: Buffer[]) => (d: Buffer) => {
+      into.push(d);
+      if (!opts.onLine) return;
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) opts.onLine(l);
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => err.push(Buffer.from(e.message)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (partial && opts.onLine) opts.onLine(partial);
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.end(opts.input);
+  });
 }
 
 /** Runs argv and returns its stdout; throws with the tool's message when it fails. */

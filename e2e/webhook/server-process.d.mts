@@ -1,4 +1,4 @@
-// Types for server-process.mjs (plain ESM so that .ci/conformance-runs.mjs can load it).
+// Types for server-process.mjs (plain ESM so that .ci/conformance.mjs can load it).
 export interface WebhookProcess {
   readonly port: number;
   readonly monitoringPort: number;

@@ -1,7 +1,7 @@
 // Starts the built webhook (`node dist/sidecar-kit.js webhook …`) as a child process on free
 // ports with a self-signed certificate, waits for its "webhook serving" log line and returns
 // the ports, the CA file and a stop() that sends SIGTERM and waits for the exit. Plain ESM so
-// that .ci/conformance-runs.mjs can use it without a TypeScript loader.
+// that plain ESM scripts (.ci/conformance.mjs) can use it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

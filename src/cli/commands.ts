@@ -1,5 +1,6 @@
 /**
- * The subcommand table. A command module exports `run(args) => Promise<exit code>`.
+ * The subcommand table. A command module exports `run(args) => Promise<exit code>`; every
+ * command follows the convention of ./convention.ts (help, exit codes, error wording).
  *
  * In the bundle (scripts/build.mjs) every command is its own self-contained file under
  * dist/commands/, and the entry imports only the one being run: no chunk shared between commands
@@ -27,14 +28,14 @@ function loadBuilt(name: string): Promise<CommandModule> {
 
 export const commands: readonly CommandEntry[] = [
   {
-    name: 'version',
-    summary: 'print the version',
-    load: async () => ({ run: async () => (process.stdout.write('0.1.0\n'), 0) }),
+    name: 'kube-inject',
+    summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject',
+    load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
   },
   {
-    name: 'kube-inject',
-    summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject (-f FILE)',
-    load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
+    name: 'webhook',
+    summary: 'serve the sidecar injection admission webhook over HTTPS',
+    load: () => (bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
   },
   {
     name: 'istio-iptables',
@@ -42,19 +43,19 @@ export const commands: readonly CommandEntry[] = [
     load: () => (bundled ? loadBuilt('istio-iptables') : import('../init/command.js')),
   },
   {
-    name: 'cni-rules',
-    summary: 'print the rules the CNI plugin would program for a pod (--pod FILE [--ipv6 true|false])',
-    load: () => (bundled ? loadBuilt('cni-rules') : import('../cni/rules-cli.js')),
-  },
-  {
     name: 'cni-install',
-    summary: 'install the chained CNI plugin on a node; `cni-install merge-conflist` prints a merge',
+    summary: 'install the chained CNI plugin on a node (a DaemonSet container); merge-conflist prints a merge',
     load: () => (bundled ? loadBuilt('cni-install') : import('../cni/install-cli.js')),
   },
   {
-    name: 'webhook',
-    summary: 'serve the sidecar injection admission webhook over HTTPS (--self-signed or --tlsCertFile/--tlsKeyFile)',
-    load: () => (bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
+    name: 'cni-rules',
+    summary: 'print the iptables rules the CNI plugin would program for a pod',
+    load: () => (bundled ? loadBuilt('cni-rules') : import('../cni/rules-cli.js')),
+  },
+  {
+    name: 'version',
+    summary: 'print the version',
+    load: () => (bundled ? loadBuilt('version') : import('./version-command.js')),
   },
 ];
 

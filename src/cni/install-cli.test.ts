@@ -16,6 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -53,7 +54,7 @@ describe('cni-install merge-conflist', () => {
   });
 
   it.each([
-    ['existing not JSON', '{', '{"type":"istio-cni"}', /--existing .*not JSON/],
+    ['existing not JSON', '{', '{"type":"istio-cni"}', /--existing: .*not JSON/],
     ['plugin config an array', '{"plugins":[]}', '[]', /plugin configuration must be a JSON object/],
     ['neither type nor plugins', '{"name":"x"}', '{"type":"istio-cni"}', /neither "type"/],
   ])('fails on %s', async (_n, a, b, msg) => {
@@ -64,10 +65,17 @@ describe('cni-install merge-conflist', () => {
 
 describe('cni-install settings', () => {
   it.each([
-    [['--kube-api-server', 'nope'], /--kube-api-server \(KUBE_API_SERVER\): must be a URL/],
-    [['--kube-api-server', 'https://h:1', '--plugin-log-level', 'loud'], /--plugin-log-level \(PLUGIN_LOG_LEVEL\): expected one of debug/],
-    [['--kube-api-server', 'https://h:1', '--pod-lookup-attempts', '0'], /--pod-lookup-attempts \(POD_LOOKUP_ATTEMPTS\): expected a whole number from 1 to 600/],
-  ])('%j is refused naming the flag', async (args, msg) => {
+    [['--kube-api-server', 'nope'], {}, /^error: --kube-api-server: must be a URL/],
+    [['--kube-api-server', 'https://h:1', '--plugin-log-level', 'loud'], {}, /^error: --plugin-log-level: expected one of debug/],
+    [['--kube-api-server', 'https://h:1', '--pod-lookup-attempts', '0'], {}, /^error: --pod-lookup-attempts: expected a whole number from 1 to 600/],
+    [['--kube-api-server', 'https://h:1'], { POD_LOOKUP_ATTEMPTS: 'many' }, /^error: POD_LOOKUP_ATTEMPTS \(--pod-lookup-attempts\): "many": expected a whole number/],
+    [['--kube-api-server', 'https://h:1'], { CHAINED_CNI_PLUGIN: 'perhaps' }, /^error: CHAINED_CNI_PLUGIN \(--chained-cni-plugin\): "perhaps": expected true or false/],
+    [['--kube-api-server', 'https://h:1'], { LOG_LEVEL: 'loud' }, /^error: LOG_LEVEL \(--log-level\): "loud": expected one of debug/],
+    [[], { KUBERNETES_SERVICE_HOST: '' }, /^error: --kube-api-server is required outside a pod/],
+    [['--once', '--once=false'], {}, /^error: flag --once given twice/],
+    [['--kube-api-server', 'https://h:1', 'extra'], {}, /^error: unexpected argument "extra"/],
+  ] as const)('%j %j is refused naming the flag or variable', async (args, env, msg) => {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     expect(await run(args)).toBe(2);
     expect(err).toMatch(msg);
   });

@@ -1,14 +1,28 @@
 /**
  * `sidecar-kit cni-install`: the DaemonSet installer, and `cni-install merge-conflist`, the
  * pure merge on two files (the conformance contract). Flags fall back to Istio's install-cni
- * environment variables.
+ * environment variables; a bad value names the flag or the variable it came from.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { installConfigSchema, type InstallConfigInput } from '../config/cni.js';
+import {
+  ExitCode,
+  flagValue,
+  noPositionals,
+  parseArgs,
+  parseGoBool,
+  printHelp,
+  reportFailure,
+  reportUsageError,
+  UsageError,
+  type CommandSpec,
+  type FlagSpec,
+  type ParsedArgs,
+} from '../cli/convention.js';
+import { installConfigSchema, LOG_LEVELS, type InstallConfigInput, type LogLevel } from '../config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';
+import { describeFsError } from '../core/format/fs-error.js';
 import { goJsonIndent } from '../core/format/go-json.js';
 import { runInstaller } from './installer.js';
 import { createLogger } from './log.js';
@@ -20,67 +34,116 @@ function readJsonFile(path: string, flag: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${flag} ${path}: ${(err as Error).message}`);
+    throw new Error(`${flag}: ${path}: ${describeFsError(err)}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${flag} ${path}: not JSON: ${(err as Error).message}`);
+    throw new Error(`${flag}: ${path}: not JSON: ${(err as Error).message}`);
   }
 }
 
+const EXISTING: FlagSpec = { long: 'existing', value: 'FILE', help: "the node's .conf/.conflist (required)" };
+const PLUGIN_CONFIG: FlagSpec = { long: 'plugin-config', value: 'FILE', help: 'our plugin entry, a JSON object (required)' };
+
+export const mergeSpec: CommandSpec = {
+  name: 'cni-install merge-conflist',
+  summary: 'print the node CNI configuration with our plugin entry chained in',
+  usage: ['--existing FILE --plugin-config FILE'],
+  description:
+    'Print the node CNI configuration with our plugin entry chained in at the end, as the installer\n' +
+    'writes it (a .conf becomes a .conflist), in Go encoding/json MarshalIndent form. Reads only.',
+  flags: [EXISTING, PLUGIN_CONFIG],
+  examples: [{ comment: 'what the installer would write into 10-bridge.conflist', command: 'sidecar-kit cni-install merge-conflist --existing /etc/cni/net.d/10-bridge.conflist --plugin-config entry.json' }],
+};
+
 async function mergeCommand(args: readonly string[]): Promise<number> {
-  const cmd = new Command('merge-conflist')
-    .description('print the node CNI configuration with our plugin entry chained in')
-    .requiredOption('--existing <file>', 'the node .conf/.conflist')
-    .requiredOption('--plugin-config <file>', 'our plugin entry (JSON object)')
-    .exitOverride();
-  cmd.parse(args, { from: 'user' });
-  const o = cmd.opts<{ existing: string; pluginConfig: string }>();
-  const merged = mergeConflist(readJsonFile(o.existing, '--existing'), readJsonFile(o.pluginConfig, '--plugin-config'));
-  process.stdout.write(render(merged));
-  return 0;
+  let existing: string;
+  let pluginConfig: string;
+  try {
+    const parsed = parseArgs(args, mergeSpec.flags);
+    if (parsed.help) return await printHelp(mergeSpec);
+    noPositionals(parsed);
+    const required = (f: FlagSpec): string => {
+      const v = flagValue(parsed, f, {});
+      if (v === undefined) throw new UsageError(`--${f.long} is required`);
+      return v.text;
+    };
+    [existing, pluginConfig] = [required(EXISTING), required(PLUGIN_CONFIG)];
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(mergeSpec.name, err);
+    throw err;
+  }
+  try {
+    const merged = mergeConflist(readJsonFile(existing, '--existing'), readJsonFile(pluginConfig, '--plugin-config'));
+    process.stdout.write(render(merged));
+    return ExitCode.ok;
+  } catch (err) {
+    return reportFailure((err as Error).message);
+  }
 }
 
+/** Istio's install-cni booleans (viper/cast): 1, t, true, yes and 0, f, false, no in any case. */
 const bool = (v: string): boolean => {
   if (/^(1|t|true|yes)$/i.test(v)) return true;
   if (/^(0|f|false|no)$/i.test(v)) return false;
-  throw new InvalidArgumentError('expected true or false.');
+  throw new Error('expected true or false');
 };
 const int = (v: string): number => {
-  if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('expected a whole number.');
+  if (!/^[0-9]+$/.test(v)) throw new Error('expected a whole number');
   return Number(v);
 };
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const logLevel = (v: string): LogLevel => {
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new Error(`expected one of ${LOG_LEVELS.join(', ')}`);
+  return v as LogLevel;
+};
 
-function installCommand(): Command {
-  const opt = (flags: string, description: string, env: string, parse?: (v: string) => unknown) => {
-    const o = new Option(flags, description).env(env);
-    return parse ? o.argParser(parse) : o;
-  };
-  return new Command('cni-install')
-    .description('install the chained CNI plugin on this node and keep it installed until SIGTERM')
-    .addOption(opt('--mounted-cni-net-dir <dir>', 'node CNI config dir as mounted', 'MOUNTED_CNI_NET_DIR'))
-    .addOption(opt('--cni-conf-name <name>', 'config file to chain into (default: first valid)', 'CNI_CONF_NAME'))
-    .addOption(opt('--chained-cni-plugin <bool>', 'chain into the existing config (else write our own)', 'CHAINED_CNI_PLUGIN', bool))
-    .addOption(opt('--mounted-cni-bin-dir <dir>', 'node CNI bin dir as mounted', 'MOUNTED_CNI_BIN_DIR'))
-    .addOption(opt('--plugin-binary <file>', 'self-contained plugin executable to copy', 'CNI_PLUGIN_BINARY'))
-    .addOption(opt('--cni-agent-run-dir <dir>', 'run dir for the plugin kubeconfig', 'CNI_AGENT_RUN_DIR'))
-    .addOption(opt('--plugin-log-level <level>', 'debug|info|warn|error|none', 'PLUGIN_LOG_LEVEL'))
-    .addOption(opt('--plugin-log-file <file>', 'plugin also appends its log here', 'PLUGIN_LOG_FILE'))
-    .addOption(opt('--exclude-namespaces <list>', 'namespaces the plugin leaves alone', 'EXCLUDE_NAMESPACES', list))
-    .addOption(opt('--pod-namespace <ns>', "the installer's namespace", 'POD_NAMESPACE'))
-    .addOption(opt('--native-nftables <bool>', 'program native nftables instead of iptables', 'NATIVE_NFTABLES', bool))
-    .addOption(opt('--pod-annotations <bool>', 'declare the io.kubernetes.cri.pod-annotations capability', 'CNI_POD_ANNOTATIONS', bool))
-    .addOption(opt('--service-account-dir <dir>', 'token + ca.crt for the plugin kubeconfig', 'SERVICE_ACCOUNT_DIR'))
-    .addOption(opt('--kube-api-server <url>', 'API server URL (default from KUBERNETES_SERVICE_HOST/PORT)', 'KUBE_API_SERVER'))
-    .addOption(opt('--kube-insecure-skip-tls-verify <bool>', 'do not verify the API server certificate', 'KUBE_INSECURE_SKIP_TLS_VERIFY', bool))
-    .addOption(opt('--pod-lookup-attempts <n>', 'plugin pod GET attempts', 'POD_LOOKUP_ATTEMPTS', int))
-    .addOption(opt('--pod-lookup-interval-ms <ms>', 'pause between pod GET attempts', 'POD_LOOKUP_INTERVAL_MS', int))
-    .addOption(opt('--log-level <level>', "the installer's own log level", 'LOG_LEVEL'))
-    .option('--once', 'install and exit instead of watching')
-    .exitOverride();
+interface InstallFlag extends FlagSpec {
+  /** The InstallFlags field it sets. */
+  readonly key: keyof InstallFlags;
+  readonly parse?: (v: string) => unknown;
 }
+
+/** Defaults shown here are the schema's (installConfigSchema); a test keeps them equal. */
+export const INSTALL_FLAGS: readonly InstallFlag[] = [
+  { key: 'mountedCniNetDir', long: 'mounted-cni-net-dir', value: 'DIR', env: ['MOUNTED_CNI_NET_DIR'], default: '/host/etc/cni/net.d', help: "the node's CNI config directory, as mounted" },
+  { key: 'cniConfName', long: 'cni-conf-name', value: 'FILE', env: ['CNI_CONF_NAME'], help: 'config file to chain into (default: the first valid one)' },
+  { key: 'chainedCniPlugin', long: 'chained-cni-plugin', value: 'true|false', env: ['CHAINED_CNI_PLUGIN'], default: 'true', help: 'chain into the existing config (false: write our own file)', parse: bool },
+  { key: 'mountedCniBinDir', long: 'mounted-cni-bin-dir', value: 'DIR', env: ['MOUNTED_CNI_BIN_DIR'], default: '/host/opt/cni/bin', help: "the node's CNI bin directory, as mounted" },
+  { key: 'pluginBinary', long: 'plugin-binary', value: 'FILE', env: ['CNI_PLUGIN_BINARY'], help: 'the plugin executable to copy (default: istio-cni next to the CLI bundle)' },
+  { key: 'cniAgentRunDir', long: 'cni-agent-run-dir', value: 'DIR', env: ['CNI_AGENT_RUN_DIR'], default: '/var/run/istio-cni', help: "run directory for the plugin's kubeconfig" },
+  { key: 'pluginLogLevel', long: 'plugin-log-level', value: 'LEVEL', env: ['PLUGIN_LOG_LEVEL'], default: 'warn', help: `the plugin's log level: ${LOG_LEVELS.join(', ')}` },
+  { key: 'pluginLogFile', long: 'plugin-log-file', value: 'FILE', env: ['PLUGIN_LOG_FILE'], help: 'the plugin also appends its log here' },
+  { key: 'excludeNamespaces', long: 'exclude-namespaces', value: 'LIST', env: ['EXCLUDE_NAMESPACES'], default: 'kube-system', help: 'namespaces the plugin leaves alone, comma list', parse: list },
+  { key: 'podNamespace', long: 'pod-namespace', value: 'NS', env: ['POD_NAMESPACE'], default: '', help: "the installer's own namespace" },
+  { key: 'nativeNftables', long: 'native-nftables', value: 'true|false', env: ['NATIVE_NFTABLES'], default: 'false', help: 'program native nftables instead of iptables', parse: bool },
+  { key: 'podAnnotations', long: 'pod-annotations', value: 'true|false', env: ['CNI_POD_ANNOTATIONS'], default: 'true', help: 'declare the io.kubernetes.cri.pod-annotations capability', parse: bool },
+  { key: 'serviceAccountDir', long: 'service-account-dir', value: 'DIR', env: ['SERVICE_ACCOUNT_DIR'], default: '/var/run/secrets/kubernetes.io/serviceaccount', help: "token and ca.crt for the plugin's kubeconfig" },
+  { key: 'kubeApiServer', long: 'kube-api-server', value: 'URL', env: ['KUBE_API_SERVER'], help: 'API server URL (default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)' },
+  { key: 'kubeInsecureSkipTlsVerify', long: 'kube-insecure-skip-tls-verify', value: 'true|false', env: ['KUBE_INSECURE_SKIP_TLS_VERIFY'], default: 'false', help: 'do not verify the API server certificate (test clusters)', parse: bool },
+  { key: 'podLookupAttempts', long: 'pod-lookup-attempts', value: 'N', env: ['POD_LOOKUP_ATTEMPTS'], default: '30', help: 'pod GET attempts of the plugin', parse: int },
+  { key: 'podLookupIntervalMs', long: 'pod-lookup-interval-ms', value: 'MS', env: ['POD_LOOKUP_INTERVAL_MS'], default: '1000', help: 'pause between pod GET attempts', parse: int },
+  { key: 'logLevel', long: 'log-level', value: 'LEVEL', env: ['LOG_LEVEL'], default: 'info', help: `the installer's own log level: ${LOG_LEVELS.join(', ')}`, parse: logLevel },
+  { key: 'once', long: 'once', help: 'install and exit instead of watching until SIGTERM' },
+];
+
+export const spec: CommandSpec = {
+  name: 'cni-install',
+  summary: 'install the chained CNI plugin on a node (a DaemonSet container); merge-conflist prints a merge',
+  usage: ['[flags]', 'merge-conflist --existing FILE --plugin-config FILE'],
+  description:
+    "Install the istio-cni plugin on this node: copy the executable into the node's CNI bin\n" +
+    "directory, write its kubeconfig, chain it into the node's CNI configuration, keep all three\n" +
+    'in place until SIGTERM, then remove them. Meant for the chart\'s DaemonSet (cni.enabled=true).',
+  flags: INSTALL_FLAGS,
+  subcommands: [{ name: 'merge-conflist', summary: mergeSpec.summary }],
+  examples: [
+    { comment: 'what the DaemonSet runs (settings from the environment)', command: 'sidecar-kit cni-install' },
+    { comment: 'install once into test directories and exit (in a pod: the API server comes from the environment)', command: 'sidecar-kit cni-install --mounted-cni-net-dir /tmp/net.d --mounted-cni-bin-dir /tmp/bin --once' },
+    { comment: 'print a merge without installing', command: 'sidecar-kit cni-install merge-conflist --existing 10-bridge.conflist --plugin-config entry.json' },
+  ],
+};
 
 interface InstallFlags {
   mountedCniNetDir?: string;
@@ -100,8 +163,29 @@ interface InstallFlags {
   kubeInsecureSkipTlsVerify?: boolean;
   podLookupAttempts?: number;
   podLookupIntervalMs?: number;
-  logLevel?: string;
+  logLevel?: LogLevel;
   once?: boolean;
+}
+
+/** Flags and variables into InstallFlags; a bad value is a UsageError naming its source. */
+function installFlags(parsed: ParsedArgs, env: NodeJS.ProcessEnv): { flags: InstallFlags; from: ReadonlyMap<string, string> } {
+  const flags: Record<string, unknown> = {};
+  const from = new Map<string, string>();
+  for (const f of INSTALL_FLAGS) {
+    const v = flagValue(parsed, f, env);
+    if (v === undefined) continue;
+    from.set(f.key, v.from);
+    if (!f.value) flags[f.key] = parseGoBool(v.text) === true;
+    else if (!f.parse) flags[f.key] = v.text;
+    else {
+      try {
+        flags[f.key] = f.parse(v.text);
+      } catch (err) {
+        throw new UsageError(`${v.from}: ${JSON.stringify(v.text)}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return { flags: flags as InstallFlags, from };
 }
 
 function toInput(f: InstallFlags): InstallConfigInput {
@@ -121,26 +205,36 @@ function toInput(f: InstallFlags): InstallConfigInput {
 }
 
 async function installMain(args: readonly string[]): Promise<number> {
-  const cmd = installCommand();
-  cmd.parse(args, { from: 'user' });
-  const flags = cmd.opts<InstallFlags>();
-  const parsed = installConfigSchema.safeParse(toInput(flags));
-  if (!parsed.success) {
-    // Name the flag (and its variable) the user wrote, not the schema key.
-    const flagOf = (key: string) => installCommand().options.find((o) => o.attributeName() === key);
-    const text = parsed.error.issues
-      .map((i) => {
-        const key = String(i.path[i.path[0] === 'pluginExtensions' ? 1 : 0] ?? '');
-        const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/^logFile$/, 'pluginLogFile');
-        const o = flagOf(camel);
-        return `${o ? `${o.long}${o.envVar ? ` (${o.envVar})` : ''}` : key}: ${i.message}`;
-      })
-      .join('; ');
-    process.stderr.write(`error: cni-install: ${text}\n`);
-    return 2;
+  let flags: InstallFlags;
+  let config;
+  try {
+    const parsed = parseArgs(args, INSTALL_FLAGS);
+    if (parsed.help) return await printHelp(spec);
+    noPositionals(parsed);
+    const read = installFlags(parsed, process.env);
+    flags = read.flags;
+    if (flags.kubeApiServer === undefined && inClusterServer(process.env.KUBERNETES_SERVICE_HOST, process.env.KUBERNETES_SERVICE_PORT) === undefined) {
+      throw new UsageError('--kube-api-server is required outside a pod (no KUBE_API_SERVER, no KUBERNETES_SERVICE_HOST/PORT)');
+    }
+    const result = installConfigSchema.safeParse(toInput(flags));
+    if (!result.success) {
+      // Name the flag (or the variable) the value came from, not the schema key.
+      const text = result.error.issues
+        .map((i) => {
+          const key = String(i.path[i.path[0] === 'pluginExtensions' ? 1 : 0] ?? '');
+          const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/^logFile$/, 'pluginLogFile');
+          const f = INSTALL_FLAGS.find((x) => x.key === camel);
+          return `${read.from.get(camel) ?? (f ? `--${f.long}` : key)}: ${i.message}`;
+        })
+        .join('; ');
+      throw new UsageError(text);
+    }
+    config = result.data;
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsageError(spec.name, err);
+    throw err;
   }
-  const level = (flags.logLevel ?? 'info') as 'info';
-  const logger = createLogger({ level });
+  const logger = createLogger({ level: flags.logLevel ?? 'info' });
   const controller = new AbortController();
   const stop = (sig: string) => {
     logger.info('shutting down', { signal: sig });
@@ -148,8 +242,8 @@ async function installMain(args: readonly string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  await runInstaller(parsed.data, { logger, render }, { signal: controller.signal });
-  return 0;
+  await runInstaller(config, { logger, render }, { signal: controller.signal });
+  return ExitCode.ok;
 }
 
 export async function run(args: readonly string[]): Promise<number> {
@@ -157,10 +251,6 @@ export async function run(args: readonly string[]): Promise<number> {
     if (args[0] === 'merge-conflist') return await mergeCommand(args.slice(1));
     return await installMain(args);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
-    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
-    process.stderr.write(`error: cni-install: ${(err as Error).message}\n`);
-    return 1;
+    return reportFailure((err as Error).message);
   }
 }

@@ -8,6 +8,11 @@ const ok = (s: Partial<CaptureSettings>) => {
 };
 
 describe('parseCaptureSettings', () => {
+  it('accepts port items with blanks around them, as Istio does (the pod annotation "8080, 9090" reaches -d as written)', () => {
+    expect(ok({ inboundPortsExclude: '8080, 9090', outboundPortsInclude: ' 443 ' })).toMatchObject({ inboundPortsExclude: [8080, 9090], outboundPortsInclude: [443] });
+    expect(parseCaptureSettings({ proxyUid: '1337', inboundPortsExclude: '80 80' }).ok).toBe(false);
+  });
+
   it('applies Istio defaults and freezes the result', () => {
     const c = ok({});
     expect(c).toMatchObject({

@@ -82,10 +82,15 @@ function parseUint(s: string, max: number, what: string): Parsed<number> {
   return Number(s);
 }
 
+// Surrounding blanks are allowed (`8080, 9090`): Istio writes the item as it is into
+// `--dport  9090`, which iptables-restore and nft tokenize to the same rule.
 const port = (s: string): Parsed<number> => {
-  const n = parseUint(s, 65535, 'a port number (1-65535)');
+  const n = parseUint(s.trim(), 65535, 'a port number (1-65535)');
   return n === 0 ? { error: 'expected a port number (1-65535)' } : n;
 };
+
+// A port list item may be 0 (Istio's parsers and iptables' --dport accept it).
+const listPort = (s: string): Parsed<number> => parseUint(s.trim(), 65535, 'a port number (0-65535)');
 
 function parseEach<T>(s: string, one: (item: string) => Parsed<T>): Parsed<T[]> {
   const out: T[] = [];
@@ -139,13 +144,13 @@ const FIELDS = {
   proxyGid: (s: string) => parseEach(s, ownerId),
   interceptionMode: (s: string): Parsed<'REDIRECT' | 'TPROXY'> =>
     s === 'TPROXY' ? 'TPROXY' : s === '' || s === 'REDIRECT' ? 'REDIRECT' : { error: 'expected REDIRECT or TPROXY' },
-  inboundPorts: (s: string): Parsed<'*' | number[]> => (s === '*' ? '*' : parseEach(s, port)),
-  inboundPortsExclude: (s: string) => parseEach(s, port),
+  inboundPorts: (s: string): Parsed<'*' | number[]> => (s === '*' ? '*' : parseEach(s, listPort)),
+  inboundPortsExclude: (s: string) => parseEach(s, listPort),
   excludeInterfaces: (s: string) => parseEach(s, iface),
   outboundIpRangesInclude: (s: string): Parsed<'*' | Cidr[]> => (s === '*' ? '*' : parseEach(s, cidr)),
   outboundIpRangesExclude: (s: string) => (s.split(',').includes('*') ? { error: 'invalid value for OUTBOUND_IP_RANGES_EXCLUDE' } : parseEach(s, cidr)),
-  outboundPortsInclude: (s: string) => parseEach(s, port),
-  outboundPortsExclude: (s: string) => parseEach(s, port),
+  outboundPortsInclude: (s: string) => parseEach(s, listPort),
+  outboundPortsExclude: (s: string) => parseEach(s, listPort),
   kubeVirtInterfaces: (s: string) => parseEach(s, iface),
   tproxyMark: (s: string) => parseUint(s, 0xffffffff, 'a packet mark (decimal, 0-4294967295)'),
   tproxyRouteTable: (s: string): Parsed<number> => {

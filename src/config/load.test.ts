@@ -22,7 +22,7 @@ describe('settings files', () => {
   });
 
   it('names a file that cannot be read', async () => {
-    await expect(loadSettingsFromFiles({ valuesFile: join(dir, 'missing.yaml') })).rejects.toThrow(/valuesFile: cannot read .*missing\.yaml: ENOENT/);
+    await expect(loadSettingsFromFiles({ valuesFile: join(dir, 'missing.yaml') })).rejects.toThrow(/^--valuesFile: .*missing\.yaml: no such file$/);
   });
 
   it('loads an inject config file with the values', async () => {

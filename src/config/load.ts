@@ -4,6 +4,7 @@
  * layouts from a mounted ConfigMap directory.
  */
 import { readFile } from 'node:fs/promises';
+import { describeFsError } from '../core/format/fs-error.js';
 import { parseYamlDocument } from '../core/yaml/parse.js';
 import { ConfigError } from './errors.js';
 import { isPlainObject } from './merge.js';
@@ -21,7 +22,7 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(`${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, what, { cause: e });
+    throw new ConfigError(`--${what}: ${path}: ${describeFsError(e)}`, what, { cause: e });
   }
 }
 

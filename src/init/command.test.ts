@@ -37,20 +37,30 @@ describe('sidecar-kit istio-iptables (in process, dry run)', () => {
 
   it.each<[string[], Record<string, string>, string]>([
     [['-p', 'abc'], {}, 'error: invalid value "abc" for flag -p/--envoy-port: expected a port number (1-65535)'],
+    [['-p', '15001', '-p', '15002'], {}, 'error: flag -p/--envoy-port given twice ("15001", then "15002"): it takes one value'],
     [[], { INBOUND_CAPTURE_PORT: '99999' }, 'error: invalid value "99999" for INBOUND_CAPTURE_PORT (flag -z/--inbound-capture-port)'],
     [['-x', '*'], {}, 'error: invalid value "*" for flag -x/--istio-service-exclude-cidr: invalid value for OUTBOUND_IP_RANGES_EXCLUDE'],
     [['--force-iptables-binary', 'iptables'], {}, 'invalid FORCE_IPTABLES_BINARY value "iptables"'],
     [['--ipv6', 'maybe'], {}, 'error: invalid value "maybe" for flag --ipv6: expected auto, true or false'],
     [['--no-such-flag'], {}, 'error: unknown flag: --no-such-flag'],
     [['extra'], {}, 'error: unexpected argument "extra"'],
-  ])('%j %j exits 1: %s', async (args, env, message) => {
+    [[], { DRY_RUN: 'maybe' }, 'error: invalid value "maybe" for DRY_RUN (flag -n/--dry-run): expected true or false'],
+  ])('%j %j is a usage error (exit 2): %s', async (args, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-    expect(await run(['-n', ...BASE, ...args])).toBe(1);
+    // The case's own flags replace those of BASE (a flag may be given once).
+    const base = BASE.filter((a, i) => !args.includes(a) && !args.includes(BASE[i - 1] as string));
+    expect(await run(['-n', ...base, ...args].filter((a) => a !== '-n' || !('DRY_RUN' in env)))).toBe(2);
     expect(stderr).toContain(message);
   });
 
   it('prints usage for --help', async () => {
     expect(await run(['--help'])).toBe(0);
-    expect(stdout).toContain('--istio-inbound-interception-mode');
+    expect(stdout).toContain('-m, --istio-inbound-interception-mode MODE');
+  });
+
+  it('names DRY_RUN_FILE_PATH when the record cannot be written', async () => {
+    vi.stubEnv('DRY_RUN_FILE_PATH', join(dir, 'missing', 'record'));
+    expect(await run(['-n', ...BASE])).toBe(1);
+    expect(stderr).toContain(`error: DRY_RUN_FILE_PATH: ${join(dir, 'missing', 'record')}: no such file\n`);
   });
 });

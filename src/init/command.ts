@@ -11,37 +11,38 @@ import { renderIptables } from '../core/capture/iptables.js';
 import { renderNft } from '../core/capture/nft.js';
 import { applyCapture } from './apply.js';
 import { detectBackend, DRY_RUN_BACKEND, systemDetectionEnv, type Backend } from './backend.js';
-import { CaptureError, VALIDATION_EXIT_CODE } from './errors.js';
+import { CaptureError, CaptureErrorCode, VALIDATION_EXIT_CODE } from './errors.js';
 import { isExecutable, readTextFile } from './host-files.js';
 import { detectIpv6, proxyUidFromPasswd, resolvConfServers, type InterfaceAddress } from './facts.js';
-import { collectSettings, describeSource, FlagError, parseArgs, usage } from './flags.js';
+import { ExitCode, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type ParsedArgs } from '../cli/convention.js';
+import { describeFsError } from '../core/format/fs-error.js';
+import { collectSettings, describeSource, FLAGS, spec } from './flags.js';
 import { ProcessRunner, RecordingRunner, type Runner } from './runner.js';
 
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-const fail = (line: string): number => (process.stderr.write(`error: ${line}\n`), 1);
+const fail = (line: string): number => reportFailure(line);
 
 export async function run(args: readonly string[]): Promise<number> {
   const started = performance.now();
-  let parsed;
+  let parsed: ParsedArgs;
   try {
-    parsed = parseArgs(args);
+    parsed = parseArgs(args, FLAGS);
+    if (parsed.help) return await printHelp(spec);
+    noPositionals(parsed);
   } catch (err) {
-    if (err instanceof FlagError) return fail(`${err.message}\n\n${usage()}`);
+    if (err instanceof UsageError) return reportUsageError(spec.name, err);
     throw err;
   }
-  if (parsed.values.has('help')) return (process.stdout.write(usage()), 0);
-  if (parsed.positionals.length > 0) return fail(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
-
   const { settings, sources } = collectSettings(parsed, process.env);
   const ipv6Mode = settings.ipv6 ?? 'auto';
-  if (!['auto', 'true', 'false'].includes(ipv6Mode)) return fail(`invalid value ${JSON.stringify(ipv6Mode)} for flag --ipv6: expected auto, true or false`);
+  if (!['auto', 'true', 'false'].includes(ipv6Mode)) return reportUsageError(spec.name, new UsageError(`invalid value ${JSON.stringify(ipv6Mode)} for flag --ipv6: expected auto, true or false`));
+  // Every value is checked before the machine is looked at: a bad flag or variable is a usage error.
+  const early = parseCaptureSettings({ ...settings, ipv6: 'false', proxyUid: settings.proxyUid ?? '1337' });
+  if (!early.ok) return badSettings(early.issues, sources);
   const factsRunner = new ProcessRunner();
   const resolved = await resolveFacts(settings, ipv6Mode === 'auto', factsRunner);
   const result = parseCaptureSettings(resolved);
-  if (!result.ok) {
-    for (const i of result.issues) fail(`invalid value ${JSON.stringify(i.value)} for ${describeSource(i.setting, sources.get(i.setting))}: ${i.message}`);
-    return 1;
-  }
+  if (!result.ok) return badSettings(result.issues, sources);
   const cfg = result.config;
   out(`istio-iptables: ${summary(cfg)}`);
   try {
@@ -58,7 +59,12 @@ export async function run(args: readonly string[]): Promise<number> {
     if (err instanceof CaptureError) return fail(err.message);
     throw err;
   }
-  return 0;
+  return ExitCode.ok;
+}
+
+function badSettings(issues: readonly { setting: CaptureSettingName; value: string; message: string }[], sources: ReturnType<typeof collectSettings>['sources']): number {
+  const lines = issues.map((i) => `invalid value ${JSON.stringify(i.value)} for ${describeSource(i.setting, sources.get(i.setting))}: ${i.message}`);
+  return reportUsageError(spec.name, new UsageError(lines.join('\nerror: ')));
 }
 
 /** Programs (or, with --dry-run, records) the rules; returns the number of processes spawned. */
@@ -79,7 +85,13 @@ async function program(cfg: CaptureConfig, runner: ProcessRunner): Promise<numbe
     if (cfg.nativeNftables) out(`Running nft with the following transaction:\n${renderNft(report.rules)}`);
     else for (const f of report.rules.ipv6 ? (['v4', 'v6'] as const) : (['v4'] as const)) out(`Running iptables restore (${f}) with the following input:\n${renderIptables(report.rules, f)}`);
     const file = process.env.DRY_RUN_FILE_PATH;
-    if (file) writeFileSync(file, recorder.transcript());
+    if (file) {
+      try {
+        writeFileSync(file, recorder.transcript());
+      } catch (err) {
+        throw new CaptureError(CaptureErrorCode.RecordFailed, `DRY_RUN_FILE_PATH: ${file}: ${describeFsError(err)}`, { cause: err });
+      }
+    }
   } else {
     const what = backend.kind === 'nft' ? 'nft' : `${backend.v4.restore}${report.rules.ipv6 ? ` + ${backend.v6.restore}` : ''}`;
     out(`istio-iptables: ${what}: ${Object.entries(report.families).map(([f, o]) => `${f} ${o}`).join(', ')}`);

@@ -10,6 +10,8 @@ export const CaptureErrorCode = {
   ExistingRules: 'CAPTURE_EXISTING_RULES',
   /** Removing rules failed. */
   CleanupFailed: 'CAPTURE_CLEANUP_FAILED',
+  /** The dry-run record could not be written to DRY_RUN_FILE_PATH. */
+  RecordFailed: 'CAPTURE_RECORD_FAILED',
 } as const;
 
 export type CaptureErrorCode = (typeof CaptureErrorCode)[keyof typeof CaptureErrorCode];

@@ -1,70 +1,103 @@
 /**
  * `sidecar-kit kube-inject`: the offline equivalent of `istioctl kube-inject` (§h). Parses
- * flags and environment, loads settings, runs the pure manifest injection, writes the result
- * (stdout, or a file replaced atomically) and reports warnings/errors on stderr.
- *
- * Flags are parsed with node:util parseArgs (built in, so it adds nothing to start-up time).
+ * flags and environment (the convention of src/cli/convention.ts), loads settings, runs the pure
+ * manifest injection, writes the result (stdout, or a file replaced atomically) and reports
+ * warnings/errors on stderr.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ExitCode,
+  flagValue,
+  noPositionals,
+  parseArgs,
+  printHelp,
+  reportFailure,
+  reportUsageError,
+  UsageError,
+  type CommandSpec,
+  type FlagSpec,
+  type ParsedArgs,
+} from '../cli/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
+import { describeFsError } from '../core/format/fs-error.js';
 import { ownValue } from '../core/own-keys.js';
 import {
   DEFAULT_MAX_INPUT_BYTES,
   formatByteSize,
+  InputTooLargeError,
   OutputClosedError,
   parseByteSize,
-  readInput,
+  readBounded,
+  readFileBounded,
   resolveOutput,
   writeFileAtomically,
   writeToStream,
 } from './io.js';
 import { injectManifest } from './manifest.js';
 
-type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: string; cluster?: true };
+const CLUSTER = "istioctl's flags that need a cluster (accepted and ignored: kube-inject runs offline)";
 
-/** Istio's flags; `cluster` ones only matter with a Kubernetes cluster and are ignored offline. */
-const OPTIONS: Record<string, OptionSpec> = {
-  filename: { type: 'string', short: 'f', help: 'input manifest (required); - reads stdin' },
-  output: { type: 'string', short: 'o', help: 'write the result to this file (atomically, through symlinks; regular files only) instead of stdout' },
-  maxInputBytes: { type: 'string', help: `refuse input larger than this (bytes, or with Ki/Mi/Gi; default ${formatByteSize(DEFAULT_MAX_INPUT_BYTES)})` },
-  meshConfigFile: { type: 'string', help: 'MeshConfig file (default: Istio mesh defaults)' },
-  meshConfigMapName: { type: 'string', help: 'mesh ConfigMap name', cluster: true },
-  injectConfigFile: { type: 'string', help: 'injector config (ConfigMap `config` layout) or a bare sidecar template' },
-  injectConfigMapName: { type: 'string', help: 'injector ConfigMap name', cluster: true },
-  valuesFile: { type: 'string', help: 'Helm values (ConfigMap `values` layout) deep-merged over the chart defaults' },
-  operatorFileName: { type: 'string', help: 'IstioOperator whose spec.values / spec.meshConfig apply on top' },
-  webhookConfig: { type: 'string', help: 'MutatingWebhookConfiguration name (unused offline)' },
-  revision: { type: 'string', short: 'r', help: 'control plane revision ("default" = none)' },
-  'xds-address': { type: 'string', help: 'control plane xDS address', cluster: true },
-  'cert-dir': { type: 'string', help: 'xDS client certificates', cluster: true },
-  'xds-label': { type: 'string', help: 'istiod pod selector', cluster: true },
-  'xds-port': { type: 'string', help: 'istiod xDS port', cluster: true },
-  timeout: { type: 'string', help: 'control plane request timeout', cluster: true },
-  authority: { type: 'string', help: 'xDS authority', cluster: true },
-  insecure: { type: 'boolean', help: 'skip server certificate verification', cluster: true },
-  plaintext: { type: 'boolean', help: 'plain-text xDS', cluster: true },
-  istioNamespace: { type: 'string', short: 'i', help: 'Istio system namespace', cluster: true },
-  context: { type: 'string', help: 'kubeconfig context', cluster: true },
-  kubeconfig: { type: 'string', help: 'kubeconfig file', cluster: true },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
+/** Istio's flags; those in the CLUSTER group only matter with a Kubernetes cluster. */
+const FLAGS: readonly FlagSpec[] = [
+  { long: 'filename', short: 'f', value: 'FILE', help: 'input manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin' },
+  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically, through symlinks; regular files only) instead of stdout' },
+  { long: 'maxInputBytes', value: 'SIZE', help: 'refuse input larger than SIZE in all (bytes, or with a Ki, Mi, Gi, k, M or G suffix)', default: formatByteSize(DEFAULT_MAX_INPUT_BYTES) },
+  { long: 'meshConfigFile', value: 'FILE', help: "MeshConfig (the istio ConfigMap's `mesh` key); default: Istio's mesh defaults" },
+  { long: 'valuesFile', value: 'FILE', help: "Helm values (the injector ConfigMap's `values` key), deep-merged over Istio's chart defaults" },
+  { long: 'injectConfigFile', value: 'FILE', help: "injector config (the injector ConfigMap's `config` key) or a bare sidecar template" },
+  { long: 'operatorFileName', value: 'FILE', help: 'IstioOperator whose spec.values / spec.meshConfig apply on top' },
+  { long: 'revision', short: 'r', value: 'REV', help: 'control plane revision; "default" means none', default: '' },
+  { long: 'webhookConfig', value: 'NAME', help: 'MutatingWebhookConfiguration name (unused offline)', default: 'istio-sidecar-injector' },
+  { long: 'meshConfigMapName', value: 'NAME', help: 'mesh ConfigMap name', group: CLUSTER },
+  { long: 'injectConfigMapName', value: 'NAME', help: 'injector ConfigMap name', group: CLUSTER },
+  { long: 'xds-address', value: 'ADDR', help: 'control plane xDS address', group: CLUSTER },
+  { long: 'cert-dir', value: 'DIR', help: 'xDS client certificates', group: CLUSTER },
+  { long: 'xds-label', value: 'SELECTOR', help: 'istiod pod selector', group: CLUSTER },
+  { long: 'xds-port', value: 'PORT', help: 'istiod xDS port', group: CLUSTER },
+  { long: 'timeout', value: 'DURATION', help: 'control plane request timeout', group: CLUSTER },
+  { long: 'authority', value: 'HOST', help: 'xDS authority', group: CLUSTER },
+  { long: 'insecure', help: 'skip server certificate verification', group: CLUSTER },
+  { long: 'plaintext', help: 'plain-text xDS', group: CLUSTER },
+  { long: 'istioNamespace', short: 'i', value: 'NS', help: 'Istio system namespace', group: CLUSTER },
+  { long: 'context', value: 'NAME', help: 'kubeconfig context', group: CLUSTER },
+  { long: 'kubeconfig', value: 'FILE', help: 'kubeconfig file', group: CLUSTER },
+];
+
+const NATIVE_SIDECARS = ['auto', 'true', 'false'];
+
+export const spec: CommandSpec = {
+  name: 'kube-inject',
+  summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject',
+  usage: ['-f FILE [flags]'],
+  description:
+    'Inject the Istio sidecar into Kubernetes workload manifests, offline: the output is what\n' +
+    '`istioctl kube-inject` prints for the same input and configuration. Documents of other kinds\n' +
+    'pass through unchanged; nothing is written when a document fails.',
+  flags: FLAGS,
+  environment: [
+    { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto = off offline)', default: 'auto' },
+    { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
+    { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range (needs a cluster: ignored)' },
+  ],
+  examples: [
+    { comment: 'inject the sample manifest with the built-in defaults (Istio 1.31 proxy)', command: 'sidecar-kit kube-inject -f examples/shop.yaml' },
+    { comment: 'with an Istio installation\'s settings, written to a file', command: 'sidecar-kit kube-inject -f app.yaml --valuesFile values.json --meshConfigFile mesh.yaml -o app-injected.yaml' },
+    { comment: 'every manifest of a directory, applied with kubectl', command: 'sidecar-kit kube-inject -f manifests/ | kubectl apply -f -' },
+    { comment: 'from stdin', command: 'cat app.yaml | sidecar-kit kube-inject -f -' },
+  ],
 };
 
-function usage(): string {
-  const lines = Object.entries(OPTIONS).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' <value>' : ''}`;
-    return `  ${flag.padEnd(34)} ${o.help}${o.cluster ? ' (needs a cluster; ignored)' : ''}`;
-  });
-  return `Usage: sidecar-kit kube-inject -f FILE [options]\n\nInject the Istio sidecar into Kubernetes workload manifests, offline (istioctl kube-inject).\nEnvironment: ENABLE_NATIVE_SIDECARS (auto|true|false; auto = off offline), COMPLIANCE_POLICY, PLATFORM.\n\nOptions:\n${lines.join('\n')}\n`;
-}
+const flag = (long: string): FlagSpec => FLAGS.find((f) => f.long === long) as FlagSpec;
 
-function environment(): InjectionEnvironment {
-  return {
-    enableNativeSidecars: process.env.ENABLE_NATIVE_SIDECARS ?? 'auto',
-    compliancePolicy: process.env.COMPLIANCE_POLICY ?? '',
-    platform: process.env.PLATFORM ?? '',
-  };
+function environment(env: NodeJS.ProcessEnv): InjectionEnvironment {
+  const native = env.ENABLE_NATIVE_SIDECARS || 'auto';
+  if (!NATIVE_SIDECARS.includes(native)) {
+    throw new UsageError(`ENABLE_NATIVE_SIDECARS: ${JSON.stringify(native)}: expected auto, true or false`);
+  }
+  return { enableNativeSidecars: native, compliancePolicy: env.COMPLIANCE_POLICY ?? '', platform: env.PLATFORM ?? '' };
 }
 
 /**
@@ -81,38 +114,80 @@ async function withCustomTemplates(env: InjectionEnvironment, settings: Injectio
   return { ...env, templateCompiler };
 }
 
+/** One input manifest: where it came from (for messages) and its text. */
+interface Manifest {
+  readonly path: string;
+  readonly text: string;
+}
+
+const MANIFEST_FILE = /\.(ya?ml|json)$/;
+
+/**
+ * The manifests `-f` names: stdin (`-`), a file, or a directory's *.yaml, *.yml and *.json
+ * files (not recursive, in name order, as kubectl reads a directory). Errors name the flag as
+ * written and the path: `-f: /x.yaml: no such file`. At most `max` bytes are read in all
+ * (--maxInputBytes): a regular file is checked by its size before it is read, stdin, FIFOs and
+ * devices while they are read, so an endless source stops at the bound.
+ */
+async function readManifests(filename: string, written: string, max: number): Promise<Manifest[]> {
+  if (filename === '-') return [{ path: '-', text: await readBounded(process.stdin, max).catch((e: unknown) => fail(written, '-', e)) }];
+  const info = await stat(filename).catch((e: unknown) => fail(written, filename, e));
+  if (!info.isDirectory()) return [{ path: filename, text: await readFileBounded(filename, max).catch((e: unknown) => fail(written, filename, e)) }];
+  const names = (await readdir(filename).catch((e: unknown) => fail(written, filename, e))).filter((n) => MANIFEST_FILE.test(n)).sort();
+  const manifests: Manifest[] = [];
+  let left = max;
+  for (const name of names) {
+    const path = join(filename, name);
+    if (!(await stat(path).catch((e: unknown) => fail(written, path, e))).isFile()) continue;
+    const text = await readFileBounded(path, left).catch((e: unknown) => fail(written, e instanceof InputTooLargeError ? filename : path, e));
+    left -= Buffer.byteLength(text);
+    manifests.push({ path, text });
+  }
+  if (manifests.length === 0) throw new InputError(`${written}: ${filename}: a directory without *.yaml, *.yml or *.json files`);
+  return manifests;
+}
+
+function fail(written: string, path: string, e: unknown): never {
+  if (e instanceof InputTooLargeError) {
+    throw new InputError(`${written}: ${path === '-' ? 'stdin' : path}: more than ${formatByteSize(e.max)} of input (--maxInputBytes); split it or raise the bound`);
+  }
+  throw new InputError(`${written}: ${path}: ${describeFsError(e)}`);
+}
+
+/** An input that cannot be read; its message is complete. */
+class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
 export async function run(args: readonly string[]): Promise<number> {
-  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let parsed: ParsedArgs;
+  let env: InjectionEnvironment;
   try {
-    const options = Object.fromEntries(Object.entries(OPTIONS).map(([k, { help: _h, cluster: _c, ...o }]) => [k, o]));
-    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs(args, FLAGS);
+    if (parsed.help) return await printHelp(spec);
+    noPositionals(parsed);
+    env = environment(process.env);
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n\n${usage()}`);
-    return 2;
+    if (e instanceof UsageError) return reportUsageError(spec.name, e);
+    throw e;
   }
-  if (values.help) {
-    process.stdout.write(usage());
-    return 0;
-  }
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: string): string | undefined => flagValue(parsed, flag(k), {})?.text;
   const filename = str('filename');
-  if (!filename) {
-    process.stderr.write('error: filename not specified (see --filename or -f)\n');
-    return 1;
-  }
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    if (o.cluster && values[name] !== undefined) {
-      process.stderr.write(`note: --${name} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
-    }
-  }
-  const maxInput = str('maxInputBytes') === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(str('maxInputBytes') as string);
+  if (!filename) return reportUsageError(spec.name, new UsageError('filename not specified (see --filename or -f)'));
+  const sizeText = flagValue(parsed, flag('maxInputBytes'), {});
+  const maxInput = sizeText === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(sizeText.text);
   if (maxInput === undefined || maxInput <= 0) {
-    process.stderr.write(`error: --maxInputBytes: "${str('maxInputBytes')}" is not a size (bytes, or a number with Ki, Mi, Gi, k, M or G)\n`);
-    return 2;
+    return reportUsageError(spec.name, new UsageError(`${sizeText?.from}: ${JSON.stringify(sizeText?.text)}: expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix`));
+  }
+  for (const f of FLAGS) {
+    if (f.group === CLUSTER && parsed.values.has(f.long)) {
+      process.stderr.write(`note: --${f.long} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
+    }
   }
   try {
     // A bad -o target is refused before any work is done.
-    const output = str('output') === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(str('output') as string);
+    const outputPath = str('output');
+    const output = outputPath === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(outputPath, parsed.spelled.get('output') ?? '-o');
     const settings = await loadSettingsFromFiles({
       valuesFile: str('valuesFile'),
       meshConfigFile: str('meshConfigFile'),
@@ -120,19 +195,29 @@ export async function run(args: readonly string[]): Promise<number> {
       operatorFileName: str('operatorFileName'),
       revision: str('revision'),
     });
-    const env = await withCustomTemplates(environment(), settings);
-    const result = injectManifest(await readInput(filename, maxInput, process.stdin), { settings, env, facts: {} });
-    if (output.kind === 'file') await writeFileAtomically(output, result.output);
-    else await writeToStream(process.stdout, result.output);
-    if (result.warnings.length > 0) process.stderr.write(`\n${result.warnings.join('')}`);
-    return 0;
+    const context = { settings, env: await withCustomTemplates(env, settings), facts: {} };
+    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f', maxInput);
+    // Every manifest is injected before anything is written: a failure leaves no partial output.
+    const results = manifests.map((m) => {
+      try {
+        return injectManifest(m.text, context);
+      } catch (e) {
+        if (manifests.length === 1) throw e;
+        throw new InputError(`${m.path}: ${(e as Error).message}`, { cause: e });
+      }
+    });
+    const text = results.map((r) => r.output).join('');
+    const warnings = results.flatMap((r) => r.warnings);
+    if (output.kind === 'file') await writeFileAtomically(output, text);
+    else await writeToStream(process.stdout, text);
+    if (warnings.length > 0) process.stderr.write(`\n${warnings.join('')}`);
+    return ExitCode.ok;
   } catch (e) {
     if (e instanceof OutputClosedError) {
       // `| head` and the like: the reader has what it wanted; no message, no trace.
       process.stdout.on('error', () => undefined);
-      return 0;
+      return ExitCode.ok;
     }
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return reportFailure(e instanceof Error ? e.message : String(e));
   }
 }

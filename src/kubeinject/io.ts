@@ -7,10 +7,11 @@
  * file's permission bits kept.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, fstatSync, type Stats } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { chmod, lstat, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { describeFsError } from '../core/format/fs-error.js';
 
 /** Default of `--maxInputBytes`; docs/inject.md says why this size. */
 export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -19,11 +20,19 @@ export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export class KubeInjectIoError extends Error {
   constructor(
     message: string,
-    readonly code: 'INPUT_TOO_LARGE' | 'INPUT_UNREADABLE' | 'OUTPUT_NOT_REGULAR' | 'OUTPUT_FAILED',
+    readonly code: 'OUTPUT_NOT_REGULAR' | 'OUTPUT_FAILED',
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'KubeInjectIoError';
+  }
+}
+
+/** The input is larger than the bound; the caller names the input in its message. */
+export class InputTooLargeError extends Error {
+  constructor(readonly max: number) {
+    super(`more than ${formatByteSize(max)} of input (--maxInputBytes)`);
+    this.name = 'InputTooLargeError';
   }
 }
 
@@ -51,22 +60,15 @@ export function formatByteSize(n: number): string {
   return `${n} bytes`;
 }
 
-function tooLarge(what: string, max: number): KubeInjectIoError {
-  return new KubeInjectIoError(
-    `${what} is larger than ${formatByteSize(max)} (--maxInputBytes); split it or raise the bound`,
-    'INPUT_TOO_LARGE',
-  );
-}
-
 /** Reads `stream` to its end, or fails as soon as more than `max` bytes have arrived. */
-export async function readBounded(stream: Readable, max: number, what: string): Promise<string> {
+export async function readBounded(stream: Readable, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of stream) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       size += buf.length;
-      if (size > max) throw tooLarge(what, max);
+      if (size > max) throw new InputTooLargeError(max);
       chunks.push(buf);
     }
   } finally {
@@ -76,19 +78,19 @@ export async function readBounded(stream: Readable, max: number, what: string): 
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-/** The manifest: `-` is stdin; a file is checked by size first when it is a regular file. */
-export async function readInput(filename: string, max: number, stdin: Readable): Promise<string> {
-  if (filename === '-') return readBounded(stdin, max, 'stdin');
-  let info: Stats;
+/**
+ * A file's text, at most `max` bytes: a regular file is refused by its size before it is read;
+ * FIFOs and devices report no useful size, so their read itself is bounded.
+ */
+export async function readFileBounded(path: string, max: number): Promise<string> {
+  const handle = await open(path, 'r');
   try {
-    info = await stat(filename);
-  } catch (err) {
-    throw new KubeInjectIoError(`cannot read ${filename}: ${(err as Error).message}`, 'INPUT_UNREADABLE', { cause: err });
+    const info = await handle.stat();
+    if (info.isFile() && info.size > max) throw new InputTooLargeError(max);
+    return await readBounded(handle.createReadStream({ autoClose: false }), max);
+  } finally {
+    await handle.close();
   }
-  if (info.isDirectory()) throw new KubeInjectIoError(`cannot read ${filename}: it is a directory`, 'INPUT_UNREADABLE');
-  if (info.isFile() && info.size > max) throw tooLarge(filename, max);
-  // Devices and FIFOs report no useful size: the read itself is bounded.
-  return readBounded(createReadStream(filename), max, filename);
 }
 
 /** Writes `text` to `stream` and waits until it has been handed to the OS (or failed). */
@@ -105,7 +107,7 @@ export function writeToStream(stream: Writable, text: string): Promise<void> {
       }
       // The listener stays: a stream emits the error again as an event after the callback,
       // and an 'error' event nobody listens to is a crash with a stack trace.
-      fail(err.code === 'EPIPE' ? new OutputClosedError({ cause: err }) : new KubeInjectIoError(`writing to stdout: ${err.message}`, 'OUTPUT_FAILED', { cause: err }));
+      fail(err.code === 'EPIPE' ? new OutputClosedError({ cause: err }) : new KubeInjectIoError(`writing to stdout: ${describeFsError(err)}`, 'OUTPUT_FAILED', { cause: err }));
     };
     stream.on('error', finish);
     stream.write(text, finish);
@@ -113,7 +115,7 @@ export function writeToStream(stream: Writable, text: string): Promise<void> {
 }
 
 /** The file a path names after following symlinks (the last one may name a file not yet made). */
-async function followSymlinks(path: string): Promise<string> {
+async function followSymlinks(path: string, shown: string): Promise<string> {
   let current = resolve(path);
   for (let hops = 0; hops < 40; hops++) {
     let info: Stats;
@@ -126,7 +128,7 @@ async function followSymlinks(path: string): Promise<string> {
     const target = await readlink(current);
     current = isAbsolute(target) ? target : resolve(dirname(current), target);
   }
-  throw new KubeInjectIoError(`-o ${path}: too many levels of symbolic links`, 'OUTPUT_FAILED');
+  throw new KubeInjectIoError(`${shown}: too many levels of symbolic links`, 'OUTPUT_FAILED');
 }
 
 /** Whether `info` is the file this process's stdout is (e.g. `-o /dev/stdout`). */
@@ -139,7 +141,14 @@ function isOwnStdout(info: Stats): boolean {
   }
 }
 
-export type OutputTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string; readonly mode: number | undefined };
+/** A file to replace: its real path, the mode to keep, and how messages name it (`-o: out.yaml`). */
+export interface FileTarget {
+  readonly path: string;
+  readonly mode: number | undefined;
+  readonly shown: string;
+}
+
+export type OutputTarget = { readonly kind: 'stdout' } | ({ readonly kind: 'file' } & FileTarget);
 
 /**
  * Where `-o PATH` writes: the regular file the path names through any symlinks (replaced
@@ -147,7 +156,8 @@ export type OutputTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'
  * process's stdout (`/dev/stdout`, or a path naming the same file). Anything else that exists
  * there is refused before any work is done.
  */
-export async function resolveOutput(path: string): Promise<OutputTarget> {
+export async function resolveOutput(path: string, flag = '-o'): Promise<OutputTarget> {
+  const shown = `${flag}: ${path}`;
   let info: Stats | undefined;
   try {
     info = await stat(path); // follows symlinks, /proc's fd links included
@@ -157,13 +167,13 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
   if (info && isOwnStdout(info)) return { kind: 'stdout' };
   if (info && !info.isFile()) {
     const what = info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO' : info.isCharacterDevice() ? 'a character device' : info.isBlockDevice() ? 'a block device' : info.isSocket() ? 'a socket' : 'not a regular file';
-    throw new KubeInjectIoError(`-o ${path}: is ${what}; -o writes regular files only`, 'OUTPUT_NOT_REGULAR');
+    throw new KubeInjectIoError(`${shown}: is ${what}; ${flag} writes regular files only`, 'OUTPUT_NOT_REGULAR');
   }
-  if (info) return { kind: 'file', path: await realpath(path), mode: info.mode & 0o7777 };
-  const real = await followSymlinks(path);
+  if (info) return { kind: 'file', path: await realpath(path), mode: info.mode & 0o7777, shown };
+  const real = await followSymlinks(path, shown);
   const dir = await stat(dirname(real)).catch(() => undefined);
-  if (!dir?.isDirectory()) throw new KubeInjectIoError(`-o ${path}: directory ${dirname(real)} does not exist`, 'OUTPUT_FAILED');
-  return { kind: 'file', path: real, mode: undefined };
+  if (!dir?.isDirectory()) throw new KubeInjectIoError(`${shown}: directory ${dirname(real)} does not exist`, 'OUTPUT_FAILED');
+  return { kind: 'file', path: real, mode: undefined, shown };
 }
 
 /**
@@ -171,7 +181,7 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
  * directory (created exclusively, so no existing file or link is followed), flushed, given the
  * old file's mode, then renamed over the target. On failure the target is untouched.
  */
-export async function writeFileAtomically(target: { readonly path: string; readonly mode: number | undefined }, text: string): Promise<void> {
+export async function writeFileAtomically(target: FileTarget, text: string): Promise<void> {
   const tmp = join(dirname(target.path), `.${basename(target.path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(tmp, 'wx', 0o644);
@@ -185,6 +195,6 @@ export async function writeFileAtomically(target: { readonly path: string; reado
     await rename(tmp, target.path);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new KubeInjectIoError(`writing ${target.path}: ${(err as Error).message}`, 'OUTPUT_FAILED', { cause: err });
+    throw new KubeInjectIoError(`${target.shown}: ${describeFsError(err)}`, 'OUTPUT_FAILED', { cause: err });
   }
 }

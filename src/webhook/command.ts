@@ -1,25 +1,22 @@
 /**
  * `sidecar-kit webhook`: parse flags/env, start the server, stop gracefully on SIGTERM/SIGINT.
+ * A bad flag or variable exits 2, a failed start exits 1, both as one `error: …` line on stderr
+ * (the convention of src/cli/convention.ts); once serving, everything is logged as JSON.
  */
 import { pino } from 'pino';
+import { ExitCode, parseArgs, printHelp, reportFailure, reportUsageError, UsageError } from '../cli/convention.js';
+import { describeFsError } from '../core/format/fs-error.js';
 import { coreInjectorBuilder, injectionEnvironment } from './core-injector.js';
-import { OptionsError, parseWebhookOptions } from './options.js';
+import { FLAGS, parseWebhookOptions, spec, type WebhookOptions } from './options.js';
 import { startWebhook } from './serve.js';
 
 export async function run(args: readonly string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    const { webhookCommand } = await import('./options.js');
-    process.stdout.write(webhookCommand().helpInformation());
-    return 0;
-  }
-  let opts;
+  let opts: WebhookOptions;
   try {
+    if (parseArgs(args, FLAGS).help) return await printHelp(spec);
     opts = parseWebhookOptions(args, process.env);
   } catch (err) {
-    if (err instanceof OptionsError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return reportUsageError(spec.name, err);
     throw err;
   }
   const logger = pino({ level: opts.logLevel, base: { component: 'webhook' } });
@@ -31,8 +28,7 @@ export async function run(args: readonly string[]): Promise<number> {
       env: process.env,
     });
   } catch (err) {
-    logger.fatal({ err: (err as Error).message, code: (err as { code?: string }).code }, 'webhook failed to start');
-    return 1;
+    return reportFailure(describeStartError(err, opts));
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -40,5 +36,16 @@ export async function run(args: readonly string[]): Promise<number> {
   });
   logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
   await server.close();
-  return 0;
+  return ExitCode.ok;
+}
+
+/** A start-up failure in one line that names the flag or resource at fault. */
+export function describeStartError(err: unknown, opts: WebhookOptions): string {
+  const e = err as { code?: unknown; port?: unknown; address?: unknown; syscall?: unknown; message?: unknown };
+  if (e.syscall === 'listen' || e.syscall === 'bind') {
+    const port = e.port === opts.monitoringPort && opts.monitoringPort !== opts.port ? `--monitoringPort ${opts.monitoringPort}` : `--port ${String(e.port ?? opts.port)}`;
+    const what = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EADDRNOTAVAIL' ? 'address not available' : describeFsError(err);
+    return `${port} on ${String(e.address ?? opts.listenAddress)}: ${what}`;
+  }
+  return err instanceof Error ? err.message : String(err);
 }

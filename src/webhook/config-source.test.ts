@@ -91,7 +91,7 @@ describe('hot reload of the injector configuration', () => {
   it('refuses to start on an invalid first configuration, naming the file', () => {
     const d = tmp();
     expect(() => startReloadingInjector({ paths: { valuesFile: path.join(d, 'missing.json') }, build, logger: pino({ level: 'silent' }), metrics: createWebhookMetrics(), watch: false })).toThrow(
-      /--valuesFile .*missing\.json: ENOENT/,
+      /--valuesFile: .*missing\.json: no such file/,
     );
   });
 });

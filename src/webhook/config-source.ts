@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { describeFsError } from '../core/format/fs-error.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { InjectorSource, PodInjector } from './types.js';
 import { watchFiles, type FileWatch, type WatchOptions } from './watch.js';
@@ -63,7 +64,7 @@ export function readConfigTexts(files: Partial<Record<ConfigKey, string>>): Conf
     try {
       texts[key] = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigLoadError(`${FLAG[key]} ${file}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigLoadError(`${FLAG[key]}: ${file}: ${describeFsError(err)}`, { cause: err });
     }
   }
   return texts;

@@ -57,7 +57,9 @@ export function createCoreInjector(settings: InjectionSettings, env: InjectionEn
       }
       const facts = { nodes: input.cluster.nodes, namespaceAnnotations: input.cluster.namespaceAnnotations?.get(namespace) };
       try {
-        const result = injectPod({ pod, envOverrides: input.proxyEnv }, settings, env, facts);
+        // istiod on OpenShift (where it watches namespaces) drops a proxy UID equal to the app's.
+        const dropSidecarUserMatchingApp = env.platform === 'openshift' && input.cluster.namespaceAnnotations !== undefined;
+        const result = injectPod({ pod, envOverrides: input.proxyEnv, dropSidecarUserMatchingApp }, settings, env, facts);
         return { kind: 'injected', patch: encodePatch(result.patch), warnings: decision.warnings };
       } catch (err) {
         if (err instanceof InjectionError) return { kind: 'rejected', code: err.code, message: err.message };

@@ -62,7 +62,7 @@ describe('webhook with custom templates', () => {
   it.each([
     ['a render error', 'bad',
       'failed to run injection template: template: inject:3:21: executing "inject" at <.ObjectMeta.Nope>: can\'t evaluate field Nope in type v1.ObjectMeta (template "bad")'],
-    ['an unknown template', 'zone,nope', 'failed to run injection template: requested template "nope" not found; have agentgateway, agentgateway-waypoint, bad, gateway, grpc-agent, grpc-simple, kube-gateway, sidecar, waypoint, zone'],
+    ['an unknown template', 'zone,nope', 'failed to run injection template: requested template "nope" not found; have bad, gateway, grpc-agent, grpc-simple, sidecar, zone'],
   ])('%s rejects the pod (allowed: false) with the message', async (_n, templates, message) => {
     const r = await admit(build({ config: config({ zone: ZONE, bad: BAD }) }), templates);
     expect(r.allowed).toBe(false);

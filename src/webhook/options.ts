@@ -3,8 +3,8 @@
  * frozen, validated options object. A flag beats its env var, which beats the default. Errors
  * name the flag (and the env var when the value came from there).
  */
-import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { flagValue, noPositionals, parseArgs, parseGoBool, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from '../cli/convention.js';
 
 export interface WebhookOptions {
   readonly port: number;
@@ -55,73 +55,96 @@ export const ENV_VARS = {
   injectionCacheBytes: 'INJECTION_CACHE_BYTES',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
-export class OptionsError extends Error {
+/** A bad flag or variable: a usage error (exit 2) whose message names it. */
+export class OptionsError extends UsageError {
   readonly code = 'WEBHOOK_BAD_OPTION';
-  constructor(message: string) {
-    super(message);
-    this.name = 'OptionsError';
-  }
 }
 
-const FLAGS: readonly { key: keyof WebhookOptions; flag: string; help: string; def?: string }[] = [
-  { key: 'port', flag: '--port <port>', help: 'HTTPS port of the webhook', def: '15017' },
-  { key: 'monitoringPort', flag: '--monitoringPort <port>', help: 'plain HTTP port for /metrics, /ready, /healthz', def: '15014' },
-  { key: 'listenAddress', flag: '--listenAddress <addr>', help: 'address both servers bind to', def: '0.0.0.0' },
-  { key: 'tlsCertFile', flag: '--tlsCertFile <file>', help: 'serving certificate (PEM), reloaded on change' },
-  { key: 'tlsKeyFile', flag: '--tlsKeyFile <file>', help: 'serving key (PEM), reloaded on change' },
-  { key: 'caOutFile', flag: '--caOutFile <file>', help: 'with --self-signed: also write the CA bundle (PEM) here' },
-  { key: 'caSecretName', flag: '--caSecretName <name>', help: 'with --self-signed: Secret (in --serviceNamespace) holding the CA shared by the replicas, created if absent (default <serviceName>-ca)' },
-  { key: 'valuesFile', flag: '--valuesFile <file>', help: 'Helm values (the injector ConfigMap `values` key)' },
-  { key: 'meshConfigFile', flag: '--meshConfigFile <file>', help: 'mesh config (the istio ConfigMap `mesh` key)' },
-  { key: 'injectConfigFile', flag: '--injectConfigFile <file>', help: 'injector config (the injector ConfigMap `config` key)' },
-  { key: 'configDir', flag: '--configDir <dir>', help: 'a mounted ConfigMap: files `config`, `values`, `mesh`' },
-  { key: 'revision', flag: '--revision <rev>', help: 'control plane revision', def: '' },
-  { key: 'webhookConfigName', flag: '--webhookConfigName <name>', help: 'MutatingWebhookConfiguration whose caBundle --self-signed keeps (default istio-sidecar-injector[-<revision>])' },
-  { key: 'serviceName', flag: '--serviceName <name>', help: 'Service in front of the webhook, for the self-signed certificate (default istiod[-<revision>])' },
-  { key: 'serviceNamespace', flag: '--serviceNamespace <ns>', help: 'namespace of that Service', def: 'istio-system' },
-  { key: 'kubeconfig', flag: '--kubeconfig <file>', help: 'kubeconfig; default: in-cluster service account, if any' },
-  { key: 'logLevel', flag: '--logLevel <level>', help: 'trace, debug, info, warn, error, fatal', def: 'info' },
-  { key: 'shutdownTimeoutSeconds', flag: '--shutdownTimeoutSeconds <s>', help: 'on SIGTERM, how long in-flight requests may take', def: '25' },
-  { key: 'injectionCacheSize', flag: '--injectionCacheSize <n>', help: 'admission outcomes remembered for identical pods (replicas); 0 disables', def: '256' },
-  { key: 'injectionCacheBytes', flag: '--injectionCacheBytes <bytes>', help: 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', def: String(64 * 1024 * 1024) },
+interface WebhookFlag extends FlagSpec {
+  readonly key: keyof WebhookOptions;
+}
+
+const flag = (key: keyof WebhookOptions, value: string, help: string, def?: string): WebhookFlag => ({
+  key,
+  long: key,
+  value,
+  help,
+  env: [ENV_VARS[key]],
+  ...(def !== undefined ? { default: def } : {}),
+});
+
+/** The flags; `default` is what applies when neither the flag nor its variable is set. */
+export const FLAGS: readonly WebhookFlag[] = [
+  flag('port', 'PORT', 'HTTPS port of the webhook', '15017'),
+  flag('monitoringPort', 'PORT', 'plain HTTP port for /metrics, /ready, /healthz', '15014'),
+  flag('listenAddress', 'ADDR', 'address both servers bind to', '0.0.0.0'),
+  flag('tlsCertFile', 'FILE', 'serving certificate (PEM), reloaded on change'),
+  flag('tlsKeyFile', 'FILE', 'serving key (PEM), reloaded on change'),
+  { key: 'selfSigned', long: 'self-signed', env: [ENV_VARS.selfSigned], help: 'serving certificate from a CA shared through a Secret (generated if absent), renewed in-process; the CA kept in the MutatingWebhookConfiguration' },
+  flag('caOutFile', 'FILE', 'with --self-signed: also write the CA bundle (PEM) here'),
+  flag('caSecretName', 'NAME', 'with --self-signed: Secret (in --serviceNamespace) holding the CA shared by the replicas, created if absent', '<serviceName>-ca'),
+  flag('valuesFile', 'FILE', "Helm values (the injector ConfigMap's `values` key)"),
+  flag('meshConfigFile', 'FILE', "mesh config (the istio ConfigMap's `mesh` key)"),
+  flag('injectConfigFile', 'FILE', "injector config (the injector ConfigMap's `config` key)"),
+  flag('configDir', 'DIR', 'a mounted ConfigMap: files `config`, `values`, `mesh`'),
+  flag('revision', 'REV', 'control plane revision', ''),
+  flag('webhookConfigName', 'NAME', 'MutatingWebhookConfiguration whose caBundle --self-signed keeps', 'istio-sidecar-injector[-<revision>]'),
+  flag('serviceName', 'NAME', 'Service in front of the webhook, for the self-signed certificate', 'istiod[-<revision>]'),
+  flag('serviceNamespace', 'NS', 'namespace of that Service', 'istio-system'),
+  flag('kubeconfig', 'FILE', 'kubeconfig (default: the in-cluster service account, if any)'),
+  flag('logLevel', 'LEVEL', 'trace, debug, info, warn, error, fatal or silent', 'info'),
+  flag('shutdownTimeoutSeconds', 'SECONDS', 'on SIGTERM, how long in-flight requests may take', '25'),
+  flag('injectionCacheSize', 'N', 'admission outcomes remembered for identical pods (replicas); 0 disables', '256'),
+  flag('injectionCacheBytes', 'BYTES', 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', String(64 * 1024 * 1024)),
 ];
+
+export const spec: CommandSpec = {
+  name: 'webhook',
+  summary: 'serve the sidecar injection admission webhook over HTTPS',
+  usage: ['--self-signed [flags]', '--tlsCertFile FILE --tlsKeyFile FILE [flags]'],
+  description:
+    "Serve Istio's sidecar injection admission webhook (POST /inject, AdmissionReview v1) over\n" +
+    'HTTPS, with /metrics, /ready and /healthz on the monitoring port. Configuration files\n' +
+    'hot-reload; SIGTERM drains in-flight requests. Start-up errors print `error: …` and exit 1.',
+  flags: FLAGS,
+  environment: [
+    { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto: when every node runs Kubernetes >= 1.33)', default: 'auto' },
+    { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
+    { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range' },
+  ],
+  examples: [
+    { comment: 'locally, with a self-signed certificate and the built-in defaults', command: 'sidecar-kit webhook --self-signed --caOutFile ca.pem' },
+    { comment: 'as the chart runs it: configuration from a mounted ConfigMap, certificate files', command: 'sidecar-kit webhook --configDir /etc/istio/inject --tlsCertFile /certs/tls.crt --tlsKeyFile /certs/tls.key' },
+  ],
+};
 
 const port = (name: string) =>
   z.coerce.number({ error: () => `${name}: must be a port number` }).int(`${name}: must be an integer`).min(0, `${name}: must be 0-65535`).max(65535, `${name}: must be 0-65535`);
 
-export function webhookCommand(): Command {
-  const cmd = new Command('webhook')
-    .description('serve the sidecar injection admission webhook over HTTPS')
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) })
-    .allowExcessArguments(false);
-  for (const f of FLAGS) cmd.addOption(new Option(f.flag, `${f.help} [env ${ENV_VARS[f.key]}]`));
-  cmd.addOption(new Option('--self-signed', `serving certificate from a CA shared through a Secret (generated if absent), renewed in-process; the CA kept in the MutatingWebhookConfiguration [env ${ENV_VARS.selfSigned}=true]`));
-  return cmd;
-}
-
 /** Parses argv (without the command name) and the environment. Throws OptionsError. */
 export function parseWebhookOptions(argv: readonly string[], env: NodeJS.ProcessEnv): WebhookOptions {
-  const cmd = webhookCommand();
+  let parsed: ParsedArgs;
   try {
-    cmd.parse([...argv], { from: 'user' });
+    parsed = parseArgs(argv, FLAGS);
+    noPositionals(parsed);
   } catch (err) {
-    throw new OptionsError((err as Error).message.replace(/^error: /, ''));
+    if (err instanceof UsageError) throw new OptionsError(err.message);
+    throw err;
   }
-  const flags = cmd.opts<Record<string, string | boolean | undefined>>();
   const raw: Record<string, string | undefined> = {};
   const origin: Record<string, string> = {};
   for (const f of FLAGS) {
-    const fromFlag = flags[f.key];
-    const fromEnv = env[ENV_VARS[f.key]];
-    raw[f.key] = typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined && fromEnv !== '' ? fromEnv : f.def;
-    origin[f.key] = typeof fromFlag === 'string' ? `--${f.key}` : fromEnv ? `${ENV_VARS[f.key]} (--${f.key})` : `--${f.key}`;
+    if (f.key === 'selfSigned') continue;
+    const v = flagValue(parsed, f, env);
+    raw[f.key] = v?.text ?? (f.default !== undefined && !f.default.includes('<') ? f.default : undefined);
+    origin[f.key] = v?.from ?? `--${f.key}`;
   }
-  const selfSignedEnv = env[ENV_VARS.selfSigned];
-  if (selfSignedEnv !== undefined && selfSignedEnv !== '' && !/^(true|false|1|0)$/i.test(selfSignedEnv)) {
-    throw new OptionsError(`${ENV_VARS.selfSigned}: must be true or false, got "${selfSignedEnv}"`);
-  }
-  const selfSigned = flags.selfSigned === true || /^(true|1)$/i.test(selfSignedEnv ?? '');
+  const native = env.ENABLE_NATIVE_SIDECARS || 'auto';
+  if (!['auto', 'true', 'false'].includes(native)) throw new OptionsError(`ENABLE_NATIVE_SIDECARS: ${JSON.stringify(native)}: expected auto, true or false`);
+  const selfSignedFlag = FLAGS.find((f) => f.key === 'selfSigned') as WebhookFlag;
+  const selfSignedValue = flagValue(parsed, selfSignedFlag, env);
+  const selfSigned = selfSignedValue === undefined ? false : parseGoBool(selfSignedValue.text);
+  if (selfSigned === undefined) throw new OptionsError(`${selfSignedValue?.from}: must be true or false, got "${selfSignedValue?.text}"`);
   const revision = raw.revision ?? '';
   const suffix = revision && revision !== 'default' ? `-${revision}` : '';
   const schema = z.object({
@@ -132,10 +155,10 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     injectionCacheBytes: z.coerce.number({ error: () => `${origin.injectionCacheBytes}: must be a number` }).int(`${origin.injectionCacheBytes}: must be an integer`).min(0, `${origin.injectionCacheBytes}: must not be negative`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new OptionsError(parsed.error.issues[0]?.message ?? 'invalid option');
+  const checked = schema.safeParse(raw);
+  if (!checked.success) throw new OptionsError(checked.error.issues[0]?.message ?? 'invalid option');
   const opts: WebhookOptions = {
-    ...parsed.data,
+    ...checked.data,
     listenAddress: raw.listenAddress ?? '0.0.0.0',
     tlsCertFile: raw.tlsCertFile,
     tlsKeyFile: raw.tlsKeyFile,

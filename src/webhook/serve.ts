@@ -44,13 +44,14 @@ export interface RunningWebhook {
 export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promise<RunningWebhook> {
   const { logger } = deps;
   const metrics = createWebhookMetrics({ defaultMetrics: true });
+  // Before anything that would need stopping: a bad kubeconfig fails the start cleanly.
+  const access = deps.kubeAccess === undefined ? findKubeAccess({ kubeconfig: opts.kubeconfig, env: deps.env }) : (deps.kubeAccess ?? undefined);
   const injector = startReloadingInjector({
     paths: { configDir: opts.configDir, injectConfigFile: opts.injectConfigFile, valuesFile: opts.valuesFile, meshConfigFile: opts.meshConfigFile },
     build: deps.build,
     logger,
     metrics,
   });
-  const access = deps.kubeAccess === undefined ? findKubeAccess({ kubeconfig: opts.kubeconfig, env: deps.env }) : (deps.kubeAccess ?? undefined);
   if (access) logger.info({ source: access.source }, 'Kubernetes API access');
   const nativeMode = deps.env.ENABLE_NATIVE_SIDECARS ?? 'auto';
   const cluster = startClusterFacts({ access, logger, nodes: nativeMode === 'auto', namespaces: deps.env.PLATFORM === 'openshift' });

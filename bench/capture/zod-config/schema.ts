@@ -36,7 +36,9 @@ const list = <T extends z.ZodMiniType<unknown, string>>(item: T) => z.pipe(toIte
 const allOr = <T extends z.ZodMiniType>(items: T) => z.union([z.literal('*'), items]);
 const ownerIds = list(z.string().check(z.regex(/^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/, 'expected a numeric id or a name')));
 const ifaces = list(z.string().check(z.regex(/^[^\s/:'"]{1,15}$/, 'expected an interface name (at most 15 characters)')));
-const ports = list(port);
+// A port list item may be 0 and carry blanks around it, as in the parser table (src/config/capture.ts).
+const listPort = parsedText((s) => (/^[0-9]+$/.test(s.trim()) && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined), 'expected a port number (0-65535)');
+const ports = list(listPort);
 const cidrs = list(parsedText<Cidr>(parseCidr, 'expected a CIDR such as 10.0.0.0/8 or fd00::/8'));
 const names = list(text);
 function dnsServersByFamily(s: string): { v4: string[]; v6: string[] } {

@@ -63,8 +63,9 @@ const allOr =
     s === '*' ? '*' : items(s, fail);
 
 const matches = (re: RegExp) => (s: string) => (re.test(s) ? s : undefined);
-const portNumber = (s: string): number | undefined => (/^[0-9]+$/.test(s) && Number(s) >= 1 && Number(s) <= 65535 ? Number(s) : undefined);
-const ports = list(portNumber, 'expected a port number (1-65535)');
+// A port list item may be 0 and carry blanks around it, as in the parser table (src/config/capture.ts).
+const portNumber = (s: string): number | undefined => (/^[0-9]+$/.test(s.trim()) && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined);
+const ports = list(portNumber, 'expected a port number (0-65535)');
 // Owner ids and group names: numbers, ranges (`1000-2000`) or user/group names, as the
 // iptables owner match and nft skuid/skgid accept them.
 const ownerIds = list(matches(/^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/), 'expected a numeric id or a name');

@@ -108,6 +108,7 @@ export const chartValuesSchema = z.strictObject({
   certificates: certificatesValuesSchema,
   proxyInit: z.strictObject({ useSidecarKitImage: bool, image: imageName }),
   cni: cniValuesSchema,
+  dashboards: z.strictObject({ enabled: bool, labels: strMap, annotations: strMap }),
   meshConfig: meshConfigSchema,
   // Istio's values, as the injector ConfigMap carries them (src/config/values.ts).
   global: valuesSchema.shape.global,

@@ -1,7 +1,7 @@
 /**
- * The Dockerfiles in images/ cannot be built here (no Docker engine; the kind suite builds
- * them). What can be checked without building: they agree with the chart and the CLI on the
- * paths, users and commands the chart relies on.
+ * What can be checked of the Dockerfiles in images/ without building them: they agree with the
+ * chart and the CLI on the paths, users and commands the chart relies on. (e2e/images builds
+ * them with podman and runs them; the kind suite builds them with Docker.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,11 +22,15 @@ interface Stage {
   from: string;
   lines: string[];
 }
+/** The stages of a Dockerfile, FROM lines with the default values of the ARGs declared before them. */
 function stages(name: string): Stage[] {
   const text = readFileSync(join(root, 'images', `${name}.Dockerfile`), 'utf8').replace(/\\\n/g, ' ');
   const out: Stage[] = [];
+  const globalArgs = new Map<string, string>();
   for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
-    if (line.startsWith('FROM ')) out.push({ from: line.slice(5), lines: [] });
+    const arg = /^ARG (\w+)=(\S+)$/.exec(line);
+    if (arg && out.length === 0) globalArgs.set(arg[1] as string, arg[2] as string);
+    else if (line.startsWith('FROM ')) out.push({ from: line.slice(5).replace(/\$\{(\w+)\}/g, (m, v: string) => globalArgs.get(v) ?? m), lines: [] });
     else out.at(-1)?.lines.push(line);
   }
   return out;

@@ -127,8 +127,8 @@ export function buildRules(cfg: RulePolicy): RuleSet {
   // 8-10. Outbound entry, excluded ports, the inbound passthrough source.
   both('nat', 'OUTPUT', { kind: 'always', target: { jump: 'ISTIO_OUTPUT' } });
   for (const dport of cfg.outboundPortsExclude) {
-    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'tcp', dport, target: 'RETURN' });
-    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'udp', dport, target: 'RETURN' });
+    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'tcp', dport, nftBare: true, target: 'RETURN' });
+    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'udp', dport, nftBare: true, target: 'RETURN' });
   }
   add('nat', 'ISTIO_OUTPUT', { kind: 'passthroughReturn', source: INBOUND_PASSTHROUGH.v4 }, { kind: 'passthroughReturn', source: INBOUND_PASSTHROUGH.v6 });
 
@@ -170,7 +170,7 @@ export function buildRules(cfg: RulePolicy): RuleSet {
   }
   // 17. Included ports.
   for (const dport of cfg.outboundPortsInclude) {
-    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'tcp', dport, target: { jump: 'ISTIO_REDIRECT' } });
+    both('nat', 'ISTIO_OUTPUT', { kind: 'proto', proto: 'tcp', dport, nftBare: true, target: { jump: 'ISTIO_REDIRECT' } });
   }
   // 18. Included CIDRs; reroute interfaces send matching traffic to the proxy too.
   const toProxy = { jump: 'ISTIO_REDIRECT' } as const;

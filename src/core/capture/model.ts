@@ -53,8 +53,12 @@ export type RuleSpec =
   | { readonly kind: 'invalidDrop' }
   /** A bare jump or verdict: `-j ISTIO_OUTPUT`, `-j ACCEPT`, `-j DROP`. */
   | { readonly kind: 'always'; readonly target: Target }
-  /** `-p P [--dport N] [-m conntrack --ctstate RELATED,ESTABLISHED]`. */
-  | { readonly kind: 'proto'; readonly proto: Proto; readonly dport?: number; readonly established?: boolean; readonly target: Target }
+  /**
+   * `-p P [--dport N] [-m conntrack --ctstate RELATED,ESTABLISHED]`. In nft Istio writes
+   * `meta l4proto P [ct state related,established] [P dport N]`, except for the outbound port
+   * rules, which are a bare `P dport N` (`nftBare`).
+   */
+  | { readonly kind: 'proto'; readonly proto: Proto; readonly dport?: number; readonly established?: boolean; readonly nftBare?: true; readonly target: Target }
   /** `-p tcp -j REDIRECT --to-ports N`. */
   | { readonly kind: 'redirect'; readonly port: number }
   /** `-j MARK --set-mark M`. */

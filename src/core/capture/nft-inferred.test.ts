@@ -1,5 +1,7 @@
 /**
- * Native nftables renderings that no Istio golden we have shows, written down as inferred.
+ * Native nftables renderings that no Istio golden shows, first inferred, now each checked against
+ * Istio's own nft code by the differential fuzzer (`npm run oracle:diff`, docs/oracle.md): the
+ * outbound port rules are a bare `P dport N` and `ct state` precedes `tcp dport` there.
  *
  * Istio's nft transaction follows the iptables generation order (reference §f.3, "same logical
  * rule order as iptables"), so what is inferred here is the text of each rule kind and the
@@ -62,10 +64,10 @@ describe('inferred nft renderings (rule kinds no golden shows)', () => {
       'nat',
       'istio-output',
       [
-        'add meta l4proto tcp tcp dport 7777 counter return',
-        'add meta l4proto udp udp dport 7777 counter return',
-        'add meta l4proto tcp tcp dport 8888 counter return',
-        'add meta l4proto udp udp dport 8888 counter return',
+        'add tcp dport 7777 counter return',
+        'add udp dport 7777 counter return',
+        'add tcp dport 8888 counter return',
+        'add udp dport 8888 counter return',
         'add oifname lo ip saddr 127.0.0.6/32 counter return',
       ],
     ],
@@ -76,8 +78,8 @@ describe('inferred nft renderings (rule kinds no golden shows)', () => {
       'istio-output',
       [
         'add ip daddr 10.9.0.0/16 counter return',
-        'add meta l4proto tcp tcp dport 32000 counter jump istio-redirect',
-        'add meta l4proto tcp tcp dport 31000 counter jump istio-redirect',
+        'add tcp dport 32000 counter jump istio-redirect',
+        'add tcp dport 31000 counter jump istio-redirect',
         'add ip daddr 10.0.0.0/8 counter jump istio-redirect',
       ],
     ],
@@ -86,7 +88,7 @@ describe('inferred nft renderings (rule kinds no golden shows)', () => {
       { redirectDns: 'true', captureAllDns: 'true', ...V6 },
       'nat',
       'istio-output-dns',
-      ['add tcp dport 53 counter redirect to :15053', 'add udp dport 53 counter redirect to :15053'],
+      ['add meta l4proto tcp tcp dport 53 counter redirect to :15053', 'add udp dport 53 counter redirect to :15053'],
     ],
     [
       'capture-all DNS: zone 2 for every UDP query after the proxy owners’ zones',
@@ -102,9 +104,9 @@ describe('inferred nft renderings (rule kinds no golden shows)', () => {
       'mangle',
       'istio-inbound',
       [
-        'add meta l4proto tcp tcp dport 32000 ct state related,established counter jump istio-divert',
+        'add meta l4proto tcp ct state related,established tcp dport 32000 counter jump istio-divert',
         'add meta l4proto tcp tcp dport 32000 counter jump istio-tproxy',
-        'add meta l4proto tcp tcp dport 31000 ct state related,established counter jump istio-divert',
+        'add meta l4proto tcp ct state related,established tcp dport 31000 counter jump istio-divert',
         'add meta l4proto tcp tcp dport 31000 counter jump istio-tproxy',
         'insert index 0 meta l4proto tcp mark 1337 counter return',
         'insert index 1 iifname lo meta l4proto tcp ip saddr 127.0.0.6/32 counter return',

@@ -68,7 +68,7 @@ describe('renderNft', () => {
 describe('nftExpr', () => {
   it.each<[string, RuleSpec, 'v4' | 'v6', string]>([
     ['excluded outbound port (UDP)', { kind: 'proto', proto: 'udp', dport: 7777, target: 'RETURN' }, 'v4', 'meta l4proto udp udp dport 7777 counter return'],
-    ['TPROXY established flow', { kind: 'proto', proto: 'tcp', dport: 80, established: true, target: { jump: 'ISTIO_DIVERT' } }, 'v4', 'meta l4proto tcp tcp dport 80 ct state related,established counter jump istio-divert'],
+    ['TPROXY established flow', { kind: 'proto', proto: 'tcp', dport: 80, established: true, target: { jump: 'ISTIO_DIVERT' } }, 'v4', 'meta l4proto tcp ct state related,established tcp dport 80 counter jump istio-divert'],
     ['TPROXY to the inbound port (IPv6)', { kind: 'tproxy', loopback: '::1/128', mark: 7, port: 15006 }, 'v6', 'meta l4proto tcp ip6 daddr != ::1/128 tproxy ip6 to :15006 meta mark set 7 counter accept'],
     ['owner group include list', { kind: 'groupsExceptReturn', groups: ['java', '202'] }, 'v4', 'skgid != java skgid != 202 counter return'],
     ['capture-all DNS (UDP)', { kind: 'dnsRedirect', proto: 'udp', port: 15053 }, 'v4', 'udp dport 53 counter redirect to :15053'],

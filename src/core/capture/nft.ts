@@ -67,9 +67,9 @@ export function nftExpr(spec: RuleSpec, family: Family): string {
       return `counter ${verdict(spec.target)}`;
     case 'proto':
       return parts(
-        `meta l4proto ${spec.proto}`,
-        spec.dport !== undefined && `${spec.proto} dport ${spec.dport}`,
+        !(spec.nftBare && spec.dport !== undefined) && `meta l4proto ${spec.proto}`,
         spec.established && 'ct state related,established',
+        spec.dport !== undefined && `${spec.proto} dport ${spec.dport}`,
         'counter',
         verdict(spec.target),
       );
@@ -92,7 +92,8 @@ export function nftExpr(spec: RuleSpec, family: Family): string {
     case 'groupsExceptReturn':
       return parts(...spec.groups.map((id) => sk({ kind: 'gid', id }, '!= ')), 'counter return');
     case 'dnsRedirect':
-      return parts(spec.server && `${ip} daddr ${spec.server}`, `${spec.proto} dport 53 counter redirect to :${spec.port}`);
+      // Istio's capture-all TCP rule alone carries `meta l4proto tcp`.
+      return parts(spec.server && `${ip} daddr ${spec.server}`, !spec.server && spec.proto === 'tcp' && 'meta l4proto tcp', `${spec.proto} dport 53 counter redirect to :${spec.port}`);
     case 'ctZone':
       return parts(
         `udp ${spec.portDir} ${spec.port}`,

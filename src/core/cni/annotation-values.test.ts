@@ -34,7 +34,7 @@ describe('ports, modes, interfaces, booleans', () => {
     ['*', true],
     ['80', true],
     ['80,8080, 9090', true],
-    ['80,', true],
+    ['80,', false], // Istio's parsePorts fails on the empty item (checked against its plugin by npm run oracle:diff)
     ['65535', true],
     ['65536', false],
     ['http', false],

@@ -27,10 +27,11 @@ export function cidrListWithWildcardError(value: string): string | undefined {
  * A comma list of ports in 0..65535 (surrounding spaces allowed, as Istio trims them). Empty
  * items are skipped: istio-iptables drops them when it splits the list.
  */
+/** Istio's parsePorts: a blank list is empty; otherwise every item (blanks trimmed) is a port, so `80,` fails. */
 export function portListError(value: string): string | undefined {
-  for (const item of value.split(',')) {
+  if (value.trim() === '') return undefined;
+  for (const item of value.trim().split(',')) {
     const p = item.trim();
-    if (p === '') continue;
     if (!/^[0-9]+$/.test(p) || Number(p) > 65535) return `port "${item}" is not a number in 0-65535`;
   }
   return undefined;

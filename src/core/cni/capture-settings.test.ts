@@ -81,11 +81,8 @@ describe('rules the plugin programs (behaviour, not goldens)', () => {
 });
 
 describe('captureConfigFromRedirect errors', () => {
-  it('names the annotation behind a value the engine rejects', () => {
-    // Port 0 passes the plugin's own validation (Istio's ParseUint) but not the engine's.
+  it('accepts port 0 in a port list, as Istio does (iptables matches --dport 0)', () => {
     const r = redirectOf({ 'traffic.sidecar.istio.io/includeOutboundPorts': '0' });
-    expect(() => captureConfigFromRedirect(r, { ipv6: false, nativeNftables: false })).toThrow(
-      /invalid annotation traffic\.sidecar\.istio\.io\/includeOutboundPorts="0"/,
-    );
+    expect(captureConfigFromRedirect(r, { ipv6: false, nativeNftables: false }).outboundPortsInclude).toEqual([0]);
   });
 });

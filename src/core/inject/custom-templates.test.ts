@@ -101,7 +101,7 @@ describe('custom templates through injectPod', () => {
 
   it("rejects an unknown name with Istio's message listing the known templates", () => {
     expect(() => inject('label,nope')).toThrowError(
-      /^failed to run injection template: requested template "nope" not found; have agentgateway, agentgateway-waypoint, badCall, .*, relabel, sidecar, waypoint$/,
+      /^failed to run injection template: requested template "nope" not found; have badCall, .*, relabel, sidecar$/,
     );
   });
 

@@ -33,11 +33,11 @@ export interface ClusterFacts {
 /** Kubernetes 1.33 made native sidecars (restartable init containers) generally available. */
 const NATIVE_SIDECAR_MIN_MINOR = 33;
 
+/** Istio compares the minor version only (go-version's Segments()[1]); an unparsable version fails. */
 function kubeletSupportsNative(version: string): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.\d+)*(?:-[0-9A-Za-z.~-]+)?(?:\+[0-9A-Za-z.~-]+)?$/.exec(version);
   if (!m) return false;
-  const major = Number(m[1]);
-  return major > 1 || (major === 1 && Number(m[2]) >= NATIVE_SIDECAR_MIN_MINOR);
+  return Number(m[2] ?? 0) >= NATIVE_SIDECAR_MIN_MINOR;
 }
 
 /** DetectNativeSidecar: the per-request default before the pod's own annotation. */
@@ -47,12 +47,12 @@ export function detectNativeSidecar(env: InjectionEnvironment, facts: ClusterFac
   if (mode !== 'auto') return false;
   const nodes = facts.nodes;
   if (!nodes) return false;
+  // The pod's node when it is known; otherwise (no node yet, or one the watch has not seen)
+  // every node must support them, which an empty list does (Istio's DetectNativeSidecar).
   const nodeName = pod.spec?.nodeName;
-  if (nodeName) {
-    const n = nodes.find((x) => x.name === nodeName);
-    return n ? kubeletSupportsNative(n.kubeletVersion) : false;
-  }
-  return nodes.length > 0 && nodes.every((n) => kubeletSupportsNative(n.kubeletVersion));
+  const n = nodeName ? nodes.find((x) => x.name === nodeName) : undefined;
+  if (n) return kubeletSupportsNative(n.kubeletVersion);
+  return nodes.every((x) => kubeletSupportsNative(x.kubeletVersion));
 }
 
 /** Highest id of the first block of an OpenShift range annotation (`start/size` or `start-end`). */

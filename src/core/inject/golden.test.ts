@@ -32,8 +32,8 @@ const REINJECTION: Record<string, ReinjectionExpectation> = {
     because: APPENDED_ENV,
     rounds: [
       moveProxyEnv('ISTIO_KUBE_APP_PROBERS', { before: 'ISTIO_META_CLUSTER_ID' }),
-      // the template renders ISTIO_META_CLUSTER_ID right after GOMEMLIMIT; the probers now precede it
-      moveProxyEnv('ISTIO_KUBE_APP_PROBERS', { after: 'GOMEMLIMIT' }),
+      // the template renders ISTIO_META_CLUSTER_ID right after GOMAXPROCS; the probers now precede it
+      moveProxyEnv('ISTIO_KUBE_APP_PROBERS', { after: 'GOMAXPROCS' }),
     ],
   },
   'network-label-probes.yaml': {
@@ -91,7 +91,9 @@ describe.each(fixtures)('fixture %s', (name) => {
   it('matches its golden output', () => {
     const goldenPath = join(dir, name.replace(/\.yaml$/, '.golden.yaml'));
     const actual = emitYaml(result.pod);
-    if (process.env.UPDATE_GOLDENS === '1' || !existsSync(goldenPath)) writeFileSync(goldenPath, actual);
+    // A golden is only ever written on request; a missing one fails like a stale one.
+    if (process.env.UPDATE_GOLDENS === '1') writeFileSync(goldenPath, actual);
+    expect(existsSync(goldenPath), `${goldenPath} is missing: run UPDATE_GOLDENS=1 npx vitest run src/core/inject/golden.test.ts and review it`).toBe(true);
     expect(actual).toBe(readFileSync(goldenPath, 'utf8'));
   });
 

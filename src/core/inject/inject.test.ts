@@ -30,7 +30,7 @@ describe('injectPod', () => {
 
   it('fails on an unknown template, listing the known ones', () => {
     expect(() => injectPod({ pod: pod({ 'inject.istio.io/templates': 'sidecar,nope' }) }, settings)).toThrow(
-      'failed to run injection template: requested template "nope" not found; have agentgateway, agentgateway-waypoint, gateway, grpc-agent, grpc-simple, kube-gateway, sidecar, waypoint',
+      'failed to run injection template: requested template "nope" not found; have gateway, grpc-agent, grpc-simple, sidecar',
     );
   });
 

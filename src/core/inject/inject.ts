@@ -14,6 +14,7 @@
  *
  * Pure: no I/O, clock or environment reads; inputs are never mutated.
  */
+import { dropSidecarUserMatchingApp } from './openshift.js';
 import { proxyConfigFor } from '../../config/mesh.js';
 import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { InjectionSettings } from '../../config/settings.js';
@@ -49,6 +50,12 @@ export interface InjectionRequest {
    * before injecting); it shapes the derived owner (ISTIO_META_OWNER) but is not patched in.
    */
   readonly namespace?: string;
+  /**
+   * istiod's webhook on OpenShift (it has a namespace client there): drop a user `istio-proxy`
+   * `runAsUser`/`runAsGroup` equal to the app's UID before injecting (see openshift.ts).
+   * kube-inject never does this.
+   */
+  readonly dropSidecarUserMatchingApp?: boolean;
 }
 
 export interface InjectionResult {
@@ -191,7 +198,8 @@ export function injectPod(
 }
 
 function runInjection(request: InjectionRequest, settings: InjectionSettings, env: InjectionEnvironment, facts: ClusterFacts): InjectionResult {
-  const original = decodeAndValidate(request);
+  const decoded = decodeAndValidate(request);
+  const original = request.dropSidecarUserMatchingApp ? dropSidecarUserMatchingApp(decoded) : decoded;
   const annotations = original.metadata?.annotations ?? {};
   const pcText = annotations[PROXY_CONFIG_ANNOTATION];
   const proxyConfig = proxyConfigFor(settings.mesh, pcText === undefined ? undefined : parseProxyConfigText(pcText));
@@ -223,7 +231,7 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
       proxyConfig.holdApplicationUntilProxyStarts === true || settings.values.global.proxy?.holdApplicationUntilProxyStarts === true,
   });
   const pod = normalizeAs('Pod', settle(merged, beforePostProcessing)) as Pod;
-  return new Injected(pod, templatePod, request.pod, original);
+  return new Injected(pod, templatePod, request.pod, decoded);
 }
 
 /** The result; its patch is computed on first read (kube-inject never reads it). */

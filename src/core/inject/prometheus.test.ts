@@ -9,25 +9,26 @@ const pod = (annotations: Record<string, string>): Pod => ({
 });
 const merged = { 'prometheus.io/port': '15020', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' };
 
+// Istio's PrometheusScrapeConfiguration at the pinned module emits scrape, path and port always.
 describe('applyPrometheusMerge', () => {
   it.each([
     { name: 'no app settings: only the merged endpoint', ann: {}, env: undefined, out: merged },
     {
       name: 'app settings move into ISTIO_PROMETHEUS_ANNOTATIONS',
       ann: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102' },
-      env: '{"scrape":"true","port":"9102"}',
+      env: '{"scrape":"true","path":"","port":"9102"}',
       out: merged,
     },
     {
       name: 'any spelling Prometheus sanitises the same is recognised and cleared',
       ann: { 'prometheus.io.port': '8080', prometheus_io_path: '/m' },
-      env: '{"path":"/m","port":"8080"}',
+      env: '{"scrape":"","path":"/m","port":"8080"}',
       out: merged,
     },
     {
       name: 'scrape-targets: first target fills port/path, all listed',
       ann: { 'prometheus.istio.io/scrape-targets': '9000, 9100:/x' },
-      env: '{"path":"/metrics","port":"9000","targets":[{"port":"9000","path":"/metrics"},{"port":"9100","path":"/x"}]}',
+      env: '{"scrape":"","path":"/metrics","port":"9000","targets":[{"port":"9000","path":"/metrics"},{"port":"9100","path":"/x"}]}',
       out: merged,
     },
     { name: 'scrape disabled: untouched', ann: { 'prometheus.io/scrape': 'false' }, env: undefined, out: { 'prometheus.io/scrape': 'false' } },

@@ -99,24 +99,22 @@ export function applyPrometheusMerge(pod: Pod, mesh: MeshConfig, statusPort: num
   const target = String(statusPort);
   if (prometheusPort(annotations) === target) return;
 
-  const cfg: Record<string, unknown> = {};
-  const scrape = lookup(annotations, 'prometheus.io/scrape', SCRAPE);
+  const scrape = lookup(annotations, 'prometheus.io/scrape', SCRAPE) ?? '';
   let path = lookup(annotations, 'prometheus.io/path', PATH) ?? '';
   let port = prometheusPort(annotations) ?? '';
   const targetsText = lookup(annotations, 'prometheus.istio.io/scrape-targets', TARGETS);
   if (port !== '') checkPort(port, statusPort, 'port');
   const targets = targetsText === undefined ? [] : parseTargets(targetsText, statusPort);
   const first = targets[0];
+  // With scrape targets, the first one is also the legacy port/path (old agents read only those).
   if (first) {
-    if (port === '') port = first.port;
-    if (path === '') path = first.path;
+    port = first.port;
+    path = first.path;
   }
-  if (scrape) cfg.scrape = scrape;
-  if (path) cfg.path = path;
-  if (port) cfg.port = port;
-  if (targets.length > 0) cfg.targets = targets;
+  // Istio's PrometheusScrapeConfiguration: scrape, path and port always, targets when present.
+  const cfg: Record<string, unknown> = { scrape, path, port, ...(targets.length > 0 ? { targets } : {}) };
   const sidecar = findSidecar(pod);
-  if (sidecar && Object.keys(cfg).length > 0) {
+  if (sidecar && (scrape !== '' || path !== '' || port !== '' || targets.length > 0)) {
     sidecar.env = [...(sidecar.env ?? []), { name: 'ISTIO_PROMETHEUS_ANNOTATIONS', value: goJsonMarshalOrdered(cfg) }];
   }
   clearPrometheusAnnotations(annotations);

@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { annotationErrors, formatMultiError } from './validate.js';
 
+// Istio's texts at the pinned module (oracle/go.mod), checked against its own code by npm run oracle:diff.
 describe('annotation validation', () => {
   it.each([
     ['sidecar.istio.io/interceptionMode', 'redirect', 'interceptionMode invalid, use REDIRECT,TPROXY,NONE: redirect'],
-    ['status.sidecar.istio.io/port', '70000', 'excludeInboundPorts invalid: failed parsing port "70000": strconv.ParseUint: parsing "70000": value out of range'],
+    ['status.sidecar.istio.io/port', '70000', `excludeInboundPorts invalid: failed parsing port '70000': strconv.ParseUint: parsing "70000": value out of range`],
     ['readiness.status.sidecar.istio.io/periodSeconds', '-1', 'strconv.ParseUint: parsing "-1": invalid syntax'],
     ['traffic.sidecar.istio.io/includeOutboundIPRanges', 'bad', `includeIPRanges invalid: failed parsing cidr 'bad': netip.ParsePrefix("bad"): no '/'`],
     ['traffic.sidecar.istio.io/includeOutboundIPRanges', '10.0.0.0/8, 10.1.0.0/16', `includeIPRanges invalid: failed parsing cidr ' 10.1.0.0/16': netip.ParsePrefix(" 10.1.0.0/16"): ParseAddr(" 10.1.0.0"): unable to parse IP`],
     ['traffic.sidecar.istio.io/excludeOutboundIPRanges', '*', `excludeIPRanges invalid: failed parsing cidr '*': netip.ParsePrefix("*"): no '/'`],
     ['traffic.sidecar.istio.io/excludeOutboundIPRanges', '10.0.0.0/33', `excludeIPRanges invalid: failed parsing cidr '10.0.0.0/33': netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`],
-    ['traffic.sidecar.istio.io/includeInboundPorts', 'bad', 'includeInboundPorts invalid: failed parsing port "bad": strconv.ParseUint: parsing "bad": invalid syntax'],
-    ['traffic.sidecar.istio.io/excludeInboundPorts', '*', 'excludeInboundPorts invalid: failed parsing port "*": strconv.ParseUint: parsing "*": invalid syntax'],
-    ['traffic.sidecar.istio.io/excludeOutboundPorts', '1,,2', 'excludeOutboundPorts invalid: failed parsing port "": strconv.ParseUint: parsing "": invalid syntax'],
+    ['traffic.sidecar.istio.io/includeInboundPorts', 'bad', `includeInboundPorts invalid: failed parsing port 'bad': failed parsing port 'bad': strconv.ParseUint: parsing "bad": invalid syntax`],
+    ['traffic.sidecar.istio.io/excludeInboundPorts', '*', `excludeInboundPorts invalid: failed parsing port '*': failed parsing port '*': strconv.ParseUint: parsing "*": invalid syntax`],
+    ['traffic.sidecar.istio.io/excludeOutboundPorts', '1,,2', `excludeOutboundPorts invalid: failed parsing port '': failed parsing port '': strconv.ParseUint: parsing "": invalid syntax`],
     ['prometheus.istio.io/merge-metrics', 'yes', 'strconv.ParseBool: parsing "yes": invalid syntax'],
     ['sidecar.istio.io/proxyCPU', 'lots', "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
-    ['traffic.sidecar.istio.io/excludeInterfaces', 'eth0,1bad', 'excludeInterfaces invalid: invalid interface name "1bad"'],
+    ['traffic.sidecar.istio.io/excludeInterfaces', 'eth0,1bad', 'interface name "1bad" contains invalid characters'],
+    ['traffic.sidecar.istio.io/kubevirtInterfaces', 'net1,', 'empty interface name'],
+    ['istio.io/reroute-virtual-interfaces', 'averyveryverylongname', 'interface name "averyveryverylongname" too long (max 15 chars)'],
     ['proxy.istio.io/config', 'statusPort: 99999', 'statusPort: port number 99999 must be in the range 1..65535'],
   ])('%s=%j', (name, value, reason) => {
     expect(annotationErrors({ [name]: value })).toEqual([`invalid value '${value}' for annotation '${name}': ${reason}`]);
@@ -28,6 +31,7 @@ describe('annotation validation', () => {
     ['traffic.sidecar.istio.io/includeInboundPorts', '*'],
     ['traffic.sidecar.istio.io/includeInboundPorts', ' 80, 443 '],
     ['traffic.sidecar.istio.io/excludeInboundPorts', ''],
+    ['traffic.sidecar.istio.io/excludeInterfaces', ''],
     ['status.sidecar.istio.io/port', ' 15020 '],
     ['prometheus.istio.io/merge-metrics', 'F'],
     ['sidecar.istio.io/proxyMemory', '1.5Gi'],
@@ -41,7 +45,7 @@ describe('annotation validation', () => {
     const errs = annotationErrors({ 'sidecar.istio.io/interceptionMode': 'X', 'traffic.sidecar.istio.io/excludeInboundPorts': 'y' });
     expect(formatMultiError(errs)).toBe(
       "2 errors occurred:\n\t* invalid value 'X' for annotation 'sidecar.istio.io/interceptionMode': interceptionMode invalid, use REDIRECT,TPROXY,NONE: X\n" +
-        "\t* invalid value 'y' for annotation 'traffic.sidecar.istio.io/excludeInboundPorts': excludeInboundPorts invalid: failed parsing port \"y\": strconv.ParseUint: parsing \"y\": invalid syntax\n\n",
+        "\t* invalid value 'y' for annotation 'traffic.sidecar.istio.io/excludeInboundPorts': excludeInboundPorts invalid: failed parsing port 'y': failed parsing port 'y': strconv.ParseUint: parsing \"y\": invalid syntax\n\n",
     );
     expect(formatMultiError(errs.slice(0, 1))).toMatch(/^1 error occurred:\n\t\* invalid value 'X'.*\n\n$/);
   });

@@ -21,17 +21,19 @@ function goQuote(s: string): string {
   return JSON.stringify(s);
 }
 
+/** parsePort: `failed parsing port '<s>': <ParseUint error>` (the text as written, untrimmed). */
 function portError(portStr: string): string | undefined {
   const e = parseUintError(portStr.trim(), 16);
-  return e ? `failed parsing port ${goQuote(portStr)}: ${e}` : undefined;
+  return e ? `failed parsing port '${portStr}': ${e}` : undefined;
 }
 
+/** parsePorts wraps parsePort's error once more with the same prefix, as Istio's does. */
 function portListError(ports: string): string | undefined {
   const trimmed = ports.trim();
   if (trimmed === '') return undefined;
   for (const p of trimmed.split(',')) {
     const e = portError(p);
-    if (e) return e;
+    if (e) return `failed parsing port '${p}': ${e}`;
   }
   return undefined;
 }
@@ -87,14 +89,16 @@ function cidrListError(cidrs: string): string | undefined {
 
 const INTERFACE = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
 
-function interfaceListError(param: string): Validator {
-  return (v) => {
-    for (const raw of v.split(',')) {
-      const name = raw.trim();
-      if (name === '' || name.length > 15 || !INTERFACE.test(name)) return `${param} invalid: invalid interface name ${goQuote(name)}`;
-    }
-    return undefined;
-  };
+/** netutil.ValidateInterfaceNames (all three interface annotations use it). */
+function interfaceListError(v: string): string | undefined {
+  if (v.length === 0) return undefined;
+  for (const raw of v.split(',')) {
+    const name = raw.trim();
+    if (name === '') return 'empty interface name';
+    if (name.length > 15) return `interface name ${goQuote(name)} too long (max 15 chars)`;
+    if (!INTERFACE.test(name)) return `interface name ${goQuote(name)} contains invalid characters`;
+  }
+  return undefined;
 }
 
 const GO_BOOL = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False']);
@@ -147,9 +151,9 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
     const e = portListError(v);
     return e ? `excludeOutboundPorts invalid: ${e}` : undefined;
   },
-  'traffic.sidecar.istio.io/excludeInterfaces': interfaceListError('excludeInterfaces'),
-  'traffic.sidecar.istio.io/kubevirtInterfaces': interfaceListError('kubevirtInterfaces'),
-  'istio.io/reroute-virtual-interfaces': interfaceListError('rerouteVirtualInterfaces'),
+  'traffic.sidecar.istio.io/excludeInterfaces': interfaceListError,
+  'traffic.sidecar.istio.io/kubevirtInterfaces': interfaceListError,
+  'istio.io/reroute-virtual-interfaces': interfaceListError,
   'prometheus.istio.io/merge-metrics': (v) => (GO_BOOL.has(v) ? undefined : `strconv.ParseBool: parsing ${goQuote(v)}: invalid syntax`),
   'proxy.istio.io/config': proxyConfigError,
   'sidecar.istio.io/proxyCPU': quantityError,

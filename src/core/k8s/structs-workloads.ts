@@ -38,7 +38,7 @@ defineStructs({
   StatefulSet: { apiVersion: 'str', kind: 'str', metadata: 'ObjectMeta', spec: 'StatefulSetSpec', status: 'StatefulSetStatus' },
   StatefulSetSpec: {
     replicas: '*i32', selector: '*LabelSelector', template: 'PodTemplateSpec',
-    volumeClaimTemplates: '[PersistentVolumeClaim]', serviceName: 'str', podManagementPolicy: 'str',
+    volumeClaimTemplates: '[PersistentVolumeClaim]', serviceName: 'str!', podManagementPolicy: 'str',
     updateStrategy: 'UpdateStrategy', revisionHistoryLimit: '*i32', minReadySeconds: 'i32',
     persistentVolumeClaimRetentionPolicy: '*any', ordinals: '*any',
   },

@@ -1,25 +1,23 @@
 /**
- * Istio's own injection template texts (read at run time from ../shared/reference/istio-templates,
- * never copied) must parse and execute on this engine, and the output must be YAML holding the
+ * Istio's own injection template texts (read at run time from the istiod chart of the istio.io/istio
+ * module pinned in oracle/go.mod, in the Go module cache) must parse and execute on this engine, and the output must be YAML holding the
  * injected containers and volumes. Smoke level: exact equality with the typed built-in templates
- * is checked where custom templates are wired into injection. Skips when the texts are absent.
+ * is checked where custom templates are wired into injection (the inject-templates conformance suite).
  *
  * The pod, values and mesh config are our own fixtures, built from the defaults the behaviour
  * reference (§c) lists.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { goYamlMarshal } from './go-yaml.js';
 import { createIstioFuncs } from './istio-funcs.js';
 import { sidecarTemplateData, type SidecarTemplateInput } from './istio-types.js';
 import { parseTemplate, type Template } from './template.js';
+import { istioModuleDir } from '../../../scripts/istio-oracle.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const dir = path.resolve(root, '..', 'shared', 'reference', 'istio-templates');
-const present = existsSync(path.join(dir, 'injection-template.yaml'));
+const dir = path.join(istioModuleDir(), 'manifests', 'charts', 'istio-control', 'istio-discovery', 'files');
 
 /** Default Helm values as the injector ConfigMap carries them (reference §b.3 / §c). */
 function defaultValues(): Record<string, unknown> {
@@ -112,7 +110,7 @@ const byName = (xs: readonly Named[] | null | undefined, n: string): Named => {
 const envOf = (c: Named): Record<string, unknown> =>
   Object.fromEntries(((c['env'] as { name: string; value?: unknown; valueFrom?: unknown }[]) ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 
-describe.skipIf(!present)("Istio's template texts on this engine (skipped: ../shared/reference/istio-templates absent)", () => {
+describe("Istio's template texts on this engine", () => {
   const sidecarVolumes = ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'];
 
   it('sidecar, native sidecars: istio-init and istio-proxy as init containers, Istio volumes', () => {

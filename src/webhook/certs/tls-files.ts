@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from 'pino';
+import { describeFsError } from '../../core/format/fs-error.js';
 import { watchFiles, type FileWatch, type WatchOptions } from '../watch.js';
 
 export const MIN_TLS_VERSION = 'TLSv1.2';
@@ -34,7 +35,7 @@ export function loadTlsFiles(certFile: string, keyFile: string): TlsMaterial {
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
-      throw new TlsFileError(`${flag} ${file}: ${(err as Error).message}`, { cause: err });
+      throw new TlsFileError(`${flag}: ${file}: ${describeFsError(err)}`, { cause: err });
     }
   };
   const m = { cert: read(certFile, '--tlsCertFile'), key: read(keyFile, '--tlsKeyFile') };

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { describeFsError } from '../../core/format/fs-error.js';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -20,7 +21,11 @@ export function findKubeAccess(opts: { kubeconfig?: string; env?: NodeJS.Process
   const file = opts.kubeconfig || env.KUBECONFIG;
   const kc = new KubeConfig();
   if (file) {
-    kc.loadFromFile(file);
+    try {
+      kc.loadFromFile(file);
+    } catch (err) {
+      throw new Error(`${opts.kubeconfig ? '--kubeconfig' : 'KUBECONFIG'}: ${file}: ${describeFsError(err)}`, { cause: err });
+    }
     return { kubeConfig: kc, source: `kubeconfig ${file}` };
   }
   if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {

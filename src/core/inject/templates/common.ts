@@ -238,7 +238,17 @@ export function statusPortText(ctx: TemplateContext): string {
   return annotationOr(ctx.objectMeta, 'status.sidecar.istio.io/port', ctx.values.global.proxy?.statusPort);
 }
 
-/** Entries of a JSON-map annotation (`sidecar.istio.io/userVolume`, `userVolumeMount`), sorted by key. */
+/**
+ * Entries of `sidecar.istio.io/userVolume` / `userVolumeMount`, as Istio's template ranges over
+ * `fromJSON` of the annotation and writes `- name: "<key>"` followed by the value's YAML:
+ * - a JSON object: its entries sorted by key;
+ * - a JSON array: its elements in order, keyed by their index ("0", "1", ...), so
+ *   `[{"name":"certs","mountPath":"/etc/certs"}]` mounts `certs`;
+ * - `null`: nothing.
+ * The value's own `name` wins over the key (it comes later in the rendered mapping). A value that
+ * is not a non-empty object does not render to a YAML mapping, so Istio fails the injection, as
+ * it does for text that is not JSON or a JSON scalar.
+ */
 export function jsonMapAnnotation(ctx: TemplateContext, name: string): [string, Obj][] {
   const raw = ctx.objectMeta.annotations?.[name];
   if (raw === undefined) return [];
@@ -248,12 +258,17 @@ export function jsonMapAnnotation(ctx: TemplateContext, name: string): [string, 
   } catch {
     throw new Error(`invalid JSON in annotation ${name}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`annotation ${name} must be a JSON object`);
-  }
-  return Object.keys(parsed)
-    .sort()
-    .map((k) => [k, (parsed as Record<string, Obj>)[k] as Obj]);
+  if (parsed === null) return [];
+  let entries: [string, unknown][];
+  if (Array.isArray(parsed)) entries = parsed.map((v, i) => [String(i), v]);
+  else if (typeof parsed === 'object') entries = Object.keys(parsed).sort().map((k) => [k, (parsed as Record<string, unknown>)[k]]);
+  else throw new Error(`annotation ${name} must be a JSON object or array, got ${JSON.stringify(parsed)}`);
+  return entries.map(([k, v]) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length === 0) {
+      throw new Error(`annotation ${name}: entry ${JSON.stringify(k)} must be a non-empty JSON object, got ${JSON.stringify(v)}`);
+    }
+    return [k, v as Obj];
+  });
 }
 
 export function imagePullSecrets(ctx: TemplateContext): Obj[] | undefined {

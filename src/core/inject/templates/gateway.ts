@@ -30,6 +30,7 @@ function gatewayEnv(ctx: TemplateContext): EnvVar[] {
     resourceRefEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
     ...proxyConfigEnv(ctx),
     resourceRefEnv('GOMEMLIMIT', 'limits.memory'),
+    resourceRefEnv('GOMAXPROCS', 'limits.cpu'),
     ...complianceEnv(ctx),
     appContainersEnv(ctx),
     ...clusterNodeEnv(ctx),

@@ -30,9 +30,13 @@ export const unsupportedTemplateCompiler: TemplateCompiler = (name) => () => {
   );
 };
 
-/** All template names known to the injector, sorted (for "not found" messages). */
+/**
+ * The templates a pod can select here, sorted (for "not found" messages): the built-ins we render
+ * and the configuration's custom templates. Istio's built-ins we do not implement are left out, so
+ * the list never suggests a name that would fail with "not supported".
+ */
 export function knownTemplateNames(custom: Readonly<Record<string, string>>): string[] {
-  return [...new Set([...BUILTIN_TEMPLATES.keys(), ...UNIMPLEMENTED_BUILTINS, ...Object.keys(custom)])].sort();
+  return [...new Set([...BUILTIN_TEMPLATES.keys(), ...Object.keys(custom)])].sort();
 }
 
 /** Looks a template up: a custom template of that name wins over the built-in. */

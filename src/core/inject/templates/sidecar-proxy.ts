@@ -84,6 +84,7 @@ function proxyEnv(ctx: TemplateContext): EnvVar[] {
     ...proxyConfigEnv(ctx),
     appContainersEnv(ctx),
     resourceRefEnv('GOMEMLIMIT', 'limits.memory'),
+    resourceRefEnv('GOMAXPROCS', 'limits.cpu'),
     ...complianceEnv(ctx),
     ...clusterNodeEnv(ctx),
     {

@@ -1,0 +1,122 @@
+/**
+ * Side by side with Istio, same machine, same run (not a test): `npm run bench:istio`.
+ *
+ * - core: our injection (injectPod + the patch, every input a fresh JSON copy as the webhook gets
+ *   it; and through the webhook's memo) vs Istio's own injection in process (Webhook.inject on
+ *   an AdmissionReview, as Istio's BenchmarkInjection; the oracle's bench-inject mode), on the
+ *   same pods: a small pod, the pods of examples/shop.yaml, a pod with 2000 env vars. Both with
+ *   the settings Istio's chart renders by default, native sidecars off.
+ * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
+ *   from the module (SK_BENCH_ISTIOCTL=1: building istioctl costs a long cold compile).
+ * - webhook, istio-iptables, CNI ADD: not measured side by side yet (docs/oracle.md).
+ *
+ * Ratios are ours ÷ Istio's speed: above 1 means we are faster. Last line:
+ * `vs-istio: core Ax, webhook Bx, kube-inject Cx, istio-iptables Dx, cni Ex` (n/a = not measured).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { settingsFromTexts, createCoreInjector } from '../../src/webhook/core-injector.js';
+import { createCachingInjector } from '../../src/webhook/cache.js';
+import { injectPod } from '../../src/core/inject/inject.js';
+import type { Pod } from '../../src/core/k8s/pod.js';
+import { buildIstioBinary, ensureOracle, startOracle } from '../../scripts/istio-oracle.mjs';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const tmp = mkdtempSync(path.join(tmpdir(), 'sk-bench-istio-'));
+
+function podWithEnv(n: number): Pod {
+  return {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'foo', namespace: 'bar' },
+    spec: { containers: [{ name: 'app', image: 'fake', env: Array.from({ length: n }, (_, i) => ({ name: `something-${i}`, value: 'blah' })) }] },
+  } as Pod;
+}
+
+async function main(): Promise<void> {
+  const oracle = startOracle();
+  const r = await oracle.request({ op: 'render', set: [] });
+  const m = await oracle.request({ op: 'mesh', mesh: r.mesh });
+  const files = { values: path.join(tmp, 'values.json'), config: path.join(tmp, 'config.yaml'), mesh: path.join(tmp, 'mesh.json') };
+  writeFileSync(files.values, r.values ?? '');
+  writeFileSync(files.config, r.config ?? '');
+  writeFileSync(files.mesh, m.mesh ?? '');
+  const shop = await oracle.request({ op: 'webhook-pods', input: readFileSync(path.join(root, 'examples', 'shop.yaml'), 'utf8') });
+  await oracle.close();
+  const pods: [string, Pod][] = [
+    ['small pod', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }] }] } } as Pod],
+    ...(JSON.parse(shop.output ?? '[]') as { pod: Pod }[]).filter((p) => !p.pod.spec?.hostNetwork).map((p, i): [string, Pod] => [`shop.yaml pod ${i + 1}`, p.pod]),
+    ['2000 env vars', podWithEnv(2000)],
+  ];
+
+  // Istio's in-process injection, per pod.
+  const podFiles = pods.map(([, pod], i) => {
+    const f = path.join(tmp, `pod-${i}.json`);
+    writeFileSync(f, JSON.stringify(pod));
+    return f;
+  });
+  const ir = spawnSync(ensureOracle(), ['bench-inject', '--values', files.values, '--config', files.config, '--mesh', files.mesh, '--time', `${SECONDS}s`, ...podFiles], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (ir.status !== 0) throw new Error(`oracle bench-inject: ${ir.stderr}`);
+  const istio = ir.stdout.trim().split('\n').map((l) => JSON.parse(l) as { meanMicros: number; p99Micros: number });
+
+  // Ours.
+  const settings = settingsFromTexts({ values: r.values, mesh: m.mesh }, '');
+  const env = { enableNativeSidecars: 'false' };
+  const memo = createCachingInjector(createCoreInjector(settings, env), { maxEntries: 1000, maxBytes: 64 * 1024 * 1024 });
+  const rows: string[] = [];
+  const ratios: number[] = [];
+  for (const [i, [name, pod]] of pods.entries()) {
+    const text = JSON.stringify(pod);
+    const time = (fn: () => void): number => {
+      for (let k = 0; k < 200; k++) fn();
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < SECONDS * 1000 || n < 100) {
+        fn();
+        n++;
+      }
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    const plain = time(() => void injectPod({ pod: JSON.parse(text) as Pod }, settings, env).patch);
+    const cluster = { nodes: undefined, namespaceAnnotations: undefined };
+    const memoised = time(() => void memo.admit({ pod: JSON.parse(text) as Record<string, unknown>, namespace: 'default', proxyEnv: {}, cluster }));
+    const theirs = istio[i]?.meanMicros ?? NaN;
+    ratios.push(theirs / plain);
+    rows.push(`| ${name} | ${plain.toFixed(0)} µs | ${memoised.toFixed(0)} µs | ${theirs.toFixed(0)} µs | ${(theirs / plain).toFixed(1)}× | ${(theirs / memoised).toFixed(1)}× |`);
+  }
+  const geo = Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length);
+  console.log('| pod | ours (injectPod + patch) | ours (webhook memo) | Istio (Webhook.inject) | ratio | ratio with memo |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+
+  // kube-inject process.
+  let kubeInject = 'n/a';
+  if (process.env.SK_BENCH_ISTIOCTL === '1') {
+    const istioctl = buildIstioBinary('istio.io/istio/istioctl/cmd/istioctl', 'istioctl');
+    const runs = 11;
+    const wall = (cmd: string, args: string[]): number => {
+      const t: number[] = [];
+      for (let k = 0; k < runs; k++) {
+        const t0 = performance.now();
+        const p = spawnSync(cmd, args, { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`${cmd}: ${p.stderr}`);
+        t.push(performance.now() - t0);
+      }
+      return t.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? NaN;
+    };
+    const shopFile = path.join(root, 'examples', 'shop.yaml');
+    const ours = wall(process.execPath, [path.join(root, 'dist', 'sidecar-kit.js'), 'kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh]);
+    const theirs = wall(istioctl, ['kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh, '--injectConfigFile', files.config]);
+    kubeInject = `${(theirs / ours).toFixed(2)}x`;
+    console.log(`kube-inject -f examples/shop.yaml: ours ${ours.toFixed(0)} ms, istioctl ${theirs.toFixed(0)} ms (median of ${runs})`);
+  }
+  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook n/a, kube-inject ${kubeInject}, istio-iptables n/a, cni n/a`);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,2 @@
+/** The release version (package.json's; a test keeps the two equal). */
+export const VERSION = '0.1.0';
