@@ -111,6 +111,16 @@ const ownerId = (s: string): Parsed<string> =>
 const iface = (s: string): Parsed<string> =>
   /^[^\s/:'"]{1,15}$/.test(s) ? s : { error: 'expected an interface name (at most 15 characters)' };
 
+// Owner group lists (ISTIO_OUTBOUND_OWNER_GROUPS[_EXCLUDE]): items kept as written (blanks
+// around an item included, as Istio passes them on), each a numeric gid or a group name.
+const ownerGroupList = (s: string): Parsed<string> => {
+  for (const item of splitList(s)) {
+    const r = ownerId(item.trim());
+    if (typeof r === 'object') return { error: `${JSON.stringify(item)}: expected a numeric gid or a group name` };
+  }
+  return s;
+};
+
 const cidr = (s: string): Parsed<Cidr> => parseCidr(s) ?? { error: 'expected a CIDR such as 10.0.0.0/8 or fd00::/8' };
 
 const bool = (s: string): Parsed<boolean> => parseGoBool(s) ?? { error: 'expected true or false' };
@@ -185,8 +195,8 @@ const FIELDS = {
     }
     return servers;
   },
-  ownerGroupsInclude: text,
-  ownerGroupsExclude: text,
+  ownerGroupsInclude: (s: string): Parsed<string> => (s === '*' ? s : ownerGroupList(s)),
+  ownerGroupsExclude: ownerGroupList,
   loopbackCidr: (s: string): Parsed<string> => {
     const c = parseCidr(s);
     const bits = Number(s.slice(s.indexOf('/') + 1));
