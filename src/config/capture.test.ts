@@ -67,6 +67,8 @@ describe('parseCaptureSettings', () => {
     [{ ownerGroupsInclude: '1000\n-A OUTPUT -j ACCEPT' }, 'ownerGroupsInclude', /"1000\\n-A OUTPUT -j ACCEPT": expected a numeric gid or a group name/],
     [{ ownerGroupsExclude: 'java,202 -j ACCEPT' }, 'ownerGroupsExclude', /"202 -j ACCEPT": expected a numeric gid or a group name/],
     [{ ownerGroupsExclude: 'java;add rule' }, 'ownerGroupsExclude', /expected a numeric gid or a group name/],
+    [{ proxyUid: '4294967296' }, 'proxyUid', /"4294967296": expected a numeric id of at most 4294967294 or a name/],
+    [{ proxyGid: '1-4294967295' }, 'proxyGid', /at most 4294967294/],
   ])('rejects %j naming the setting', (input, setting, message) => {
     const r = parseCaptureSettings({ proxyUid: '1337', ...input });
     expect(r.ok).toBe(false);

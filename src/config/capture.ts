@@ -104,8 +104,15 @@ function parseEach<T>(s: string, one: (item: string) => Parsed<T>): Parsed<T[]> 
 
 // Owner ids and group names: numbers, ranges (`1000-2000`) or user/group names, as the
 // iptables owner match and nft skuid/skgid accept them.
-const ownerId = (s: string): Parsed<string> =>
-  /^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(s) ? s : { error: 'expected a numeric id or a name' };
+// A numeric id is a uid_t/gid_t: at most 4294967294 (2^32-1 is the kernel's "no id").
+const MAX_ID = 4294967294;
+const ownerId = (s: string): Parsed<string> => {
+  if (/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(s)) return s;
+  const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(s);
+  if (!m) return { error: 'expected a numeric id or a name' };
+  if (Number(m[1]) > MAX_ID || Number(m[2] ?? 0) > MAX_ID) return { error: `expected a numeric id of at most ${MAX_ID} or a name` };
+  return s;
+};
 
 // Interface names as the kernel accepts them (IFNAMSIZ 16), plus iptables' `+` wildcard.
 const iface = (s: string): Parsed<string> =>
