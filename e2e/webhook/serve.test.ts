@@ -111,6 +111,54 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('graceful shutdown with keep-alive clients', () => {
+  it('answers a request still arriving with Connection: close, closes idle connections, and stops promptly', async () => {
+    const opts = parseWebhookOptions(['--self-signed', '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--shutdownTimeoutSeconds', '20'], {});
+    const hook = await startWebhook(opts, { logger: silent, env: { ENABLE_NATIVE_SIDECARS: 'true' }, build: () => createStubInjector(), kubeAccess: null });
+    const ca = hook.caPem ?? '';
+    // An idle keep-alive connection: one answered request, the socket kept by the agent.
+    const idleAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await postReview(hook.port, reviewOf(pod('first')), { ca, agent: idleAgent });
+    expect(first.headers.connection).toBe('keep-alive');
+    const idleSocketClosed = new Promise<void>((r) => Object.values(idleAgent.freeSockets).flat()[0]?.once('close', () => r()));
+    // A busy one: headers and half of the body sent before the shutdown, the rest after it.
+    const body = Buffer.from(JSON.stringify(reviewOf(pod('busy'))));
+    const busyAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    let startClose!: () => void;
+    const closingStarted = new Promise<void>((r) => (startClose = r));
+    let sent!: () => void;
+    const headersSent = new Promise<void>((r) => (sent = r));
+    const busy = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port: hook.port, path: '/inject', method: 'POST', ca, servername: 'localhost', agent: busyAgent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.on('socket', (s) => s.once('secureConnect', () => req.write(body.subarray(0, 100), () => sent())));
+      void closingStarted.then(() => req.end(body.subarray(100)));
+    });
+    await headersSent;
+    await new Promise((r) => setTimeout(r, 100)); // the server has the request's head
+    const t0 = performance.now();
+    const closed = hook.close();
+    startClose();
+    const answer = await busy;
+    expect(answer.status).toBe(200);
+    expect(answer.connection).toBe('close');
+    expect(decodePatch(answer.body).allowed).toBe(true);
+    await idleSocketClosed;
+    await closed;
+    // Before: the busy connection stayed open after its answer until the 20 s timeout cut it.
+    expect(performance.now() - t0).toBeLessThan(3000);
+    idleAgent.destroy();
+    busyAgent.destroy();
+  }, 30_000);
+});
+
 describe('start-up failure', () => {
   it('rejects when the monitoring port is taken and closes the webhook listener it had opened', async () => {
     const blocker = http.createServer();

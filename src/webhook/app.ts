@@ -52,6 +52,21 @@ export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {})
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // Graceful shutdown (app.close()): the listener stops accepting and idle keep-alive
+  // connections are closed at once (Fastify's forceCloseConnections: 'idle'); every answer
+  // from then on carries `Connection: close`, so a connection busy with a request closes right
+  // after its answer instead of waiting for its next request — or being cut with ECONNRESET
+  // when the shutdown timeout forces the rest closed — and the process exits promptly.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   const route = (req: FastifyRequest, reply: FastifyReply) => serveInject(req, reply, deps);
   app.post('/inject', route);
   app.post('/inject/*', route);
