@@ -4,8 +4,10 @@
  * and metrics, graceful shutdown with a request in flight. The Kubernetes API is a LOCAL TEST
  * DOUBLE (src/webhook/testing/fake-apiserver.ts): no real API server can run here.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreInjectorBuilder, injectionEnvironment } from '../../src/webhook/core-injector.js';
@@ -15,6 +17,7 @@ import { startWebhook, type RunningWebhook } from '../../src/webhook/serve.js';
 import { FakeApiServer, MWCS, NODES } from '../../src/webhook/testing/fake-apiserver.js';
 import { createStubInjector } from '../../src/webhook/testing/stub-injector.js';
 import { decodePatch, pod, postReview, reviewOf, until } from './helpers.js';
+import { startWebhookProcess, type WebhookProcess } from './server-process.mjs';
 
 const silent = pino({ level: 'silent' });
 const node = (name: string, kubeletVersion: string) => ({ metadata: { name }, status: { nodeInfo: { kubeletVersion } } });
@@ -80,6 +83,55 @@ describe('assembled webhook against a test double of the Kubernetes API', () => 
     expect(metrics).toMatch(/^sidecar_injection_time_seconds_bucket\{le="0.0005"\} \d+/m);
     expect(metrics).toMatch(/^sidecar_injection_cabundle_patches_total\{result="ok"\} 1$/m);
     expect(metrics).toMatch(/^process_resident_memory_bytes /m);
+  });
+});
+
+describe('bodies over the limit, the webhook in a process of its own', () => {
+  // In-process (client and server on one event loop) the reset never shows; across processes
+  // it did: the answer went out and the connection closed while the client was still sending.
+  let proc: WebhookProcess;
+  let ca: string;
+  beforeAll(async () => {
+    proc = await startWebhookProcess({ cli: fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), env: { NODE_OPTIONS: '--import tsx' }, args: ['--logLevel', 'info'], timeoutMs: 90_000 });
+    ca = readFileSync(proc.caFile, 'utf8');
+  }, 120_000);
+  afterAll(async () => {
+    await proc?.stop();
+  });
+
+  it('answers a body over 6 MiB with 413 that a Node client still sending actually sees', async () => {
+    const agent = new https.Agent({ keepAlive: true });
+    const send = (size: number, whole: boolean) =>
+      new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+        const req = https.request(
+          { host: '127.0.0.1', port: proc.port, path: '/inject', method: 'POST', ca, servername: 'localhost', agent, headers: { 'content-type': 'application/json', 'content-length': size } },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        if (whole) return void req.end(Buffer.alloc(size, 'x'));
+        const chunk = Buffer.alloc(256 * 1024, 'x');
+        let left = size;
+        const pump = () => {
+          while (left > 0) {
+            const n = Math.min(left, chunk.length);
+            left -= n;
+            if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+    // Before: the connection was closed while the client still sent, and it saw ECONNRESET/EPIPE.
+    for (const [size, whole] of [[8 * 1024 * 1024, true], [8 * 1024 * 1024, false], [30 * 1024 * 1024, true], [30 * 1024 * 1024, false]] as const) {
+      expect(await send(size, whole), `${size} bytes${whole ? ' in one write' : ''}`).toEqual({ status: 413, body: 'Request body is too large\n', connection: 'close' });
+    }
+    // The webhook still serves.
+    expect((await postReview(proc.port, reviewOf(pod('after-413')), { ca })).status).toBe(200);
+    agent.destroy();
   });
 });
 

@@ -11,6 +11,13 @@ import type { AdmissionOutcome } from './types.js';
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+/**
+ * A body over MAX_BODY_BYTES is still read (and thrown away) up to this many bytes in all before
+ * the 413 goes out: a client that is still sending when the answer comes and the connection
+ * closes sees a reset instead of the status. Beyond it the 413 is sent at once.
+ */
+export const MAX_DRAINED_BYTES = 32 * 1024 * 1024;
+
 export interface InjectHttpRequest {
   readonly body: Buffer | undefined;
   readonly contentType: string | undefined;
