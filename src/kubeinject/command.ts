@@ -139,7 +139,10 @@ async function readManifests(filename: string, written: string, max: number): Pr
   for (const name of names) {
     const path = join(filename, name);
     if (!(await stat(path).catch((e: unknown) => fail(written, path, e))).isFile()) continue;
-    const text = await readFileBounded(path, left).catch((e: unknown) => fail(written, e instanceof InputTooLargeError ? filename : path, e));
+    // Over the bound in all: the message names the directory and the whole bound.
+    const text = await readFileBounded(path, left).catch((e: unknown) =>
+      e instanceof InputTooLargeError ? fail(written, filename, new InputTooLargeError(max)) : fail(written, path, e),
+    );
     left -= Buffer.byteLength(text);
     manifests.push({ path, text });
   }
