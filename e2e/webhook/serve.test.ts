@@ -4,7 +4,7 @@
  * and metrics, graceful shutdown with a request in flight. The Kubernetes API is a LOCAL TEST
  * DOUBLE (src/webhook/testing/fake-apiserver.ts): no real API server can run here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -92,9 +92,12 @@ describe('bodies over the limit, the webhook in a process of its own', () => {
   let proc: WebhookProcess;
   let ca: string;
   beforeAll(async () => {
-    proc = await startWebhookProcess({ cli: fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), env: { NODE_OPTIONS: '--import tsx' }, args: ['--logLevel', 'info'], timeoutMs: 90_000 });
+    // The built CLI (npm test builds it first; SIDECAR_KIT_CLI overrides), else the sources via tsx.
+    const built = process.env.SIDECAR_KIT_CLI ?? fileURLToPath(new URL('../../dist/sidecar-kit.js', import.meta.url));
+    const cli = existsSync(built) ? { cli: built } : { cli: fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), env: { NODE_OPTIONS: '--import tsx' } };
+    proc = await startWebhookProcess({ ...cli, args: ['--logLevel', 'info'], timeoutMs: 160_000 });
     ca = readFileSync(proc.caFile, 'utf8');
-  }, 120_000);
+  }, 175_000); // tsx compiles the CLI on start: slow on a loaded machine
   afterAll(async () => {
     await proc?.stop();
   });
