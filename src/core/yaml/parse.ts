@@ -10,6 +10,7 @@
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { Alias, CST, Document, Node as YamlNode, Scalar } from 'yaml';
+import { setOwnKey } from '../own-keys.js';
 import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
@@ -182,19 +183,35 @@ class Decoder {
    * duplicate key never fail: nil keys are rejected, then json.Marshal rejects NaN / ±Inf.
    */
   toJson(v: unknown): unknown {
+    this.nonFinite = null;
     const converted = this.convert(v);
-    const bad = findNonFinite(converted);
+    // json.Marshal runs after the whole conversion: a nil key anywhere is reported first.
+    const bad = this.nonFinite as number | null;
     if (bad !== null) {
       this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf'}`);
     }
     return converted;
   }
 
+  /** The first NaN / ±Inf met by `convert`, in document order (json.Marshal's first). */
+  private nonFinite: number | null = null;
+
+  // One pass that also notes the first non-finite number (no second walk of the result), with
+  // plain loops: alias expansions can make the result much larger than the text.
   private convert(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map((x) => this.convert(x));
-    if (!(v instanceof GoMap)) return v;
+    if (Array.isArray(v)) {
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = this.convert(v[i]);
+      return out;
+    }
+    if (!(v instanceof GoMap)) {
+      if (typeof v === 'number' && this.nonFinite === null && !Number.isFinite(v)) this.nonFinite = v;
+      return v;
+    }
     if (v.nullKey) this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', v.nullKey);
-    return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v.entries) setOwnKey(out, k, this.convert(x));
+    return out;
   }
 
   private isMergeKey(key: YamlNode | null): boolean {
@@ -267,16 +284,6 @@ class Decoder {
         return String(r.value);
     }
   }
-}
-
-function findNonFinite(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? null : v;
-  if (v === null || typeof v !== 'object') return null;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) {
-    const bad = findNonFinite(x);
-    if (bad !== null) return bad;
-  }
-  return null;
 }
 
 function firstLine(message: string): string {
