@@ -44,7 +44,23 @@ const sidecarKitFields = {
   pod_lookup_timeout_ms: intIn(100, 60_000),
   /** Kubeconfig path; default `<cni_agent_run_dir>/istio-cni-kubeconfig`. */
   kubeconfig: nonEmpty(),
+  /**
+   * The whole invocation's deadline, milliseconds: below the runtime's (the kubelet gives
+   * RunPodSandbox twice --runtime-request-timeout, 4 minutes by default; containerd passes that
+   * deadline on to the CNI call), so the runtime gets our error, not its own timeout.
+   */
+  deadline_ms: intIn(1000, 230_000),
 };
+
+/** Kernel pseudo file systems: nothing of ours is created there (mkdir under /proc can loop). */
+const PSEUDO_FS = ['/proc', '/sys', '/dev'];
+
+/** An absolute, normalised directory outside /proc, /sys and /dev. */
+const runDir = () =>
+  nonEmpty().check(
+    z.refine((s: string) => s.startsWith('/') && !s.split('/').some((seg) => seg === '..' || seg === '.'), 'must be an absolute path without . or .. segments'),
+    z.refine((s: string) => !PSEUDO_FS.some((p) => s === p || s.startsWith(`${p}/`)), `must not be under ${PSEUDO_FS.join(', ')}`),
+  );
 
 export const sidecarKitPluginSchema = z.object({
   log_file: z.optional(sidecarKitFields.log_file),
@@ -52,15 +68,16 @@ export const sidecarKitPluginSchema = z.object({
   pod_lookup_interval_ms: z._default(sidecarKitFields.pod_lookup_interval_ms, 1000),
   pod_lookup_timeout_ms: z._default(sidecarKitFields.pod_lookup_timeout_ms, 5000),
   kubeconfig: z.optional(sidecarKitFields.kubeconfig),
+  deadline_ms: z._default(sidecarKitFields.deadline_ms, 60_000),
 });
 export type SidecarKitPluginSettings = z.output<typeof sidecarKitPluginSchema>;
 
 export const pluginConfSchema = z.looseObject({
-  cniVersion: z.string({ error: 'cniVersion is required' }).check(z.minLength(1, 'cniVersion must not be empty')),
+  cniVersion: z.string({ error: (issue) => (issue.input === undefined ? 'cniVersion is required' : `cniVersion must be a string such as "1.0.0", got ${JSON.stringify(issue.input)}`) }).check(z.minLength(1, 'cniVersion must not be empty')),
   name: z._default(z.string(), ''),
   type: z._default(z.string(), 'istio-cni'),
   plugin_log_level: z._default(logLevel, 'info'),
-  cni_agent_run_dir: z._default(nonEmpty(), '/var/run/istio-cni'),
+  cni_agent_run_dir: z._default(runDir(), '/var/run/istio-cni'),
   ambient_enabled: z._default(z.boolean(), false),
   enablement_selectors: z.optional(z.unknown()),
   exclude_namespaces: z._default(z.nullable(z.array(z.string())), null),
@@ -91,7 +108,7 @@ export const installConfigSchema = z.object({
   /** The self-contained plugin executable to copy. */
   pluginBinary: nonEmpty(),
   /** The agent run dir (same path on host and in the installer); holds the kubeconfig. */
-  cniAgentRunDir: z._default(nonEmpty(), '/var/run/istio-cni'),
+  cniAgentRunDir: z._default(runDir(), '/var/run/istio-cni'),
   /** Written as `plugin_log_level`. */
   pluginLogLevel: z._default(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }), 'warn'),
   /** Written as `exclude_namespaces`. */

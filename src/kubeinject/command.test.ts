@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from './command.js';
+import { takeWrites } from './testing/stdio.js';
 
 let dir: string;
 let out: string;
@@ -12,8 +13,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sk-kube-inject-'));
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(takeWrites((s) => (out += s)));
+  vi.spyOn(process.stderr, 'write').mockImplementation(takeWrites((s) => (err += s)));
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -68,6 +69,29 @@ describe('kube-inject command', () => {
   ])('-f: %s fails naming the flag as typed', async (_n, args, message) => {
     expect(await run(args)).toBe(1);
     expect(err).toBe(message);
+  });
+
+  it('refuses a non-regular -o target before reading anything, and a bad --maxInputBytes as a usage error', async () => {
+    expect(await run(['-f', '/nonexistent.yaml', '-o', '/dev/null'])).toBe(1);
+    expect(err).toBe('error: -o: /dev/null: is a character device; -o writes regular files only\n');
+    err = '';
+    expect(await run(['-f', file('in.yaml', pod), '--maxInputBytes', '2MB'])).toBe(2);
+    expect(err).toMatch(/^error: --maxInputBytes: "2MB": expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix\n/);
+  });
+
+  it('--maxInputBytes bounds a file and a directory\'s files in all', async () => {
+    const d = join(dir, 'many');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.yaml'), pod);
+    writeFileSync(join(d, 'b.yaml'), pod);
+    expect(await run(['-f', join(d, 'a.yaml'), '--maxInputBytes', String(pod.length - 1)])).toBe(1);
+    expect(err).toBe(`error: -f: ${join(d, 'a.yaml')}: more than ${pod.length - 1} bytes of input (--maxInputBytes); split it or raise the bound\n`);
+    err = '';
+    expect(await run(['-f', d, '--maxInputBytes', String(2 * pod.length - 1)])).toBe(1);
+    expect(err).toBe(`error: -f: ${d}: more than ${2 * pod.length - 1} bytes of input (--maxInputBytes); split it or raise the bound\n`);
+    expect(out).toBe('');
+    expect(await run(['-f', d, '--maxInputBytes', String(2 * pod.length)])).toBe(0);
+    expect(out.split('---\n')).toHaveLength(3);
   });
 
   it('injects with built-in defaults and writes -o', async () => {

@@ -4,8 +4,8 @@
  * manifest injection, writes the result (stdout, or a file replaced atomically) and reports
  * warnings/errors on stderr.
  */
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   ExitCode,
   flagValue,
@@ -23,6 +23,19 @@ import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../config/settings.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { describeFsError } from '../core/format/fs-error.js';
+import { ownValue } from '../core/own-keys.js';
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  formatByteSize,
+  InputTooLargeError,
+  OutputClosedError,
+  parseByteSize,
+  readBounded,
+  readFileBounded,
+  resolveOutput,
+  writeFileAtomically,
+  writeToStream,
+} from './io.js';
 import { injectManifest } from './manifest.js';
 
 const CLUSTER = "istioctl's flags that need a cluster (accepted and ignored: kube-inject runs offline)";
@@ -30,7 +43,8 @@ const CLUSTER = "istioctl's flags that need a cluster (accepted and ignored: kub
 /** Istio's flags; those in the CLUSTER group only matter with a Kubernetes cluster. */
 const FLAGS: readonly FlagSpec[] = [
   { long: 'filename', short: 'f', value: 'FILE', help: 'input manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin' },
-  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically) instead of stdout' },
+  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically, through symlinks; regular files only) instead of stdout' },
+  { long: 'maxInputBytes', value: 'SIZE', help: 'refuse input larger than SIZE in all (bytes, or with a Ki, Mi, Gi, k, M or G suffix)', default: formatByteSize(DEFAULT_MAX_INPUT_BYTES) },
   { long: 'meshConfigFile', value: 'FILE', help: "MeshConfig (the istio ConfigMap's `mesh` key); default: Istio's mesh defaults" },
   { long: 'valuesFile', value: 'FILE', help: "Helm values (the injector ConfigMap's `values` key), deep-merged over Istio's chart defaults" },
   { long: 'injectConfigFile', value: 'FILE', help: "injector config (the injector ConfigMap's `config` key) or a bare sidecar template" },
@@ -95,7 +109,7 @@ async function withCustomTemplates(env: InjectionEnvironment, settings: Injectio
   const templates = settings.injector.customTemplates;
   if (Object.keys(templates).length === 0) return env;
   const { compileCustomTemplates, createGoTemplateCompiler } = await import('../core/inject/custom-templates.js');
-  const templateCompiler = createGoTemplateCompiler({ env: (key) => process.env[key] });
+  const templateCompiler = createGoTemplateCompiler({ env: (key) => ownValue(process.env, key) });
   compileCustomTemplates(templateCompiler, templates);
   return { ...env, templateCompiler };
 }
@@ -111,45 +125,41 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
 /**
  * The manifests `-f` names: stdin (`-`), a file, or a directory's *.yaml, *.yml and *.json
  * files (not recursive, in name order, as kubectl reads a directory). Errors name the flag as
- * written and the path: `-f: /x.yaml: no such file`.
+ * written and the path: `-f: /x.yaml: no such file`. At most `max` bytes are read in all
+ * (--maxInputBytes): a regular file is checked by its size before it is read, stdin, FIFOs and
+ * devices while they are read, so an endless source stops at the bound.
  */
-async function readManifests(filename: string, written: string): Promise<Manifest[]> {
-  if (filename === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return [{ path: '-', text: Buffer.concat(chunks).toString('utf8') }];
-  }
-  const fail = (path: string, e: unknown): never => {
-    throw new InputError(`${written}: ${path}: ${describeFsError(e)}`);
-  };
-  const info = await stat(filename).catch((e: unknown) => fail(filename, e));
-  if (!info.isDirectory()) return [{ path: filename, text: await readFile(filename, 'utf8').catch((e: unknown) => fail(filename, e)) }];
-  const names = (await readdir(filename).catch((e: unknown) => fail(filename, e))).filter((n) => MANIFEST_FILE.test(n)).sort();
+async function readManifests(filename: string, written: string, max: number): Promise<Manifest[]> {
+  if (filename === '-') return [{ path: '-', text: await readBounded(process.stdin, max).catch((e: unknown) => fail(written, '-', e)) }];
+  const info = await stat(filename).catch((e: unknown) => fail(written, filename, e));
+  if (!info.isDirectory()) return [{ path: filename, text: await readFileBounded(filename, max).catch((e: unknown) => fail(written, filename, e)) }];
+  const names = (await readdir(filename).catch((e: unknown) => fail(written, filename, e))).filter((n) => MANIFEST_FILE.test(n)).sort();
   const manifests: Manifest[] = [];
+  let left = max;
   for (const name of names) {
     const path = join(filename, name);
-    if (!(await stat(path).catch((e: unknown) => fail(path, e))).isFile()) continue;
-    manifests.push({ path, text: await readFile(path, 'utf8').catch((e: unknown) => fail(path, e)) });
+    if (!(await stat(path).catch((e: unknown) => fail(written, path, e))).isFile()) continue;
+    // Over the bound in all: the message names the directory and the whole bound.
+    const text = await readFileBounded(path, left).catch((e: unknown) =>
+      e instanceof InputTooLargeError ? fail(written, filename, new InputTooLargeError(max)) : fail(written, path, e),
+    );
+    left -= Buffer.byteLength(text);
+    manifests.push({ path, text });
   }
   if (manifests.length === 0) throw new InputError(`${written}: ${filename}: a directory without *.yaml, *.yml or *.json files`);
   return manifests;
 }
 
+function fail(written: string, path: string, e: unknown): never {
+  if (e instanceof InputTooLargeError) {
+    throw new InputError(`${written}: ${path === '-' ? 'stdin' : path}: more than ${formatByteSize(e.max)} of input (--maxInputBytes); split it or raise the bound`);
+  }
+  throw new InputError(`${written}: ${path}: ${describeFsError(e)}`);
+}
+
 /** An input that cannot be read; its message is complete. */
 class InputError extends Error {
   override readonly name = 'InputError';
-}
-
-/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 export async function run(args: readonly string[]): Promise<number> {
@@ -167,12 +177,20 @@ export async function run(args: readonly string[]): Promise<number> {
   const str = (k: string): string | undefined => flagValue(parsed, flag(k), {})?.text;
   const filename = str('filename');
   if (!filename) return reportUsageError(spec.name, new UsageError('filename not specified (see --filename or -f)'));
+  const sizeText = flagValue(parsed, flag('maxInputBytes'), {});
+  const maxInput = sizeText === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(sizeText.text);
+  if (maxInput === undefined || maxInput <= 0) {
+    return reportUsageError(spec.name, new UsageError(`${sizeText?.from}: ${JSON.stringify(sizeText?.text)}: expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix`));
+  }
   for (const f of FLAGS) {
     if (f.group === CLUSTER && parsed.values.has(f.long)) {
       process.stderr.write(`note: --${f.long} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
     }
   }
   try {
+    // A bad -o target is refused before any work is done.
+    const outputPath = str('output');
+    const output = outputPath === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(outputPath, parsed.spelled.get('output') ?? '-o');
     const settings = await loadSettingsFromFiles({
       valuesFile: str('valuesFile'),
       meshConfigFile: str('meshConfigFile'),
@@ -181,7 +199,7 @@ export async function run(args: readonly string[]): Promise<number> {
       revision: str('revision'),
     });
     const context = { settings, env: await withCustomTemplates(env, settings), facts: {} };
-    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f');
+    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f', maxInput);
     // Every manifest is injected before anything is written: a failure leaves no partial output.
     const results = manifests.map((m) => {
       try {
@@ -193,12 +211,16 @@ export async function run(args: readonly string[]): Promise<number> {
     });
     const text = results.map((r) => r.output).join('');
     const warnings = results.flatMap((r) => r.warnings);
-    const output = str('output');
-    if (output) await writeAtomically(output, text);
-    else process.stdout.write(text);
+    if (output.kind === 'file') await writeFileAtomically(output, text);
+    else await writeToStream(process.stdout, text);
     if (warnings.length > 0) process.stderr.write(`\n${warnings.join('')}`);
     return ExitCode.ok;
   } catch (e) {
+    if (e instanceof OutputClosedError) {
+      // `| head` and the like: the reader has what it wanted; no message, no trace.
+      process.stdout.on('error', () => undefined);
+      return ExitCode.ok;
+    }
     return reportFailure(e instanceof Error ? e.message : String(e));
   }
 }

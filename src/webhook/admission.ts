@@ -111,7 +111,7 @@ function renderResponse(uid: string, outcome: AdmissionOutcome, pathWarnings: re
       return {
         uid,
         allowed: true,
-        patch: base64Patch(outcome.patch),
+        patch: outcome.patch.base64,
         patchType: 'JSONPatch',
         ...(warnings.length ? { warnings } : {}),
       };
@@ -134,17 +134,6 @@ export function reviewJson(body: AdmissionResponseBody): string {
   // Every string value is escaped, so the only unescaped `"patch":""` is the key itself.
   const at = text.indexOf('"patch":""') + '"patch":"'.length;
   return text.slice(0, at) + patch + text.slice(at);
-}
-
-// Remembered per patch object: outcomes served from the memo (cache.ts) are encoded once.
-const encoded = new WeakMap<object, string>();
-function base64Patch(patch: readonly object[]): string {
-  let b64 = encoded.get(patch);
-  if (b64 === undefined) {
-    b64 = Buffer.from(JSON.stringify(patch)).toString('base64');
-    encoded.set(patch, b64);
-  }
-  return b64;
 }
 
 function describe(err: unknown): string {

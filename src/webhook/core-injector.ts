@@ -14,9 +14,10 @@ import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
-import { createCachingInjector } from './cache.js';
+import { ownValue } from '../core/own-keys.js';
+import { createCachingInjector, type MemoLimits } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
-import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
+import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from './types.js';
 
 
 /** Why a pod was not injected, in words for the admission warning. */
@@ -59,7 +60,7 @@ export function createCoreInjector(settings: InjectionSettings, env: InjectionEn
         // istiod on OpenShift (where it watches namespaces) drops a proxy UID equal to the app's.
         const dropSidecarUserMatchingApp = env.platform === 'openshift' && input.cluster.namespaceAnnotations !== undefined;
         const result = injectPod({ pod, envOverrides: input.proxyEnv, dropSidecarUserMatchingApp }, settings, env, facts);
-        return { kind: 'injected', patch: result.patch, warnings: decision.warnings };
+        return { kind: 'injected', patch: encodePatch(result.patch), warnings: decision.warnings };
       } catch (err) {
         if (err instanceof InjectionError) return { kind: 'rejected', code: err.code, message: err.message };
         throw err;
@@ -77,7 +78,7 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
     // The cluster whose nodes and namespaces this webhook watches (istiod's CLUSTER_ID).
     clusterId: env.CLUSTER_ID ?? DEFAULT_CLUSTER_ID,
     // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.
-    templateCompiler: createGoTemplateCompiler({ env: (key) => env[key] }),
+    templateCompiler: createGoTemplateCompiler({ env: (key) => ownValue(env, key) }),
   };
 }
 
@@ -92,6 +93,6 @@ export function settingsFromTexts(texts: ConfigTexts, revision: string, files: P
 }
 
 /** Each configuration version gets its own injector and its own outcome memo. */
-export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, cacheSize = 0): InjectorBuilder {
-  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), cacheSize);
+export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, memo: MemoLimits = { maxEntries: 0, maxBytes: 0 }): InjectorBuilder {
+  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), memo);
 }

@@ -5,10 +5,18 @@
  * AdmissionReview answer (allowed, skipped with a warning, or rejected with Istio's message).
  */
 import sjson from 'secure-json-parse';
+import { jsonDepthExceeded, MAX_JSON_DEPTH } from '../core/format/json-depth.js';
 import { reviewAdmission, type AdmissionResponseBody, type ReviewDeps } from './admission.js';
 import type { AdmissionOutcome } from './types.js';
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A body over MAX_BODY_BYTES is still read (and thrown away) up to this many bytes in all before
+ * the 413 goes out: a client that is still sending when the answer comes and the connection
+ * closes sees a reset instead of the status. Beyond it the 413 is sent at once.
+ */
+export const MAX_DRAINED_BYTES = 32 * 1024 * 1024;
 
 export interface InjectHttpRequest {
   readonly body: Buffer | undefined;
@@ -34,6 +42,11 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
     path = decodeURIComponent(req.path);
   } catch {
     return { status: 400, message: `invalid URL path: bad percent-encoding in ${JSON.stringify(req.path)}` };
+  }
+  // Go's and the API server's nesting limit, checked before JSON.parse builds anything.
+  const deepAt = jsonDepthExceeded(req.body);
+  if (deepAt >= 0) {
+    return { status: 400, message: `could not decode body: exceeded max depth of ${MAX_JSON_DEPTH} (nesting at byte ${deepAt})` };
   }
   let body: unknown;
   try {

@@ -27,6 +27,7 @@ export interface WebhookOptions {
   readonly logLevel: string;
   readonly shutdownTimeoutSeconds: number;
   readonly injectionCacheSize: number;
+  readonly injectionCacheBytes: number;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -51,6 +52,7 @@ export const ENV_VARS = {
   logLevel: 'LOG_LEVEL',
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
   injectionCacheSize: 'INJECTION_CACHE_SIZE',
+  injectionCacheBytes: 'INJECTION_CACHE_BYTES',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 /** A bad flag or variable: a usage error (exit 2) whose message names it. */
@@ -93,6 +95,7 @@ export const FLAGS: readonly WebhookFlag[] = [
   flag('logLevel', 'LEVEL', 'trace, debug, info, warn, error, fatal or silent', 'info'),
   flag('shutdownTimeoutSeconds', 'SECONDS', 'on SIGTERM, how long in-flight requests may take', '25'),
   flag('injectionCacheSize', 'N', 'admission outcomes remembered for identical pods (replicas); 0 disables', '256'),
+  flag('injectionCacheBytes', 'BYTES', 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', String(64 * 1024 * 1024)),
 ];
 
 export const spec: CommandSpec = {
@@ -150,6 +153,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     monitoringPort: port(origin.monitoringPort ?? '--monitoringPort'),
     shutdownTimeoutSeconds: z.coerce.number({ error: () => `${origin.shutdownTimeoutSeconds}: must be a number` }).min(0, `${origin.shutdownTimeoutSeconds}: must not be negative`),
     injectionCacheSize: z.coerce.number({ error: () => `${origin.injectionCacheSize}: must be a number` }).int(`${origin.injectionCacheSize}: must be an integer`).min(0, `${origin.injectionCacheSize}: must not be negative`),
+    injectionCacheBytes: z.coerce.number({ error: () => `${origin.injectionCacheBytes}: must be a number` }).int(`${origin.injectionCacheBytes}: must be an integer`).min(0, `${origin.injectionCacheBytes}: must not be negative`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const checked = schema.safeParse(raw);

@@ -32,6 +32,7 @@ export const webhookValuesSchema = z.strictObject({
   service: z.strictObject({ port, annotations: strMap }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   injectionCacheSize: z.number().int().min(0),
+  injectionCacheBytes: z.number().int().min(0),
   shutdownTimeoutSeconds: z.number().min(0),
   terminationGracePeriodSeconds: z.number().int().min(0),
   nativeSidecars: z.union([z.enum(['auto', 'true', 'false']), z.boolean()]),

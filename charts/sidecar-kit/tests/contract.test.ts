@@ -137,7 +137,7 @@ describe.skipIf(skip)(title('the rendered injector ConfigMaps drive the real inj
     const pod = samplePod(labels);
     const outcome = injectorFor(args).admit({ pod, namespace: 'shop', proxyEnv: {}, cluster: { nodes: undefined, namespaceAnnotations: undefined } });
     if (outcome.kind !== 'injected') return { outcome, pod: undefined };
-    const injected = applyPatch(structuredClone(pod), outcome.patch as Operation[], true, false).newDocument as ReturnType<typeof samplePod> & {
+    const injected = applyPatch(structuredClone(pod), JSON.parse(Buffer.from(outcome.patch.base64, 'base64').toString('utf8')) as Operation[], true, false).newDocument as ReturnType<typeof samplePod> & {
       metadata: { annotations: Record<string, string>; labels: Record<string, string> };
       spec: { initContainers: { name: string; image: string; args: string[] }[]; containers: { name: string; image: string }[] };
     };

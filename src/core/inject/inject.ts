@@ -19,6 +19,7 @@ import { proxyConfigFor } from '../../config/mesh.js';
 import type { ProxyConfig } from '../../config/proxy-config.js';
 import type { InjectionSettings } from '../../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
+import { ownValue } from '../own-keys.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
@@ -89,7 +90,7 @@ function decodePod(pod: Pod): Pod {
 function selectTemplates(pod: Pod, settings: InjectionSettings): string[] {
   const ann = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
   const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...settings.injector.defaultTemplates];
-  return names.flatMap((n) => settings.injector.aliases[n] ?? [n]);
+  return names.flatMap((n) => ownValue(settings.injector.aliases, n) ?? [n]);
 }
 
 function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<Record<string, string>>): Record<string, string> {
@@ -295,7 +296,15 @@ function settle(after: Pod, before: Pod): Pod {
     const list = spec[field];
     const old = before.spec?.[field] ?? [];
     if (!list) continue;
-    const settled = list.map((c) => old.find((o) => o.name === c.name && sameMembers(c, o)) ?? c);
+    // Containers by name (a list may repeat a name: each is tried, in order), so settling stays
+    // linear in the number of containers.
+    const byName = new Map<unknown, Container[]>();
+    for (const o of old) {
+      const same = byName.get(o.name);
+      if (same) same.push(o);
+      else byName.set(o.name, [o]);
+    }
+    const settled = list.map((c) => byName.get(c.name)?.find((o) => sameMembers(c, o)) ?? c);
     spec[field] = sameMembers(settled, old) ? old : settled;
   }
   const metadata = sameMembers(meta, before.metadata) ? before.metadata : meta;

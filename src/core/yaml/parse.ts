@@ -8,8 +8,9 @@
  * strings, merge keys `<<` applied in document order (later entries override earlier ones, as in
  * go-yaml v2), duplicate keys: the last one wins (v2 non-strict), or an error in strict mode.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Scalar } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
+import type { Alias, CST, Document, Node as YamlNode, Scalar } from 'yaml';
+import { setOwnKey } from '../own-keys.js';
 import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
@@ -38,6 +39,32 @@ export interface ParseYamlOptions {
   readonly retarget?: (first: unknown) => YamlTarget | null;
 }
 
+/**
+ * How deeply collections may nest. libyaml (go-yaml v2/v3 `scannerc.go`: `max_flow_level`,
+ * `max_indents`) refuses more than 10000 flow levels or indentation levels with "exceeded max
+ * depth of 10000". The `yaml` package composes nodes recursively (about 1.2 KB of stack per
+ * level: it runs out of stack near 780 levels) and so does every later stage (decoding,
+ * normalisation, emitting), so the limit here is lower, with room for the callers' frames.
+ * No Kubernetes object, Helm values file or Istio configuration comes near it.
+ */
+export const MAX_YAML_DEPTH = 256;
+
+/**
+ * go-yaml v2's alias budget (`decode.go`, `allowedAliasRatio`): a document may not decode more
+ * than a ratio of its nodes through aliases once it has decoded over 1000 nodes and over 100
+ * through aliases. The ratio is 0.99 up to 400 000 decoded nodes, falls linearly to 0.10 at
+ * 4 000 000 and stays there, so expansion is bounded by the document's own size ("billion
+ * laughs" documents fail after a few thousand nodes with "document contains excessive aliasing").
+ */
+const ALIAS_RATIO_RANGE_LOW = 400_000;
+const ALIAS_RATIO_RANGE_HIGH = 4_000_000;
+
+export function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= ALIAS_RATIO_RANGE_LOW) return 0.99;
+  if (decodeCount >= ALIAS_RATIO_RANGE_HIGH) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - ALIAS_RATIO_RANGE_LOW) / (ALIAS_RATIO_RANGE_HIGH - ALIAS_RATIO_RANGE_LOW));
+}
+
 const TAG = 'tag:yaml.org,2002:';
 
 /** go-yaml's map[interface{}]interface{} before sigs.k8s.io/yaml converts it. */
@@ -49,12 +76,40 @@ class GoMap {
 
 class Decoder {
   private readonly active = new Set<YamlNode>();
+  // go-yaml's counters: every node decoded (the document counts as one), those decoded while
+  // expanding an alias, and how many aliases are being expanded right now.
+  private decodeCount = 1;
+  private aliasCount = 0;
+  private aliasDepth = 0;
 
   constructor(
     private readonly doc: Document.Parsed,
+    private readonly source: string,
     private readonly lines: LineCounter,
     private readonly strict: boolean,
   ) {}
+
+  /** Each alias's node, found in one walk of the document (Alias.resolve walks it per call). */
+  private targets: Map<Alias, YamlNode | undefined> | undefined;
+
+  /**
+   * The node an alias refers to: the last node anchored with its name before it in document
+   * order, as the yaml package resolves it (a redefined anchor applies from there on).
+   */
+  private target(alias: Alias): YamlNode | undefined {
+    if (!this.targets) {
+      const targets = new Map<Alias, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor) anchors.set(node.anchor, node);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets.get(alias);
+  }
 
   private lineOf(node: YamlNode | null | undefined): number {
     const offset = node?.range?.[0] ?? 0;
@@ -65,9 +120,19 @@ class Decoder {
     throw new YamlError(code, message, node ? this.lineOf(node) : undefined);
   }
 
+  /** go-yaml's `unmarshal` bookkeeping, once per node decoded (aliases and their targets included). */
+  private count(node: YamlNode | null | undefined): void {
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+      this.fail(YamlErrorCode.excessiveAliasing, 'yaml: document contains excessive aliasing', node);
+    }
+  }
+
   decode(node: YamlNode | null | undefined): unknown {
+    this.count(node);
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return this.decodeAlias(node.resolve(this.doc) as YamlNode | undefined, node);
+    if (isAlias(node)) return this.decodeAlias(this.target(node), node);
     if (isScalar(node)) return this.scalar(node);
     if (isSeq(node)) return node.items.map((item) => this.decode(item as YamlNode));
     if (isMap(node)) {
@@ -80,20 +145,27 @@ class Decoder {
 
   private decodeAlias(target: YamlNode | undefined, alias: YamlNode): unknown {
     if (!target) return this.fail(YamlErrorCode.syntax, 'yaml: unknown anchor referenced', alias);
+    return this.expanding(target, alias, () => this.decode(target));
+  }
+
+  /** Runs `f` as the expansion of `alias` (its target counted as aliased nodes, cycles refused). */
+  private expanding<T>(target: YamlNode, alias: YamlNode, f: () => T): T {
     if (this.active.has(target)) this.fail(YamlErrorCode.syntax, 'yaml: anchor value contains itself', alias);
     this.active.add(target);
+    this.aliasDepth++;
     try {
-      return this.decode(target);
+      return f();
     } finally {
+      this.aliasDepth--;
       this.active.delete(target);
     }
   }
 
   /** The scalar's text; double-quoted scalars are re-decoded with go-yaml's escape set. */
   private text(node: Scalar): string {
-    const src = node.srcToken;
-    if (node.type === 'QUOTE_DOUBLE' && src && 'source' in src && typeof src.source === 'string') {
-      const r = decodeDoubleQuoted(src.source);
+    if (node.type === 'QUOTE_DOUBLE' && node.range) {
+      // The scalar's source (quotes included) is the text its range covers.
+      const r = decodeDoubleQuoted(this.source.slice(node.range[0], node.range[1]));
       if ('error' in r) this.fail(YamlErrorCode.syntax, `yaml: line ${this.lineOf(node)}: ${r.error}`, node);
       return r.value;
     }
@@ -129,31 +201,42 @@ class Decoder {
    * duplicate key never fail: nil keys are rejected, then json.Marshal rejects NaN / ±Inf.
    */
   toJson(v: unknown, target: YamlTarget | null = null): unknown {
+    this.nonFinite = null;
     const converted = this.convert(v, target);
-    const bad = findNonFinite(converted);
+    // json.Marshal runs after the whole conversion: a nil key anywhere is reported first.
+    const bad = this.nonFinite as number | null;
     if (bad !== null) {
       this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf'}`);
     }
     return converted;
   }
 
+  /** The first NaN / ±Inf met by `convert`, in document order (json.Marshal's first). */
+  private nonFinite: number | null = null;
+
+  // One pass that also notes the first non-finite number (no second walk of the result), with
+  // plain loops: alias expansions can make the result much larger than the text.
   private convert(v: unknown, target: YamlTarget | null): unknown {
     if (Array.isArray(v)) {
       const items = target?.items ?? null;
-      return v.map((x) => this.convert(x, items));
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = this.convert(v[i], items);
+      return out;
     }
     if (!(v instanceof GoMap)) {
-      if (target?.string) return scalarToGoString(v) ?? plainScalar(v);
-      return plainScalar(v);
+      const x = target?.string ? (scalarToGoString(v) ?? plainScalar(v)) : plainScalar(v);
+      if (typeof x === 'number' && this.nonFinite === null && !Number.isFinite(x)) this.nonFinite = x;
+      return x;
     }
     if (v.nullKey) this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', v.nullKey);
+    const out: Record<string, unknown> = {};
     if (!target?.field) {
       const values = target?.values ?? null;
-      return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x, values)]));
+      for (const [k, x] of v.entries) setOwnKey(out, k, this.convert(x, values));
+      return out;
     }
     // A struct: keys name its fields as encoding/json matches them, in the byte order json.Marshal
     // wrote them; a later key naming a field already decoded decodes over it.
-    const out: Record<string, unknown> = {};
     const field = target.field;
     const keys = [...v.entries.keys()];
     if (keys.some((k) => (field(k)?.name ?? k) !== k)) keys.sort(compareUtf8);
@@ -161,7 +244,7 @@ class Decoder {
       const f = field(k);
       const x = this.convert(v.entries.get(k), f?.target ?? null);
       const name = f?.name ?? k;
-      out[name] = f && Object.hasOwn(out, name) ? decodeOver(out[name], x, f.kind, f.target) : x;
+      setOwnKey(out, name, f && Object.hasOwn(out, name) ? decodeOver(out[name], x, f.kind, f.target) : x);
     }
     return out;
   }
@@ -194,19 +277,30 @@ class Decoder {
   private merge(value: YamlNode | null, out: GoMap): void {
     const wantMap = (): never =>
       this.fail(YamlErrorCode.syntax, 'yaml: map merge requires map or sequence of maps as the value', value);
-    const deref = (n: YamlNode | null): YamlNode => {
-      const target = isAlias(n) ? (n.resolve(this.doc) as YamlNode | undefined) : n;
-      if (!target || !isMap(target)) return wantMap();
-      return target;
+    const mergeOne = (n: YamlNode | null): void => {
+      if (isAlias(n)) {
+        const target = this.target(n);
+        if (!target || !isMap(target)) return wantMap();
+        this.count(n);
+        this.expanding(target, n, () => {
+          this.count(target);
+          this.mapInto(target, out);
+        });
+      } else if (isMap(n)) {
+        this.count(n);
+        this.mapInto(n, out);
+      } else wantMap();
     };
     if (isSeq(value)) {
-      for (const item of [...value.items].reverse()) this.mapInto(deref(item as YamlNode), out);
-    } else this.mapInto(deref(value), out);
+      for (const item of [...value.items].reverse()) mergeOne(item as YamlNode);
+    } else mergeOne(value);
   }
 
   /** sigs.k8s.io/yaml's conversion of a go-yaml map key to a JSON object key. */
   private keyString(key: YamlNode | null): string | null {
-    const target = isAlias(key) ? (key.resolve(this.doc) as YamlNode | undefined) : key;
+    this.count(key);
+    const target = isAlias(key) ? this.target(key) : key;
+    if (target && target !== key) this.expanding(target, key as YamlNode, () => this.count(target));
     if (target && (isMap(target) || isSeq(target))) {
       this.fail(YamlErrorCode.syntax, 'yaml: invalid map key', key);
     }
@@ -227,40 +321,59 @@ class Decoder {
   }
 }
 
-function findNonFinite(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? null : v;
-  if (v === null || typeof v !== 'object') return null;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) {
-    const bad = findNonFinite(x);
-    if (bad !== null) return bad;
-  }
-  return null;
-}
-
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /**
+ * The `yaml` package's CST for `text`, refusing nesting deeper than `maxDepth` as soon as the
+ * parser's stack (document, open collections, at most one leaf token) gets there: the CST parser
+ * itself slows down with depth, so the check runs while it reads, not afterwards.
+ */
+function* cstTokens(text: string, lines: LineCounter, maxDepth: number): Generator<CST.Token> {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  let offset = 0;
+  for (const lexeme of new Lexer().lex(text, false)) {
+    yield* parser.next(lexeme);
+    offset += lexeme.length;
+    const stack = parser.stack;
+    if (stack.length > maxDepth + 1) {
+      const top = stack[stack.length - 1]?.type;
+      const leaf = top !== 'block-map' && top !== 'block-seq' && top !== 'flow-collection' ? 1 : 0;
+      if (stack.length - 1 - leaf > maxDepth) {
+        const line = lines.linePos(offset).line;
+        throw new YamlError(YamlErrorCode.tooDeep, `yaml: line ${line}: exceeded max depth of ${maxDepth}`, line);
+      }
+    }
+  }
+  yield* parser.end();
+}
+
+/**
  * Parse the first YAML document of `text` into a JSON value (`null` for an empty document), as
  * sigs.k8s.io/yaml.Unmarshal sees it. Errors are `YamlError`s with a 1-based `line`.
+ *
+ * Bounded by the text's size: nesting deeper than MAX_YAML_DEPTH and alias expansion beyond
+ * go-yaml's budget are refused (YAML_TOO_DEEP, YAML_EXCESSIVE_ALIASING).
  */
 export function parseYamlDocument(text: string, options: ParseYamlOptions = {}): unknown {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, lineCounter: lines, prettyErrors: false,
-    keepSourceTokens: true,
-  });
-  if (!Array.isArray(docs)) return null; // empty stream
-  const doc = docs[0];
-  if (!doc) return null;
+  const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, });
+  let doc: Document.Parsed | undefined;
+  // Only the first document matters: stop composing once it is complete.
+  for (const d of composer.compose(cstTokens(text, lines, MAX_YAML_DEPTH))) {
+    doc = d;
+    break;
+  }
+  if (!doc) return null; // empty stream
   // Escapes in double-quoted scalars are checked with go-yaml's rules by the decoder.
   const err = doc.errors.find((e) => e.code !== 'BAD_DQ_ESCAPE');
   if (err) {
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });
   }
-  const decoder = new Decoder(doc, lines, options.strict ?? false);
+  const decoder = new Decoder(doc, text, lines, options.strict ?? false);
   const decoded = decoder.decode(doc.contents as YamlNode | null);
   const first = decoder.toJson(decoded, options.target);
   const second = options.retarget?.(first);
