@@ -318,10 +318,13 @@ export function describeJourney(p: ClusterProvider): void {
 
       it('pods started while no installer runs on the node fail closed, then are repaired once it runs: replaced, captured, Ready; a pod no controller owns is reported, not deleted', async () => {
         const ds = byLabel('daemonsets', 'app.kubernetes.io/instance=skcni')[0] as string;
-        const upgrade = (set: string) => kube.helm(['upgrade', 'skcni', CHART_DIR, '--namespace', CHART_NS, '--reuse-values', '--wait', '--timeout', '5m', '--set', set]);
+        // A node selector no node matches, as an operator would edit it (a helm upgrade that sets
+        // and then nulls a key is not reliable: Helm 4 kept the key on the first null).
+        const absent = (on: boolean) => kube.kubectl(['patch', 'daemonset', '-n', CHART_NS, ds, '--type=json', '-p', JSON.stringify([on ? { op: 'add', path: '/spec/template/spec/nodeSelector/sk-e2e-absent', value: 'yes' } : { op: 'remove', path: '/spec/template/spec/nodeSelector/sk-e2e-absent' }])]);
+        const absentNow = () => kube.tryKubectl(['get', 'daemonset', '-n', CHART_NS, ds, '-o', 'jsonpath={.spec.template.spec.nodeSelector.sk-e2e-absent}']).stdout !== '';
         // The DaemonSet stops targeting the node: its installer goes, and (as an uninstall from
         // this node) takes the plugin out of the node's configuration.
-        upgrade('cni.nodeSelector.sk-e2e-absent=yes');
+        absent(true);
         try {
           await kube.until('no installer pod', () => byLabel('pods', 'app.kubernetes.io/instance=skcni,app.kubernetes.io/component=cni').length === 0, 180_000);
           await kube.until('the conflists without istio-cni', () => p.nodeConflists().every((c) => !c.includes('istio-cni')), 120_000);
@@ -332,8 +335,8 @@ export function describeJourney(p: ClusterProvider): void {
           await kube.until('the early pods to fail their capture check (exit 126)', () => early().filter(failedCheck).length === 2 && failedCheck(bare()), 300_000);
           const broken = new Set(early().map((q) => q.metadata.uid));
           const bareUid = bare().metadata.uid;
-          upgrade('cni.nodeSelector.sk-e2e-absent=null');
-          kube.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '240s']);
+          absent(false);
+          kube.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '300s']);
           await kube.until('the early pods replaced and Ready', () => {
             const now = early();
             return now.length === 2 && now.every((q) => !broken.has(q.metadata.uid) && ready(q as unknown as PodJson));
@@ -354,11 +357,14 @@ export function describeJourney(p: ClusterProvider): void {
           expect(Number(/^istio_cni_repair_pods_repaired_total\{type="delete",result="success"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
           expect(Number(/^istio_cni_repair_pods_repaired_total\{type="delete",result="skip"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
         } finally {
-          if (kube.tryKubectl(['get', 'daemonset', '-n', CHART_NS, ds, '-o', 'jsonpath={.spec.template.spec.nodeSelector.sk-e2e-absent}']).stdout !== '') upgrade('cni.nodeSelector.sk-e2e-absent=null');
+          if (absentNow()) {
+            absent(false);
+            kube.tryKubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '300s'], undefined, 320_000);
+          }
           kube.tryKubectl(['delete', 'deployment', '-n', 'shop-cni', 'early', '--wait=false']);
           kube.tryKubectl(['delete', 'pod', '-n', 'shop-cni', 'early-bare', '--wait=false']);
         }
-      });
+      }, 20 * 60_000);
 
       it('init-mode pods created while the plugin runs are left to istio-init (the plugin reads them from the API)', () => {
         kube.kubectl(['scale', '-n', 'shop', 'deploy/frontend', '--replicas=2']);
