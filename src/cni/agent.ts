@@ -26,9 +26,10 @@ export interface AgentOptions {
   readonly onListening?: (port: number) => void;
 }
 
-export function repairPolicy(agent: AgentConfig): RepairPolicy {
+export function repairPolicy(agent: AgentConfig, excludedNamespaces: readonly string[] = []): RepairPolicy {
   const r = agent.repair;
   return {
+    excludedNamespaces,
     mode: r.mode,
     labelKey: r.labelKey,
     labelValue: r.labelValue,
@@ -66,7 +67,7 @@ export async function runAgent(install: InstallConfig, agent: AgentConfig, deps:
 
   const repair =
     kc && agent.repair.enabled && agent.nodeName !== ''
-      ? new RepairController({ policy: repairPolicy(agent), qps: agent.repair.qps, burst: agent.repair.burst, api: kubeRepairApi(kc, agent.nodeName, logger), logger, metrics })
+      ? new RepairController({ policy: repairPolicy(agent, install.excludeNamespaces), qps: agent.repair.qps, burst: agent.repair.burst, api: kubeRepairApi(kc, agent.nodeName, logger), logger, metrics })
       : undefined;
   const watch =
     kc && repair

@@ -114,7 +114,7 @@ export class RepairController {
     if (this.reported.size > 10_000) this.reported.delete(this.reported.values().next().value as string);
     const type = this.o.policy.mode === 'label' ? 'label' : 'delete';
     this.o.metrics.repaired.inc({ type, result: 'skip' });
-    const why = { unowned: 'no controller owns it (set cni.repair.deleteUnownedPods to delete such pods)', 'already-labelled': `it has the label ${this.o.policy.labelKey}`, 'report-only': 'repair is set to report only' }[a.reason];
+    const why = { unowned: 'no controller owns it (set cni.repair.deleteUnownedPods to delete such pods)', 'already-labelled': `it has the label ${this.o.policy.labelKey}`, 'report-only': 'repair is set to report only', 'excluded-namespace': "its namespace is one the plugin excludes (a new pod would start without capture too)" }[a.reason];
     this.o.logger.warn('pod started without capture; not repaired', { pod: podKey(pod), reason: a.reason, container: a.verdict.container, exitCode: a.verdict.exitCode });
     void this.o.api.recordEvent(pod, type === 'label' ? EventReason.label : EventReason.delete, `pod detected as broken (${describeFailure(a)}), not repaired: ${why}`);
   }

@@ -81,6 +81,13 @@ describe('planRepair', () => {
     expect(planRepair(pod({ statuses: [crashLooping], labels: { 'cni.istio.io/uninitialized': 'x' } }), policy({ mode: 'label' }))).toMatchObject({ kind: 'skip', reason: 'already-labelled' });
   });
 
+  it("a pod in the plugin's excluded namespaces is reported, never repaired (a new one would fail the same way)", () => {
+    for (const mode of ['delete', 'label'] as const) {
+      expect(planRepair(pod({ statuses: [failedNow] }), policy({ mode, excludedNamespaces: ['kube-system', 'ns'] }))).toMatchObject({ kind: 'skip', reason: 'excluded-namespace' });
+    }
+    expect(planRepair(pod({ statuses: [failedNow] }), policy({ excludedNamespaces: ['kube-system'] }))).toMatchObject({ kind: 'delete' });
+  });
+
   it('none: reported only', () => {
     expect(planRepair(pod({ statuses: [failedNow] }), policy({ mode: 'none' }))).toMatchObject({ kind: 'skip', reason: 'report-only' });
   });

@@ -53,6 +53,11 @@ export interface RepairPolicy extends BrokenPodCriteria {
   readonly labelValue: string;
   /** Delete pods no controller owns (nothing would make them again); off by default. */
   readonly deleteUnownedPods: boolean;
+  /**
+   * The plugin's excluded namespaces: a pod there gets no capture whatever is done, so a new pod
+   * would fail the same way; it is reported, never deleted or labelled.
+   */
+  readonly excludedNamespaces?: readonly string[];
 }
 
 interface Terminated {
@@ -131,6 +136,7 @@ export const SkipReason = {
   unowned: 'unowned',
   alreadyLabelled: 'already-labelled',
   reportOnly: 'report-only',
+  excludedNamespace: 'excluded-namespace',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -146,6 +152,7 @@ export type RepairAction =
 export function planRepair(pod: RepairPodView, policy: RepairPolicy): RepairAction {
   const verdict = brokenPod(pod, policy);
   if (!verdict.broken) return { kind: 'healthy', reason: verdict.reason };
+  if (policy.excludedNamespaces?.includes(pod.metadata?.namespace ?? '')) return { kind: 'skip', reason: SkipReason.excludedNamespace, verdict };
   switch (policy.mode) {
     case 'none':
       return { kind: 'skip', reason: SkipReason.reportOnly, verdict };
