@@ -75,11 +75,18 @@ interface PodItem {
 
 type PodState = 'ready' | 'failed-closed' | 'pending';
 
-/** Ready; or held back by a failed istio-validation with its app never started; or neither yet. */
+/** istio-validation's exit code when it finds no capture (Istio's ValidationErrorCode). */
+const NO_CAPTURE_EXIT = 126;
+
+/**
+ * Ready; or held back by a failed capture check (istio-validation exited 126: no capture rules)
+ * with its app never started; or neither yet. Other failures (128 StartError: the runtime could
+ * not start the container under load) are retried by the kubelet: still starting.
+ */
 function podState(p: PodItem): PodState {
   if (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return 'ready';
   const v = p.status.initContainerStatuses?.find((s) => s.name === 'istio-validation');
-  const failed = [v?.state.terminated?.exitCode, v?.lastState?.terminated?.exitCode].some((c) => c !== undefined && c !== 0);
+  const failed = [v?.state.terminated?.exitCode, v?.lastState?.terminated?.exitCode].some((c) => c === NO_CAPTURE_EXIT);
   const appStarted = (p.status.containerStatuses ?? []).some((c) => c.name !== 'istio-proxy' && c.state.running !== undefined);
   return failed && !appStarted ? 'failed-closed' : 'pending';
 }
