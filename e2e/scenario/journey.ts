@@ -11,7 +11,8 @@
  * here, and the stand-in answers the proxy's probes and reports on which port captured
  * connections land, with their original destination.
  *
- * SK_FLEET_PODS: pods of the fault run (default 200).
+ * SK_FLEET_PODS: pods of the fault run (default 200); SK_FLEET_TIMEOUT_MS: how long it waits for
+ * every pod to be Ready (default 25 min; the hook's timeout follows).
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -375,7 +376,9 @@ export function describeJourney(p: ClusterProvider): void {
       });
 
       describe(`fault run: ${Number(process.env.SK_FLEET_PODS ?? 200)} pods rolled out while a webhook replica is deleted, the CA rotated and the CNI installer restarted`, () => {
-        const hookMs = 40 * 60_000;
+        // The settle wait (SK_FLEET_TIMEOUT_MS, default 25 min) plus 15 min for the rollout's
+        // faults, the report and the clean-up.
+        const hookMs = Number(process.env.SK_FLEET_TIMEOUT_MS ?? 25 * 60_000) + 15 * 60_000;
         beforeAll(async () => {
           // The run ends (clean-up included) a minute before the hook would time out.
           report = await runFaults({ kube, image: img().app, chartNamespace: CHART_NS, pods: Number(process.env.SK_FLEET_PODS ?? 200), webhookSelector, byLabel, caBundles, deadline: Date.now() + hookMs - 60_000 });
