@@ -24,7 +24,10 @@ import { deployment, namespace, rootCertConfigMap } from './sample.js';
 
 export interface FaultReport {
   readonly podsWanted: number;
-  /** Pods the ReplicaSet controllers created (their SuccessfulCreate events). */
+  /**
+   * Distinct pods seen while waiting (UIDs; replacements made after a repair count too). The
+   * ReplicaSets' SuccessfulCreate Events undercount: the event recorder folds similar events.
+   */
   readonly podsCreated: number;
   readonly podsReady: number;
   /**
@@ -64,7 +67,7 @@ interface Opts {
 }
 
 interface PodItem {
-  metadata: { name: string };
+  metadata: { name: string; uid: string };
   spec: { initContainers?: { name: string; restartPolicy?: string }[]; containers: { name: string }[] };
   status: {
     conditions?: { type: string; status: string }[];
@@ -208,8 +211,10 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
   // Settled: every wanted pod exists and is Ready (pods held back are repaired, i.e. replaced).
   let settled = false;
   let nextLog = 0;
+  const seen = new Set<string>();
   while (Date.now() < settleUntil) {
     const now = await fleetPods();
+    for (const { p } of now) seen.add(p.metadata.uid);
     const states = now.map(({ p }) => podState(p));
     const count = (s: PodState) => states.filter((x) => x === s).length;
     if (now.length >= wanted && count('ready') === now.length) {
@@ -230,13 +235,14 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
   const podsPending: string[] = [];
   let podsReady = 0;
   for (const { ns, p } of await fleetPods()) {
+    seen.add(p.metadata.uid);
     const proxy = p.spec.containers.some((c) => c.name === 'istio-proxy') || (p.spec.initContainers ?? []).some((c) => c.name === 'istio-proxy' && c.restartPolicy === 'Always');
     if (!proxy) podsWithoutSidecar.push(`${ns}/${p.metadata.name}`);
     const state = podState(p);
     if (state === 'ready') podsReady++;
     else (state === 'failed-closed' ? podsFailedClosed : podsPending).push(`${ns}/${p.metadata.name}`);
   }
-  let podsCreated = 0;
+  const podsCreated = seen.size;
   let failedCreations = 0;
   let podsRepaired = 0;
   const messages = new Set<string>();
@@ -245,7 +251,6 @@ export async function runFaults(o: Opts): Promise<FaultReport> {
     for (const e of events) {
       if (e.involvedObject.kind === 'Pod' && e.reason === 'DeleteBrokenPod' && /, deleted/.test(e.message)) podsRepaired += e.count ?? 1;
       if (e.involvedObject.kind !== 'ReplicaSet') continue;
-      if (e.reason === 'SuccessfulCreate') podsCreated += e.count ?? 1;
       if (e.reason === 'FailedCreate') {
         failedCreations += e.count ?? 1;
         messages.add(e.message);
