@@ -415,7 +415,7 @@ export function describeJourney(p: ClusterProvider): void {
         kube.helm(['uninstall', 'skcni', '--namespace', CHART_NS, '--wait']);
         await kube.until('the conflists without istio-cni', () => p.nodeConflists().every((c) => !c.includes('istio-cni')), 120_000);
         expect(kube.kubectl(['get', 'mutatingwebhookconfigurations', '-l', 'app.kubernetes.io/instance=skcni', '-o', 'name']).trim()).toBe('');
-      });
+      }, 10 * 60_000);
     });
   });
 }
