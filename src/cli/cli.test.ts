@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installConfigSchema } from '../config/cni.js';
-import { mergeSpec, spec as cniInstallSpec, INSTALL_FLAGS } from '../cni/install-cli.js';
+import { agentConfigSchema, installConfigSchema } from '../config/cni.js';
+import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
 import { spec as kubeInjectSpec } from '../kubeinject/command.js';
@@ -187,6 +187,17 @@ describe('defaults shown in help are the ones that apply', () => {
       if (f.default === undefined || !(f.key in defaults)) continue;
       const d = defaults[f.key];
       expect(f.default, f.long).toBe(Array.isArray(d) ? d.join(',') : String(d));
+    }
+  });
+
+  it('cni-install, node agent: the schema defaults (the repair mode switches: delete on, label off)', () => {
+    const defaults = agentConfigSchema.parse({});
+    const at = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
+    for (const f of AGENT_FLAGS) {
+      if (f.default === undefined) continue;
+      if (f.key === '~deletePods') expect([f.default, defaults.repair.mode]).toEqual(['true', 'delete']);
+      else if (f.key === '~labelPods') expect(f.default).toBe('false');
+      else expect(f.default, f.long).toBe(String(at(f.key)));
     }
   });
 

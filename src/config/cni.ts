@@ -140,3 +140,50 @@ export function describeIssues(error: z.core.$ZodError): string {
     .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * The node agent around the installer (`sidecar-kit cni-install` without `--once`): the
+ * monitoring server, the CNI race repair, the node readiness taint and what happens to the
+ * plugin at shutdown. Istio's install-cni `REPAIR_*` settings where Istio has them.
+ */
+export const repairConfigSchema = z.object({
+  /** Watch this node's pods and repair those that started without capture (Istio: `REPAIR_ENABLED`, true). */
+  enabled: z._default(z.boolean(), true),
+  /** delete (Istio's `deletePods`), label (`labelPods`) or none (report only). */
+  mode: z._default(z.enum(['delete', 'label', 'none']), 'delete'),
+  labelKey: z._default(nonEmpty(), 'cni.istio.io/uninitialized'),
+  labelValue: z._default(z.string(), 'true'),
+  /** Only pods with this annotation; empty: every pod. */
+  sidecarAnnotation: z._default(z.string(), 'sidecar.istio.io/status'),
+  /** The capture check's init container; empty: any init container. */
+  initContainerName: z._default(z.string(), 'istio-validation'),
+  /** Its exit code without capture; 0: any non-zero code. */
+  initExitCode: z._default(intIn(0, 255), 126),
+  initTerminationMessage: z._default(z.string(), ''),
+  /** Added to the pod list/watch (Istio: `REPAIR_LABEL_SELECTORS`, `REPAIR_FIELD_SELECTORS`). */
+  labelSelectors: z._default(z.string(), ''),
+  fieldSelectors: z._default(z.string(), ''),
+  /** Also delete pods no controller owns (nothing makes them again). */
+  deleteUnownedPods: z._default(z.boolean(), false),
+  /** Repairs per second (token bucket) and burst. */
+  qps: z._default(z.number().check(z.gt(0, 'must be greater than 0'), z.lte(1000, 'must be at most 1000')), 1),
+  burst: z._default(intIn(1, 1000), 10),
+});
+export type RepairConfig = z.output<typeof repairConfigSchema>;
+
+export const agentConfigSchema = z.object({
+  /** This node (the pod's `spec.nodeName`); the repair, the taint and the shutdown check need it. */
+  nodeName: z._default(z.string(), ''),
+  /** Plain-HTTP port of `/metrics`, `/readyz`, `/healthz` (Istio's metrics port); 0: none. */
+  monitoringPort: z._default(intIn(0, 65_535), 15_014),
+  repair: z._default(repairConfigSchema, () => repairConfigSchema.parse({})),
+  /** Remove the readiness taint from this node once the plugin is in place. */
+  removeNodeTaint: z._default(z.boolean(), false),
+  nodeTaintKey: z._default(nonEmpty(), 'cni.istio.io/not-ready'),
+  /** At shutdown, leave the plugin in place while the DaemonSet still targets this node. */
+  keepPluginOnRestart: z._default(z.boolean(), true),
+  /** This installer's DaemonSet (in `podNamespace`), for that check. */
+  daemonSetName: z._default(z.string(), ''),
+});
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -124,9 +124,31 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     }
   });
 
-  it('the CNI installer may only get pods', () => {
-    const role = render(['--set', 'cni.enabled=true']).find((o) => o.kind === 'ClusterRole' && o.metadata.name.includes('-cni-node'));
-    expect(role?.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+  it.each([
+    ['defaults (repair by deleting, plugin kept across restarts)', [], [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+    ], true],
+    ['repair by labelling, readiness taint', ['cni.repair.deletePods=false', 'cni.repair.labelPods=true', 'cni.readinessTaint.enabled=true'], [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+    ], true],
+    ['no repair, plugin removed on every shutdown: the plugin only gets pods', ['cni.repair.enabled=false', 'cni.keepPluginOnRestart=false'], [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], false],
+  ] as const)('the CNI installer gets only what it uses: %s', (_n, sets, rules, dsRole) => {
+    const objects = render(['--set', 'cni.enabled=true', ...sets.flatMap((v) => ['--set', v])]);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.includes('-cni-node'));
+    expect(role?.rules).toEqual(rules);
+    const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.includes('-cni-node'));
+    const ds = objects.find((o) => o.kind === 'DaemonSet');
+    expect(nsRole?.rules ?? []).toEqual(dsRole ? [{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: [ds?.metadata.name], verbs: ['get'] }] : []);
+    expect(objects.some((o) => o.kind === 'RoleBinding' && o.metadata.name.includes('-cni-node'))).toBe(dsRole);
+  });
+
+  it('cni.repair: deleting and labelling are exclusive', () => {
+    expect(() => render(['--set', 'cni.enabled=true', '--set', 'cni.repair.labelPods=true'])).toThrow(/deletePods and cni.repair.labelPods are exclusive/);
   });
 
   it('helm mode: one generated CA signs the serving certificate for the Service names, and it is the caBundle', () => {

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../../src/cli/convention.js';
+import { agentSettings, spec as cniSpec } from '../../../src/cni/install-cli.js';
 import { FACTS_ANNOTATION } from '../../../src/core/cni/pod-facts.js';
 import { coreInjectorBuilder, injectionEnvironment } from '../../../src/webhook/core-injector.js';
 import { ENV_VARS, parseWebhookOptions } from '../../../src/webhook/options.js';
@@ -39,7 +41,7 @@ const podSpec = (o: K8sObject) => (o.spec as { template: { spec: { containers: C
 
 /** The container's environment as the kubelet would set it (downward API resolved). */
 function kubeletEnv(c: Container): Record<string, string> {
-  const fields: Record<string, string> = { 'metadata.namespace': NAMESPACE };
+  const fields: Record<string, string> = { 'metadata.namespace': NAMESPACE, 'spec.nodeName': 'node-1' };
   return Object.fromEntries(c.env.map((e) => [e.name, e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''] ?? '']));
 }
 
@@ -246,5 +248,10 @@ describe.skipIf(skip)(title('the rendered CNI DaemonSet drives the real installe
     });
     expect(readFileSync(join(mounts.get('/host/opt/cni/bin') as string, 'istio-cni'), 'utf8')).toBe('#!/bin/sh\n');
     expect(JSON.parse(readFileSync(join(mounts.get('/var/run/istio-cni') as string, 'istio-cni-kubeconfig'), 'utf8')).clusters[0].cluster.server).toBe('https://10.96.0.1:443');
+    // The node agent's settings: this node, this DaemonSet, the repair; its probes on its port.
+    const agent = agentSettings(parseArgs([], cniSpec.flags), kubeletEnv(c));
+    expect(agent).toMatchObject({ nodeName: 'node-1', daemonSetName: ds.metadata.name, keepPluginOnRestart: true, repair: { enabled: true, mode: 'delete', initContainerName: 'istio-validation', initExitCode: 126 } });
+    const probes = c as unknown as { readinessProbe: { httpGet: { path: string; port: number } }; ports: { containerPort: number }[] };
+    expect([probes.readinessProbe.httpGet.path, probes.readinessProbe.httpGet.port, probes.ports[0]?.containerPort]).toEqual(['/readyz', agent.monitoringPort, agent.monitoringPort]);
   });
 });
