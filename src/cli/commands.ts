@@ -29,7 +29,7 @@ function loadBuilt(name: string): Promise<CommandModule> {
 export const commands: readonly CommandEntry[] = [
   {
     name: 'kube-inject',
-    summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject',
+    summary: 'inject the Istio sidecar into workload manifests, like istioctl kube-inject (offline or from a cluster)',
     load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
   },
   {
