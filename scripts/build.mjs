@@ -15,6 +15,8 @@ const banner = "import { createRequire as __skCreateRequire } from 'node:module'
 
 const commands = {
   'kube-inject': 'src/kubeinject/command.ts',
+  'check-inject': 'src/checkinject/command.ts',
+  tag: 'src/tag/command.ts',
   'istio-iptables': 'src/init/command.ts',
   'cni-rules': 'src/cni/rules-cli.ts',
   'cni-install': 'src/cni/install-cli.ts',

@@ -33,6 +33,16 @@ export const commands: readonly CommandEntry[] = [
     load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
   },
   {
+    name: 'check-inject',
+    summary: 'explain whether a pod, workload or manifest would be injected, by which webhook entry and templates, or why not',
+    load: () => (bundled ? loadBuilt('check-inject') : import('../checkinject/command.js')),
+  },
+  {
+    name: 'tag',
+    summary: 'set, list and remove revision tags (istio.io/rev=<tag> → a sidecar-kit revision) on a cluster',
+    load: () => (bundled ? loadBuilt('tag') : import('../tag/command.js')),
+  },
+  {
     name: 'webhook',
     summary: 'serve the sidecar injection admission webhook over HTTPS',
     load: () => (bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
