@@ -23,6 +23,7 @@ import { CHART_DIR, VARIANTS } from '../../charts/sidecar-kit/tests/helm.js';
 import { FACTS_ANNOTATION } from '../../src/core/cni/pod-facts.js';
 import { must } from '../support/process.js';
 import { startAdderWebhook } from './adder-webhook.js';
+import { describeCliCommands } from './cli-commands.js';
 import { runFaults, type FaultReport } from './faults.js';
 import { Kube, type ClusterProvider } from './provider.js';
 import { APP_PORT, barePod, deployment, namespace, plainClient, sampleApp, SERVICES } from './sample.js';
@@ -374,6 +375,8 @@ export function describeJourney(p: ClusterProvider): void {
         expect(all).toHaveLength(2);
         for (const q of all) expect([ready(q), exitCode(q, 'istio-init')]).toEqual([true, 0]);
       });
+
+      describeCliCommands({ kube, kubeconfig: () => p.kubeconfig, appImage: () => img().app, cniNamespace: 'shop-cni' });
 
       describe(`fault run: ${Number(process.env.SK_FLEET_PODS ?? 200)} pods rolled out while a webhook replica is deleted, the CA rotated and the CNI installer restarted`, () => {
         // The settle wait (SK_FLEET_TIMEOUT_MS, default 25 min) plus 15 min for the rollout's

@@ -13,7 +13,9 @@ import { agentConfigSchema, installConfigSchema } from '../config/cni.js';
 import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
+import { spec as checkInjectSpec } from '../checkinject/command.js';
 import { spec as kubeInjectSpec } from '../kubeinject/command.js';
+import { spec as tagSpec } from '../tag/command.js';
 import { FLAGS as WEBHOOK_FLAGS, spec as webhookSpec } from '../webhook/options.js';
 import { commands } from './commands.js';
 import type { CommandSpec } from './convention.js';
@@ -51,6 +53,8 @@ const MISSING = '/nonexistent-sk-dir/missing.yaml';
 /** Every command and subcommand, with its spec and argv prefix. */
 const SPECS: readonly { argv: string[]; spec: CommandSpec }[] = [
   { argv: ['kube-inject'], spec: kubeInjectSpec },
+  { argv: ['check-inject'], spec: checkInjectSpec },
+  { argv: ['tag'], spec: tagSpec },
   { argv: ['webhook'], spec: webhookSpec },
   { argv: ['istio-iptables'], spec: istioIptablesSpec },
   { argv: ['cni-install'], spec: cniInstallSpec },

@@ -120,11 +120,19 @@ describe('kube-inject command', () => {
     expect(err).toContain('error: values.global.proxy.statusPort: expected number, received string');
   });
 
-  it('notes cluster-only flags and prints skip warnings after a blank line', async () => {
+  it('notes xDS-only flags and prints skip warnings after a blank line', async () => {
     const host = pod.replace('spec:\n', 'spec:\n  hostNetwork: true\n');
-    expect(await run(['-f', file('in.yaml', host), '--kubeconfig', '/x', '--revision', 'canary'])).toBe(0);
+    expect(await run(['-f', file('in.yaml', host), '--xds-address', 'istiod:15012', '--revision', 'canary'])).toBe(0);
     expect(err).toBe(
-      'note: --kubeconfig needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n\n===> Skipping injection because Pod "p" has host networking enabled\n',
+      "note: --xds-address is for injection through istiod's xDS and is ignored\n\n===> Skipping injection because Pod \"p\" has host networking enabled\n",
     );
+  });
+
+  it('a cluster flag switches to cluster mode: an unreadable kubeconfig fails naming the flag, nothing written', async () => {
+    expect(await run(['-f', file('in.yaml', pod), '--kubeconfig', '/nonexistent/kubeconfig'])).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(/^error: --kubeconfig: \/nonexistent\/kubeconfig: .*no such file/);
+    expect(await run(['-f', file('in.yaml', pod), '--cluster=maybe'])).toBe(2);
+    expect(err).toMatch(/--cluster/);
   });
 });

@@ -88,7 +88,7 @@ export const FLAGS: readonly WebhookFlag[] = [
   flag('injectConfigFile', 'FILE', "injector config (the injector ConfigMap's `config` key)"),
   flag('configDir', 'DIR', 'a mounted ConfigMap: files `config`, `values`, `mesh`'),
   flag('revision', 'REV', 'control plane revision', ''),
-  flag('webhookConfigName', 'NAME', 'MutatingWebhookConfiguration whose caBundle --self-signed keeps', 'istio-sidecar-injector[-<revision>]'),
+  flag('webhookConfigName', 'NAME[,NAME…]', 'MutatingWebhookConfiguration(s) whose caBundle --self-signed keeps (the revision\'s and its revision tags\')', 'istio-sidecar-injector[-<revision>]'),
   flag('serviceName', 'NAME', 'Service in front of the webhook, for the self-signed certificate', 'istiod[-<revision>]'),
   flag('serviceNamespace', 'NS', 'namespace of that Service', 'istio-system'),
   flag('kubeconfig', 'FILE', 'kubeconfig (default: the in-cluster service account, if any)'),

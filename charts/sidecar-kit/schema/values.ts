@@ -114,6 +114,7 @@ export const chartValuesSchema = z.strictObject({
   nameOverride: str,
   fullnameOverride: str,
   revision: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'must be empty or a DNS label (lower case, digits, -)'),
+  revisionTags: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower case, digits, -, at most 63)')),
   images: z.strictObject({
     hub: z.string().min(1),
     tag: z.union([str, z.number()]),

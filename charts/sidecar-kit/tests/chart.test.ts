@@ -6,6 +6,10 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { matchSelector, type LabelSelector } from '../../../src/core/k8s/selector.js';
+import { selectionEntries } from '../../../src/core/selection/entries.js';
+import { evaluateInjection } from '../../../src/core/selection/evaluate.js';
+import type { MutatingWebhookConfiguration } from '../../../src/core/selection/webhooks.js';
+import { webhookConfigNames } from '../../../src/webhook/self-signed-mode.js';
 import { CHART_DIR, find, helm, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
 import { validateObject } from './validate.js';
 
@@ -233,5 +237,82 @@ describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhook
     ['pod opts out', { 'kubernetes.io/metadata.name': 'shop' }, { 'sidecar.istio.io/inject': 'false' }, []],
   ])('enableNamespacesByDefault: %s', (_n, ns, pod, expected) => {
     expect(selected(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']), ns, pod)).toEqual(expected);
+  });
+
+  it.each([
+    ['default revision', [], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: false }],
+    ['enableNamespacesByDefault', ['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true'], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: true }],
+    ['revision sk', ['--set', 'revision=sk'], { revLabel: 'sk', defaultEntries: false, enableNamespacesByDefault: false }],
+  ] as const)('%s: the entries are the core\'s selectionEntries (what check-inject and tag set build on)', (_n, args, options) => {
+    const rendered = webhooksOf(render([...args])).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
+    const core = selectionEntries(options).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    expect(rendered).toEqual(core);
+  });
+});
+
+describe.skipIf(skip)(title('revision tags (revisionTags)'), () => {
+  const TAGGED = ['--set', 'revision=canary', '--set', 'revisionTags={prod,default}'];
+  const mwcs = (objects: readonly K8sObject[]) => objects.filter((o) => o.kind === 'MutatingWebhookConfiguration');
+
+  it('one configuration per tag, named after the release, labelled with the revision and the tag, calling this revision\'s webhook', () => {
+    const objects = render(TAGGED);
+    const all = mwcs(objects);
+    expect(all.map((m) => m.metadata.name)).toEqual(['sk-sidecar-kit-sidecar-injector-canary', 'sk-sidecar-kit-revision-tag-prod', 'sk-sidecar-kit-revision-tag-default']);
+    const [own, prod, def] = all as [K8sObject, K8sObject, K8sObject];
+    expect(own.metadata.labels?.['sidecar-kit.io/tag']).toBeUndefined();
+    expect([prod.metadata.labels?.['sidecar-kit.io/rev'], prod.metadata.labels?.['sidecar-kit.io/tag']]).toEqual(['canary', 'prod']);
+    const service = find(objects, 'Service').metadata.name;
+    for (const m of all) {
+      for (const w of (m.webhooks as Webhook[])) expect(w.clientConfig.service.name).toBe(service);
+      expect(m.metadata.annotations?.['sidecar-kit.io/injector-configmap']).toBe(`${NAMESPACE}/sk-sidecar-kit-sidecar-injector-canary`);
+      expect(m.metadata.annotations?.['sidecar-kit.io/mesh-configmap']).toBe(`${NAMESPACE}/sk-sidecar-kit-mesh-canary`);
+    }
+    const entries = (m: K8sObject) => (m.webhooks as Webhook[]).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
+    const core = (revLabel: string, defaultEntries: boolean) =>
+      selectionEntries({ revLabel, defaultEntries, enableNamespacesByDefault: false }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    expect(entries(prod)).toEqual(core('prod', false));
+    expect(entries(def)).toEqual(core('default', true));
+  });
+
+  it('the ConfigMaps the annotations name are the ones the chart renders', () => {
+    const objects = render(TAGGED);
+    const cms = objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    for (const m of mwcs(objects)) {
+      expect(cms).toContain(m.metadata.annotations?.['sidecar-kit.io/injector-configmap']);
+      expect(cms).toContain(m.metadata.annotations?.['sidecar-kit.io/mesh-configmap']);
+    }
+  });
+
+  it('the webhook keeps every configuration\'s caBundle (selfSigned): its --webhookConfigName and RBAC name them all', () => {
+    const objects = render(TAGGED);
+    const names = mwcs(objects).map((m) => m.metadata.name);
+    const args = ((podSpecOf(find(objects, 'Deployment')).containers as { args: string[] }[])[0]?.args ?? []);
+    const flag = args.find((a) => a.startsWith('--webhookConfigName='))?.slice('--webhookConfigName='.length) ?? '';
+    expect(webhookConfigNames(flag)).toEqual(names);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-webhook-canary'));
+    const rule = ((role?.rules ?? []) as { resources: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('mutatingwebhookconfigurations'));
+    expect(rule?.resourceNames).toEqual(names);
+  });
+
+  it('what the rendered configurations select: a namespace labelled with a tag goes to the revision behind it', () => {
+    const webhooks = mwcs(render(TAGGED)) as unknown as MutatingWebhookConfiguration[];
+    const by = (labels: Record<string, string>, pod: Record<string, string> = {}) =>
+      evaluateInjection({ webhooks, namespace: { name: 'shop', labels }, pod: { metadata: { labels: pod }, spec: { containers: [] } } }).verdicts.filter((v) => v.injected).map((v) => [v.webhook, v.revision, v.reason.code]);
+    expect(by({ 'istio.io/rev': 'prod' })).toEqual([['sk-sidecar-kit-revision-tag-prod', 'canary', 'namespaceTag']]);
+    expect(by({ 'istio.io/rev': 'canary' })).toEqual([['sk-sidecar-kit-sidecar-injector-canary', 'canary', 'namespaceRevision']]);
+    expect(by({ 'istio-injection': 'enabled' })).toEqual([['sk-sidecar-kit-revision-tag-default', 'canary', 'namespaceLabel']]);
+    expect(by({}, { 'istio.io/rev': 'prod' })).toEqual([['sk-sidecar-kit-revision-tag-prod', 'canary', 'podTag']]);
+    expect(by({ 'istio.io/rev': 'other' })).toEqual([]);
+  });
+
+  it.each([
+    ['the tag "default" on the default revision', ['--set', 'revisionTags={default}'], /the tag "default" needs a named revision/],
+    ['a tag equal to the revision', ['--set', 'revision=canary', '--set', 'revisionTags={canary}'], /"canary" is this release's own revision/],
+    ['a tag listed twice', ['--set', 'revision=canary', '--set', 'revisionTags={prod,prod}'], /"prod" is listed twice/],
+    ['a tag that is no DNS label', ['--set', 'revisionTags={Prod_1}'], /revisionTags/],
+  ] as const)('colliding or bad tags fail rendering: %s', (_n, args, message) => {
+    const r = helm(['template', 'sk', CHART_DIR, ...args]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
   });
 });

@@ -16,6 +16,7 @@ import { agentSettings, spec as cniSpec } from '../../../src/cni/install-cli.js'
 import { FACTS_ANNOTATION } from '../../../src/core/cni/pod-facts.js';
 import { coreInjectorBuilder, injectionEnvironment } from '../../../src/webhook/core-injector.js';
 import { ENV_VARS, parseWebhookOptions } from '../../../src/webhook/options.js';
+import { webhookConfigNames } from '../../../src/webhook/self-signed-mode.js';
 import { CHART_DIR, find, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
 
 const skip = helmSkipReason !== undefined;
@@ -75,9 +76,10 @@ describe.skipIf(skip)(title('the rendered webhook Deployment drives the real opt
     const svc = find(objects, 'Service');
     expect(opts.serviceName).toBe(svc.metadata.name);
     expect(opts.serviceNamespace).toBe(NAMESPACE);
-    const mwc = find(objects, 'MutatingWebhookConfiguration');
-    expect(opts.webhookConfigName).toBe(mwc.metadata.name);
-    for (const w of mwc.webhooks as { clientConfig: { service: { name: string; port: number; path: string } } }[]) {
+    // Every configuration of the release (its own, then its revision tags'), in render order.
+    const mwcs = objects.filter((o) => o.kind === 'MutatingWebhookConfiguration');
+    expect(webhookConfigNames(opts.webhookConfigName)).toEqual(mwcs.map((m) => m.metadata.name));
+    for (const w of mwcs.flatMap((m) => m.webhooks as { clientConfig: { service: { name: string; port: number; path: string } } }[])) {
       expect(w.clientConfig.service.name).toBe(svc.metadata.name);
       const svcPort = (svc.spec as { ports: { port: number; targetPort: string }[] }).ports.find((p) => p.port === w.clientConfig.service.port);
       expect(svcPort?.targetPort).toBe('https-webhook');
