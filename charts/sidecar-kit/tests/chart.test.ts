@@ -213,3 +213,49 @@ describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhook
     expect(selected(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']), ns, pod)).toEqual(expected);
   });
 });
+
+/**
+ * Selection that cannot deadlock (issue 17 §3): the namespaces the injector never injects and the
+ * release's own namespace are left out by every entry's namespaceSelector on any server, and on
+ * servers with matchConditions (>= 1.30) CEL conditions keep opted-out and hostNetwork pods away.
+ * The CEL itself is judged by a real API server in e2e/scenario/coverage.ts.
+ */
+describe.skipIf(skip)(title('selection that cannot deadlock'), () => {
+  const conditionsOf = (w: Webhook) => (w as unknown as { matchConditions?: { name: string; expression: string }[] }).matchConditions;
+
+  it.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE])('no entry selects namespace %s, even labelled for injection', (ns) => {
+    for (const labels of [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'default' }, {}]) {
+      for (const w of webhooksOf(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']))) {
+        expect(matchSelector(w.namespaceSelector, { ...labels, 'kubernetes.io/metadata.name': ns }), `${w.name} ${JSON.stringify(labels)}`).toBe('noMatch');
+      }
+    }
+  });
+
+  it('webhook.excludeNamespaces adds to the release namespace, which is always left out', () => {
+    const ws = webhooksOf(render(['--set', 'webhook.excludeNamespaces={batch}']));
+    const shop = { 'istio-injection': 'enabled', 'kubernetes.io/metadata.name': 'shop' };
+    expect(ws.some((w) => matchSelector(w.namespaceSelector, shop) === 'match')).toBe(true);
+    for (const ns of ['batch', NAMESPACE]) {
+      expect(ws.some((w) => matchSelector(w.namespaceSelector, { ...shop, 'kubernetes.io/metadata.name': ns }) === 'match'), ns).toBe(false);
+    }
+    expect(conditionsOf(ws[0] as Webhook)?.find((c) => c.name === 'not-excluded-namespace')?.expression).toBe(`!(request.namespace in ['batch','${NAMESPACE}'])`);
+  });
+
+  it.each([
+    ['a 1.30 server (matchConditions GA)', ['--kube-version', '1.30.0'], true],
+    ['a 1.36 server', ['--kube-version', '1.36.3'], true],
+    ['a 1.29 server (auto: none)', ['--kube-version', '1.29.4'], false],
+    ['matchConditions=false on 1.36', ['--kube-version', '1.36.3', '--set', 'webhook.matchConditions=false'], false],
+    ['matchConditions=true on 1.29 (beta, enabled by the operator)', ['--kube-version', '1.29.4', '--set', 'webhook.matchConditions=true'], true],
+  ] as const)('%s', (_n, args, expected) => {
+    for (const w of webhooksOf(render([...args]))) {
+      const conditions = conditionsOf(w);
+      if (!expected) {
+        expect(conditions).toBeUndefined();
+        continue;
+      }
+      expect(conditions?.map((c) => c.name)).toEqual(['not-opted-out', 'not-host-network', 'not-excluded-namespace']);
+      for (const c of conditions ?? []) expect(c.expression).not.toMatch(/\n/);
+    }
+  });
+});
