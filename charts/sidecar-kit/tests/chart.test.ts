@@ -224,7 +224,7 @@ describe.skipIf(skip)(title('selection that cannot deadlock'), () => {
   const conditionsOf = (w: Webhook) => (w as unknown as { matchConditions?: { name: string; expression: string }[] }).matchConditions;
 
   it.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE])('no entry selects namespace %s, even labelled for injection', (ns) => {
-    for (const labels of [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'default' }, {}]) {
+    for (const labels of [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'default' }, {}] as Record<string, string>[]) {
       for (const w of webhooksOf(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']))) {
         expect(matchSelector(w.namespaceSelector, { ...labels, 'kubernetes.io/metadata.name': ns }), `${w.name} ${JSON.stringify(labels)}`).toBe('noMatch');
       }
