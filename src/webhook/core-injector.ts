@@ -7,35 +7,15 @@
  */
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
 import { resolveSettings, type InjectionSettings } from '../config/settings.js';
-import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
+import { decideInjection, skipMessage, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
 import type { InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
-import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
 import { createCachingInjector } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
 import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
-
-
-/** Why a pod was not injected, in words for the admission warning. */
-export function skipMessage(reason: SkipReason, namespace: string, policy: string): string {
-  switch (reason) {
-    case SkipReason.hostNetwork:
-      return 'the pod uses hostNetwork';
-    case SkipReason.ignoredNamespace:
-      return `namespace "${namespace}" is never injected (${IGNORED_NAMESPACES.join(', ')})`;
-    case SkipReason.podOptOut:
-      return `the pod sets ${INJECT_KEY}="false"`;
-    case SkipReason.neverSelector:
-      return "the pod's labels match the injector's neverInjectSelector";
-    case SkipReason.policyDisabled:
-      return `the injection policy is "disabled" and the pod does not set ${INJECT_KEY}="true"`;
-    case SkipReason.invalidPolicy:
-      return `the injection policy "${policy}" is invalid (must be enabled or disabled), so injection is off`;
-  }
-}
 
 export function createCoreInjector(settings: InjectionSettings, env: InjectionEnvironment): PodInjector {
   // Custom Go templates: all parsed now, once per configuration version (a text that does not parse rejects the configuration).

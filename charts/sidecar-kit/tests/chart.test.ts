@@ -6,6 +6,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { matchSelector, type LabelSelector } from '../../../src/core/k8s/selector.js';
+import { selectionEntries } from '../../../src/core/selection/entries.js';
 import { CHART_DIR, find, helm, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
 import { validateObject } from './validate.js';
 
@@ -211,6 +212,16 @@ describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhook
     ['pod opts out', { 'kubernetes.io/metadata.name': 'shop' }, { 'sidecar.istio.io/inject': 'false' }, []],
   ])('enableNamespacesByDefault: %s', (_n, ns, pod, expected) => {
     expect(selected(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']), ns, pod)).toEqual(expected);
+  });
+
+  it.each([
+    ['default revision', [], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: false }],
+    ['enableNamespacesByDefault', ['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true'], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: true }],
+    ['revision sk', ['--set', 'revision=sk'], { revLabel: 'sk', defaultEntries: false, enableNamespacesByDefault: false }],
+  ] as const)('%s: the entries are the core\'s selectionEntries (what check-inject and tag set build on)', (_n, args, options) => {
+    const rendered = webhooksOf(render([...args])).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
+    const core = selectionEntries(options).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    expect(rendered).toEqual(core);
   });
 });
 

@@ -86,10 +86,21 @@ function decodePod(pod: Pod): Pod {
   }
 }
 
+/**
+ * The templates a pod selects: its `inject.istio.io/templates` annotation (comma-separated,
+ * trimmed) or the configured defaults, each name expanded once through the aliases (§c.10).
+ */
+export function selectTemplateNames(
+  annotations: Readonly<Record<string, string>> | undefined,
+  injector: { readonly defaultTemplates: readonly string[]; readonly aliases: Readonly<Record<string, readonly string[]>> },
+): string[] {
+  const ann = annotations?.[TEMPLATES_ANNOTATION];
+  const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...injector.defaultTemplates];
+  return names.flatMap((n) => injector.aliases[n] ?? [n]);
+}
+
 function selectTemplates(pod: Pod, settings: InjectionSettings): string[] {
-  const ann = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
-  const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...settings.injector.defaultTemplates];
-  return names.flatMap((n) => settings.injector.aliases[n] ?? [n]);
+  return selectTemplateNames(pod.metadata?.annotations, settings.injector);
 }
 
 function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<Record<string, string>>): Record<string, string> {
