@@ -67,7 +67,8 @@ describe('caBundle patcher against a test double of the Kubernetes API', () => {
       await until(() => api.openWatches(MWCS, 'istio-sidecar-injector') === 1);
       // a Helm upgrade resets the bundle
       api.put(MWCS, mwc('istio-sidecar-injector', [undefined, undefined, 'b2xk']));
-      await until(() => bundles(api, 'istio-sidecar-injector').length === 3 && bundles(api, 'istio-sidecar-injector').every((b) => b === CA64));
+      // the test double stores the patch before the patcher has read the answer: wait for both
+      await until(() => results.length >= 2 && bundles(api, 'istio-sidecar-injector').length === 3 && bundles(api, 'istio-sidecar-injector').every((b) => b === CA64));
       expect(bundles(api, 'someone-else')).toEqual([undefined]);
       expect(results).toEqual(['ok', 'ok']);
       const patches = api.requests.filter((r) => r.method === 'PATCH');
