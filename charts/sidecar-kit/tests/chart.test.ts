@@ -97,6 +97,7 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch'], []],
     ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch'], []],
     ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], [], []],
+    ['helm, native off, decision events', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.decisionEvents=true'], ['events:create'], []],
   ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected, namespaced) => {
     type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
     const objects = render(args);
@@ -108,6 +109,8 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
     const spec = podSpecOf(find(objects, 'Deployment'));
     expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
+    const env = ((spec.containers as { env?: { name: string; value?: string }[] }[])[0]?.env ?? []).map((e) => e.name);
+    expect(env.includes('DECISION_EVENTS')).toBe((expected as readonly string[]).includes('events:create'));
     expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
     // Secrets only in the release namespace (a Role), read access only to the CA Secret by name.
     const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook'));
