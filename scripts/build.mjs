@@ -21,6 +21,7 @@ const commands = {
   'cni-rules': 'src/cni/rules-cli.ts',
   'cni-install': 'src/cni/install-cli.ts',
   webhook: 'src/webhook/command.ts',
+  coverage: 'src/coverage/command.ts',
   version: 'src/cli/version-command.ts',
 };
 

@@ -24,6 +24,8 @@ import { FACTS_ANNOTATION } from '../../src/core/cni/pod-facts.js';
 import { must } from '../support/process.js';
 import { startAdderWebhook } from './adder-webhook.js';
 import { describeCliCommands } from './cli-commands.js';
+import { coverageScenario, podSecurityScenario } from './coverage.js';
+import { jobsScenario } from './jobs.js';
 import { runFaults, type FaultReport } from './faults.js';
 import { Kube, type ClusterProvider } from './provider.js';
 import { APP_PORT, barePod, deployment, namespace, plainClient, sampleApp, SERVICES } from './sample.js';
@@ -222,6 +224,23 @@ export function describeJourney(p: ClusterProvider): void {
         }
       });
 
+      describe('selection that cannot deadlock, and the coverage report (issue 17)', () => {
+        coverageScenario({
+          kube,
+          kubeconfig: () => p.kubeconfig,
+          image: () => img().app,
+          chartNamespace: CHART_NS,
+          release: 'sk',
+          webhookDeploy,
+          webhookPods: (release) => byLabel('pods', webhookSelector(release)),
+          webhookRolledOut,
+        });
+      });
+
+      describe('Jobs finish (issue 17)', () => {
+        jobsScenario({ kube, image: () => img().app });
+      });
+
       it.skipIf(p.hostAddressFromApiServer === undefined)('reinvocation: a second webhook that adds a container, called before and again after ours', async () => {
         const adder = await startAdderWebhook({ host: p.hostAddressFromApiServer as string, image: img().app });
         const name = '0-sk-e2e-adder';
@@ -367,6 +386,9 @@ export function describeJourney(p: ClusterProvider): void {
           kube.tryKubectl(['delete', 'pod', '-n', 'shop-cni', 'early-bare', '--wait=false']);
         }
       }, 20 * 60_000);
+      describe('Pod Security (issue 17)', () => {
+        podSecurityScenario({ kube, image: () => img().app, chartNamespace: CHART_NS, cniRevision: 'cni' });
+      });
 
       it('init-mode pods created while the plugin runs are left to istio-init (the plugin reads them from the API)', () => {
         kube.kubectl(['scale', '-n', 'shop', 'deploy/frontend', '--replicas=2']);

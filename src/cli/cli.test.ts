@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { agentConfigSchema, installConfigSchema } from '../config/cni.js';
+import { spec as coverageSpec } from '../coverage/command.js';
 import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
@@ -60,6 +61,7 @@ const SPECS: readonly { argv: string[]; spec: CommandSpec }[] = [
   { argv: ['cni-install'], spec: cniInstallSpec },
   { argv: ['cni-install', 'merge-conflist'], spec: mergeSpec },
   { argv: ['cni-rules'], spec: cniRulesSpec },
+  { argv: ['coverage'], spec: coverageSpec },
   { argv: ['version'], spec: versionSpec },
 ];
 
@@ -133,6 +135,8 @@ describe('a missing input file exits 1 naming the flag as typed', () => {
     ['cni-install merge-conflist --existing', ['cni-install', 'merge-conflist', '--existing', MISSING, '--plugin-config', entry], {}, `--existing: ${MISSING}: no such file`],
     ['istio-iptables (DRY_RUN_FILE_PATH; it reads no input file)', ['istio-iptables', '-n', '-u', '1337', '--ipv6', 'false'], { DRY_RUN_FILE_PATH: MISSING }, `DRY_RUN_FILE_PATH: ${MISSING}: no such file`],
     ['webhook --tlsCertFile (a start-up error)', ['webhook', '--tlsCertFile', MISSING, '--tlsKeyFile', MISSING, '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--logLevel', 'silent'], {}, `--tlsCertFile: ${MISSING}: no such file`],
+    ['coverage --kubeconfig', ['coverage', '--kubeconfig', MISSING], {}, `--kubeconfig: ${MISSING}: no such file`],
+    ['coverage (KUBECONFIG)', ['coverage'], { KUBECONFIG: MISSING }, `KUBECONFIG (--kubeconfig): ${MISSING}: no such file`],
     ['webhook --kubeconfig (a start-up error)', ['webhook', '--self-signed', '--kubeconfig', MISSING, '--logLevel', 'silent'], {}, `--kubeconfig: ${MISSING}: no such file`],
   ])('%s', async (_name, argv, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);

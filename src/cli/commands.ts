@@ -63,6 +63,11 @@ export const commands: readonly CommandEntry[] = [
     load: () => (bundled ? loadBuilt('cni-rules') : import('../cni/rules-cli.js')),
   },
   {
+    name: 'coverage',
+    summary: 'list pods outside the mesh: not injected though selected, capture failed, stale sidecar, refused',
+    load: () => (bundled ? loadBuilt('coverage') : import('../coverage/command.js')),
+  },
+  {
     name: 'version',
     summary: 'print the version',
     load: () => (bundled ? loadBuilt('version') : import('./version-command.js')),

@@ -52,6 +52,26 @@ describe('tag set: the configuration of a tag', () => {
     expect(() => planSetTag({ ...i, overwrite: true, mwcs: [skDefault, skCanary, helmTag, istioBlue, istioTag] })).toThrow(message);
   });
 
+  it("keeps the revision's selection that cannot deadlock: its namespace exclusion on every entry and its matchConditions", () => {
+    const excluded = ['kube-system', 'sidecar-kit'];
+    const conditions = [{ name: 'not-host-network', expression: '!has(object.spec.hostNetwork) || object.spec.hostNetwork != true' }];
+    const guarded = structuredClone(skCanary);
+    for (const w of (guarded.webhooks ?? []) as unknown as { namespaceSelector?: { matchExpressions?: readonly unknown[] } }[]) {
+      w.namespaceSelector = { matchExpressions: [...(w.namespaceSelector?.matchExpressions ?? []), { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }] };
+      (w as { matchConditions?: unknown }).matchConditions = conditions;
+    }
+    const { object } = planSetTag({ tag: 'prod', revision: 'canary', overwrite: false, mwcs: [skDefault, guarded] });
+    expect(object.webhooks?.length).toBeGreaterThan(0);
+    for (const w of object.webhooks ?? []) {
+      expect(w.namespaceSelector?.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded });
+      expect((w as { matchConditions?: unknown }).matchConditions).toEqual(conditions);
+    }
+    const inSystem = evaluateInjection({ webhooks: [object], namespace: { name: 'kube-system', labels: { 'istio.io/rev': 'prod' } }, pod });
+    expect(inSystem.injected).toBe(false);
+    const plain = planSetTag({ tag: 'prod', revision: 'canary', overwrite: false, mwcs: [skDefault, skCanary] }).object;
+    for (const w of plain.webhooks ?? []) expect((w as { matchConditions?: unknown }).matchConditions).toBeUndefined();
+  });
+
   it('moves an existing tag only with --overwrite, keeping its name and resourceVersion', () => {
     const first = planSetTag({ tag: 'prod', revision: 'canary', overwrite: false, mwcs: [skDefault, skCanary] }).object;
     const stored = { ...first, metadata: { ...first.metadata, resourceVersion: '42' } };

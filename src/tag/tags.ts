@@ -9,6 +9,7 @@ import { EvaluationProblem, evaluateInjection } from '../core/selection/evaluate
 import {
   injectorWebhook,
   INJECTION_LABEL,
+  NAMESPACE_NAME_LABEL,
   REV_LABEL,
   SK_REV_LABEL,
   SK_TAG_LABEL,
@@ -130,12 +131,21 @@ export function buildTagConfiguration(base: MutatingWebhookConfiguration, revisi
   }
   const template = (base.webhooks ?? [])[0];
   if (!template) throw new TagError(`${base.metadata?.name ?? ''}: a webhook configuration without entries`);
-  const { name: _n, namespaceSelector: _ns, objectSelector: _os, matchConditions: _mc, ...client } = template as MutatingWebhook & { matchConditions?: unknown };
-  const webhooks = selectionEntries({ revLabel: tag, defaultEntries: tag === 'default', enableNamespacesByDefault: false }).map((e) => ({
+  const { name: _n, namespaceSelector, objectSelector: _os, matchConditions, ...client } = template as MutatingWebhook & { matchConditions?: unknown };
+  // The revision's selection that cannot deadlock carries over: its namespace exclusion
+  // (`kubernetes.io/metadata.name NotIn`, on every entry the chart renders) and its matchConditions.
+  const exclusion = (namespaceSelector?.matchExpressions ?? []).find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'NotIn');
+  const webhooks = selectionEntries({
+    revLabel: tag,
+    defaultEntries: tag === 'default',
+    enableNamespacesByDefault: false,
+    ...(exclusion?.values ? { excludedNamespaces: exclusion.values } : {}),
+  }).map((e) => ({
     name: `${e.prefix}${SK_WEBHOOK_SUFFIX}`,
     ...structuredClone(client),
     namespaceSelector: e.namespaceSelector,
     objectSelector: e.objectSelector,
+    ...(matchConditions !== undefined ? { matchConditions: structuredClone(matchConditions) } : {}),
   }));
   const rv = current?.metadata?.resourceVersion;
   return {

@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import { reviewJson } from './admission.js';
 import { handleInjectRequest, MAX_BODY_BYTES, MAX_DRAINED_BYTES } from './handle.js';
+import type { DecisionEvents } from './decision-events.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { ClusterFactsSource, Clock, InjectorSource } from './types.js';
 
@@ -18,6 +19,8 @@ export interface WebhookDeps {
   readonly logger: Logger;
   readonly metrics: WebhookMetrics;
   readonly clock: Clock;
+  /** Opt-in Events on the owners of skipped pods. */
+  readonly decisionEvents?: DecisionEvents;
 }
 
 export interface WebhookAppOptions {
@@ -149,6 +152,7 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
     case 'skipped':
       metrics.skip.inc({ reason: outcome.reason });
       req.log.debug({ uid, reason: outcome.reason }, outcome.message);
+      if (deps.decisionEvents && result.subject) deps.decisionEvents.skipped(result.subject, outcome.reason, outcome.message);
       break;
     case 'rejected':
       metrics.failure.inc({ reason: outcome.code === 'InternalError' ? 'internal' : 'inject' });

@@ -6,7 +6,7 @@
  */
 import sjson from 'secure-json-parse';
 import { jsonDepthExceeded, MAX_JSON_DEPTH } from '../core/format/json-depth.js';
-import { reviewAdmission, type AdmissionResponseBody, type ReviewDeps } from './admission.js';
+import { reviewAdmission, type AdmissionResponseBody, type AdmissionSubject, type ReviewDeps } from './admission.js';
 import type { AdmissionOutcome } from './types.js';
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -26,7 +26,7 @@ export interface InjectHttpRequest {
 }
 
 export type InjectHttpResult =
-  | { readonly status: 200; readonly review: AdmissionResponseBody; readonly outcome: AdmissionOutcome }
+  | { readonly status: 200; readonly review: AdmissionResponseBody; readonly outcome: AdmissionOutcome; readonly subject?: AdmissionSubject }
   | { readonly status: 400 | 415; readonly message: string };
 
 export const MESSAGES = {
@@ -55,7 +55,7 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
     return { status: 400, message: `could not decode body: ${err instanceof Error ? err.message : String(err)}` };
   }
   const result = reviewAdmission(body, path, deps);
-  return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome } : result;
+  return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome, ...(result.subject ? { subject: result.subject } : {}) } : result;
 }
 
 /**

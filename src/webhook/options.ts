@@ -28,6 +28,8 @@ export interface WebhookOptions {
   readonly shutdownTimeoutSeconds: number;
   readonly injectionCacheSize: number;
   readonly injectionCacheBytes: number;
+  /** Kubernetes Events on the pod's owner for skip decisions (rate-limited). */
+  readonly decisionEvents: boolean;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -53,6 +55,7 @@ export const ENV_VARS = {
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
   injectionCacheSize: 'INJECTION_CACHE_SIZE',
   injectionCacheBytes: 'INJECTION_CACHE_BYTES',
+  decisionEvents: 'DECISION_EVENTS',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 /** A bad flag or variable: a usage error (exit 2) whose message names it. */
@@ -96,6 +99,12 @@ export const FLAGS: readonly WebhookFlag[] = [
   flag('shutdownTimeoutSeconds', 'SECONDS', 'on SIGTERM, how long in-flight requests may take', '25'),
   flag('injectionCacheSize', 'N', 'admission outcomes remembered for identical pods (replicas); 0 disables', '256'),
   flag('injectionCacheBytes', 'BYTES', 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', String(64 * 1024 * 1024)),
+  {
+    key: 'decisionEvents',
+    long: 'decisionEvents',
+    env: [ENV_VARS.decisionEvents],
+    help: "a Kubernetes Event on the pod's owner for each skip decision (reason InjectionSkipped<Reason>), at most one per owner and reason per 5 minutes and 1/s overall (burst 25); needs create on events",
+  },
 ];
 
 export const spec: CommandSpec = {
@@ -135,7 +144,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const raw: Record<string, string | undefined> = {};
   const origin: Record<string, string> = {};
   for (const f of FLAGS) {
-    if (f.key === 'selfSigned') continue;
+    if (f.key === 'selfSigned' || f.key === 'decisionEvents') continue;
     const v = flagValue(parsed, f, env);
     raw[f.key] = v?.text ?? (f.default !== undefined && !f.default.includes('<') ? f.default : undefined);
     origin[f.key] = v?.from ?? `--${f.key}`;
@@ -146,6 +155,10 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const selfSignedValue = flagValue(parsed, selfSignedFlag, env);
   const selfSigned = selfSignedValue === undefined ? false : parseGoBool(selfSignedValue.text);
   if (selfSigned === undefined) throw new OptionsError(`${selfSignedValue?.from}: must be true or false, got "${selfSignedValue?.text}"`);
+  const eventsFlag = FLAGS.find((f) => f.key === 'decisionEvents') as WebhookFlag;
+  const eventsValue = flagValue(parsed, eventsFlag, env);
+  const decisionEvents = eventsValue === undefined ? false : parseGoBool(eventsValue.text);
+  if (decisionEvents === undefined) throw new OptionsError(`${eventsValue?.from}: must be true or false, got "${eventsValue?.text}"`);
   const revision = raw.revision ?? '';
   const suffix = revision && revision !== 'default' ? `-${revision}` : '';
   const schema = z.object({
@@ -164,6 +177,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     tlsCertFile: raw.tlsCertFile,
     tlsKeyFile: raw.tlsKeyFile,
     selfSigned,
+    decisionEvents,
     caOutFile: raw.caOutFile,
     valuesFile: raw.valuesFile,
     meshConfigFile: raw.meshConfigFile,

@@ -55,6 +55,9 @@ export const webhookValuesSchema = z.strictObject({
   serviceAccount: z.strictObject({ annotations: strMap }),
   failurePolicy: z.enum(['Fail', 'Ignore']),
   timeoutSeconds: z.number().int().min(1).max(30),
+  excludeNamespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be namespace names')),
+  matchConditions: z.union([z.enum(['auto', 'true', 'false']), z.boolean()]),
+  decisionEvents: z.boolean(),
   annotations: strMap,
 });
 

@@ -100,6 +100,7 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch'], []],
     ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch'], []],
     ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], [], []],
+    ['helm, native off, decision events', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.decisionEvents=true'], ['events:create'], []],
   ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected, namespaced) => {
     type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
     const objects = render(args);
@@ -111,6 +112,8 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
     const spec = podSpecOf(find(objects, 'Deployment'));
     expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
+    const env = ((spec.containers as { env?: { name: string; value?: string }[] }[])[0]?.env ?? []).map((e) => e.name);
+    expect(env.includes('DECISION_EVENTS')).toBe((expected as readonly string[]).includes('events:create'));
     expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
     // Secrets only in the release namespace (a Role), read access only to the CA Secret by name.
     const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook'));
@@ -245,7 +248,8 @@ describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhook
     ['revision sk', ['--set', 'revision=sk'], { revLabel: 'sk', defaultEntries: false, enableNamespacesByDefault: false }],
   ] as const)('%s: the entries are the core\'s selectionEntries (what check-inject and tag set build on)', (_n, args, options) => {
     const rendered = webhooksOf(render([...args])).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
-    const core = selectionEntries(options).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    const excludedNamespaces = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE];
+    const core = selectionEntries({ ...options, excludedNamespaces }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
     expect(rendered).toEqual(core);
   });
 });
@@ -269,7 +273,7 @@ describe.skipIf(skip)(title('revision tags (revisionTags)'), () => {
     }
     const entries = (m: K8sObject) => (m.webhooks as Webhook[]).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
     const core = (revLabel: string, defaultEntries: boolean) =>
-      selectionEntries({ revLabel, defaultEntries, enableNamespacesByDefault: false }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+      selectionEntries({ revLabel, defaultEntries, enableNamespacesByDefault: false, excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE] }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
     expect(entries(prod)).toEqual(core('prod', false));
     expect(entries(def)).toEqual(core('default', true));
   });
@@ -314,5 +318,51 @@ describe.skipIf(skip)(title('revision tags (revisionTags)'), () => {
     const r = helm(['template', 'sk', CHART_DIR, ...args]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+/**
+ * Selection that cannot deadlock (issue 17 §3): the namespaces the injector never injects and the
+ * release's own namespace are left out by every entry's namespaceSelector on any server, and on
+ * servers with matchConditions (>= 1.30) CEL conditions keep opted-out and hostNetwork pods away.
+ * The CEL itself is judged by a real API server in e2e/scenario/coverage.ts.
+ */
+describe.skipIf(skip)(title('selection that cannot deadlock'), () => {
+  const conditionsOf = (w: Webhook) => (w as unknown as { matchConditions?: { name: string; expression: string }[] }).matchConditions;
+
+  it.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE])('no entry selects namespace %s, even labelled for injection', (ns) => {
+    for (const labels of [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'default' }, {}] as Record<string, string>[]) {
+      for (const w of webhooksOf(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']))) {
+        expect(matchSelector(w.namespaceSelector, { ...labels, 'kubernetes.io/metadata.name': ns }), `${w.name} ${JSON.stringify(labels)}`).toBe('noMatch');
+      }
+    }
+  });
+
+  it('webhook.excludeNamespaces adds to the release namespace, which is always left out', () => {
+    const ws = webhooksOf(render(['--set', 'webhook.excludeNamespaces={batch}']));
+    const shop = { 'istio-injection': 'enabled', 'kubernetes.io/metadata.name': 'shop' };
+    expect(ws.some((w) => matchSelector(w.namespaceSelector, shop) === 'match')).toBe(true);
+    for (const ns of ['batch', NAMESPACE]) {
+      expect(ws.some((w) => matchSelector(w.namespaceSelector, { ...shop, 'kubernetes.io/metadata.name': ns }) === 'match'), ns).toBe(false);
+    }
+    expect(conditionsOf(ws[0] as Webhook)?.find((c) => c.name === 'not-excluded-namespace')?.expression).toBe(`!(request.namespace in ['batch','${NAMESPACE}'])`);
+  });
+
+  it.each([
+    ['a 1.30 server (matchConditions GA)', ['--kube-version', '1.30.0'], true],
+    ['a 1.36 server', ['--kube-version', '1.36.3'], true],
+    ['a 1.29 server (auto: none)', ['--kube-version', '1.29.4'], false],
+    ['matchConditions=false on 1.36', ['--kube-version', '1.36.3', '--set', 'webhook.matchConditions=false'], false],
+    ['matchConditions=true on 1.29 (beta, enabled by the operator)', ['--kube-version', '1.29.4', '--set', 'webhook.matchConditions=true'], true],
+  ] as const)('%s', (_n, args, expected) => {
+    for (const w of webhooksOf(render([...args]))) {
+      const conditions = conditionsOf(w);
+      if (!expected) {
+        expect(conditions).toBeUndefined();
+        continue;
+      }
+      expect(conditions?.map((c) => c.name)).toEqual(['not-opted-out', 'not-host-network', 'not-excluded-namespace']);
+      for (const c of conditions ?? []) expect(c.expression).not.toMatch(/\n/);
+    }
   });
 });

@@ -24,6 +24,12 @@ export interface SelectionOptions {
   readonly defaultEntries: boolean;
   /** `sidecarInjectorWebhook.enableNamespacesByDefault`: the `auto.` entry. */
   readonly enableNamespacesByDefault: boolean;
+  /**
+   * Namespaces no entry selects (`kubernetes.io/metadata.name NotIn`, appended to every
+   * namespaceSelector): the chart's `webhook.excludeNamespaces` and its release namespace, so pods
+   * there are created with every webhook replica gone (issue 17 §3).
+   */
+  readonly excludedNamespaces?: readonly string[];
 }
 
 const optOut = { key: INJECT_KEY, operator: 'NotIn', values: ['false'] } as const;
@@ -36,7 +42,7 @@ export function selectionEntries(o: SelectionOptions): SelectionEntry[] {
     { prefix: 'rev.namespace.', namespaceSelector: { matchExpressions: [revIs, noInjectionLabel] }, objectSelector: { matchExpressions: [optOut] } },
     { prefix: 'rev.object.', namespaceSelector: { matchExpressions: [noRevLabel, noInjectionLabel] }, objectSelector: { matchExpressions: [optOut, revIs] } },
   ];
-  if (!o.defaultEntries) return entries;
+  if (!o.defaultEntries) return excluding(entries, o.excludedNamespaces);
   entries.push(
     { prefix: 'namespace.', namespaceSelector: { matchExpressions: [{ key: INJECTION_LABEL, operator: 'In', values: ['enabled'] }] }, objectSelector: { matchExpressions: [optOut] } },
     {
@@ -52,5 +58,11 @@ export function selectionEntries(o: SelectionOptions): SelectionEntry[] {
       objectSelector: { matchExpressions: [{ key: INJECT_KEY, operator: 'DoesNotExist' }, noRevLabel] },
     });
   }
-  return entries;
+  return excluding(entries, o.excludedNamespaces);
+}
+
+function excluding(entries: SelectionEntry[], namespaces: readonly string[] | undefined): SelectionEntry[] {
+  if (namespaces === undefined || namespaces.length === 0) return entries;
+  const notIn = { key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...namespaces] };
+  return entries.map((e) => ({ ...e, namespaceSelector: { ...e.namespaceSelector, matchExpressions: [...(e.namespaceSelector.matchExpressions ?? []), notIn] } }));
 }

@@ -271,9 +271,11 @@ function injectorVerdict(
 }
 
 function selectedReason(m: EntryMatch, isTag: boolean): VerdictReason {
-  const ns = m.namespaceLabel;
-  const podLabel = m.podLabel;
   const key = (label: string | undefined) => label?.slice(0, label.indexOf('='));
+  const podLabel = m.podLabel;
+  // A `kubernetes.io/metadata.name NotIn` expression beside a pod label is the chart's namespace
+  // exclusion (every entry carries it), not what selected the pod: the pod label says why.
+  const ns = key(m.namespaceLabel) === NAMESPACE_NAME_LABEL && podLabel !== undefined ? undefined : m.namespaceLabel;
   let code: SelectedBy = SelectedBy.selectors;
   if (key(ns) === INJECTION_LABEL) code = SelectedBy.namespaceLabel;
   else if (key(ns) === REV_LABEL) code = isTag ? SelectedBy.namespaceTag : SelectedBy.namespaceRevision;
