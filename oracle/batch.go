@@ -38,6 +38,8 @@ type request struct {
 	// cluster facts
 	Nodes      []node      `json:"nodes,omitempty"`      // kubelet versions (webhook; kube-inject with a fake cluster)
 	Namespaces []namespace `json:"namespaces,omitempty"` // namespaces with annotations (webhook, OpenShift)
+	// LocalCluster: istiod's CLUSTER_ID, the ID the fake cluster is registered under (default Kubernetes)
+	LocalCluster string `json:"localCluster,omitempty"`
 
 	// kubeinject
 	Input string `json:"input,omitempty"` // manifest text

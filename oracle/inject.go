@@ -24,6 +24,7 @@ import (
 	"istio.io/istio/operator/pkg/render"
 	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pkg/cluster"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
 	"istio.io/istio/pkg/config/mesh/meshwatcher"
@@ -192,12 +193,6 @@ func applyEnv(req *request) {
 
 // ---- a fake cluster holding the given nodes and namespaces (as TestInjection builds it) ----
 
-type cluster struct {
-	client kube.CLIClient
-	multi  *multicluster.Fake
-	stop   chan struct{}
-}
-
 func clusterObjects(nodes []node, nss []namespace) []runtime.Object {
 	var objects []runtime.Object
 	for i, n := range nodes {
@@ -289,11 +284,17 @@ var webhookCache = map[string]*webhookInstance{}
 // newWebhook builds Istio's webhook with NewWebhook as istiod does. Construction happens with
 // native sidecars "auto" and PLATFORM=openshift so that the node and namespace clients exist;
 // each request then sets the real environment (both are read per request).
-func newWebhook(s *settings, revision string, nodes []node, nss []namespace) (*webhookInstance, error) {
+// localCluster is istiod's own cluster ID (CLUSTER_ID; "" means Istio's default, Kubernetes):
+// the fake cluster is registered under it, so a pod whose cluster (URL override, else
+// values.global.multiCluster.clusterName, else Kubernetes) differs finds no client, as in istiod.
+func newWebhook(s *settings, revision string, nodes []node, nss []namespace, localCluster string) (*webhookInstance, error) {
 	if revision == "" {
 		revision = "default"
 	}
-	b, _ := json.Marshal([]any{nodes, nss})
+	if localCluster == "" {
+		localCluster = constants.DefaultClusterName
+	}
+	b, _ := json.Marshal([]any{nodes, nss, localCluster})
 	key := hashOf(s.rawVal, fmt.Sprintf("%p", s), revision, string(b))
 	if w, ok := webhookCache[key]; ok {
 		return w, nil
@@ -327,7 +328,7 @@ func newWebhook(s *settings, revision string, nodes []node, nss []namespace) (*w
 	}
 	client := kube.NewFakeClient(clusterObjects(nodes, nss)...)
 	stop := make(chan struct{})
-	multi.Add(constants.DefaultClusterName, client, stop)
+	multi.Add(cluster.ID(localCluster), client, stop)
 	client.RunAndWait(stop)
 	_ = kubetypes.Filter{}
 	inst := &webhookInstance{mux: mux, wh: wh}
@@ -343,7 +344,7 @@ func opWebhook(req *request) response {
 	if err != nil {
 		return fail(err)
 	}
-	inst, err := newWebhook(s, req.Revision, req.Nodes, req.Namespaces)
+	inst, err := newWebhook(s, req.Revision, req.Nodes, req.Namespaces, req.LocalCluster)
 	if err != nil {
 		return fail(err)
 	}

@@ -66,7 +66,7 @@ func runServeWebhook(args []string) error {
 	if err != nil {
 		return err
 	}
-	inst, err := newWebhook(s, "default", nil, nil)
+	inst, err := newWebhook(s, "default", nil, nil, "")
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func runBenchInject(args []string) error {
 	if err != nil {
 		return err
 	}
-	inst, err := newWebhook(s, "default", nil, nil)
+	inst, err := newWebhook(s, "default", nil, nil, "")
 	if err != nil {
 		return err
 	}

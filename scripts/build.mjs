@@ -15,10 +15,13 @@ const banner = "import { createRequire as __skCreateRequire } from 'node:module'
 
 const commands = {
   'kube-inject': 'src/kubeinject/command.ts',
+  'check-inject': 'src/checkinject/command.ts',
+  tag: 'src/tag/command.ts',
   'istio-iptables': 'src/init/command.ts',
   'cni-rules': 'src/cni/rules-cli.ts',
   'cni-install': 'src/cni/install-cli.ts',
   webhook: 'src/webhook/command.ts',
+  coverage: 'src/coverage/command.ts',
   version: 'src/cli/version-command.ts',
 };
 
@@ -43,6 +46,9 @@ await Promise.all([
     entryPoints: Object.fromEntries(Object.entries(commands).map(([name, src]) => [`commands/${name}`, src])),
     banner: { js: banner },
   }),
+  // The Kubernetes API client of the cluster-facing commands (src/cluster/load.ts imports it by
+  // a computed specifier): one copy on disk, parsed only by a command that talks to a cluster.
+  build({ ...common, entryPoints: { 'lib/cluster-client': 'src/cluster/client.ts' }, banner: { js: banner } }),
 ]);
 
 // The bundles are ES modules. Copied without the repository's package.json (container images,

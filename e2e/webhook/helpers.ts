@@ -14,6 +14,7 @@ export interface Answer {
   readonly status: number;
   readonly body: string;
   readonly fingerprint: string;
+  readonly headers: import('node:http').IncomingHttpHeaders;
 }
 
 export function postReview(port: number, body: unknown, opts: { ca: string; agent?: https.Agent; servername?: string }): Promise<Answer> {
@@ -26,7 +27,7 @@ export function postReview(port: number, body: unknown, opts: { ca: string; agen
         const fingerprint = socket.getPeerCertificate().fingerprint256;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), fingerprint }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), fingerprint, headers: res.headers }));
       },
     );
     req.on('error', reject);

@@ -9,11 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installConfigSchema } from '../core/config/cni.js';
-import { mergeSpec, spec as cniInstallSpec, INSTALL_FLAGS } from '../cni/install-cli.js';
+import { agentConfigSchema, installConfigSchema } from '../config/cni.js';
+import { spec as coverageSpec } from '../coverage/command.js';
+import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
+import { spec as checkInjectSpec } from '../checkinject/command.js';
 import { spec as kubeInjectSpec } from '../kubeinject/command.js';
+import { spec as tagSpec } from '../tag/command.js';
 import { FLAGS as WEBHOOK_FLAGS, spec as webhookSpec } from '../webhook/options.js';
 import { commands } from './commands.js';
 import type { CommandSpec } from '../cli-kit/convention.js';
@@ -51,11 +54,14 @@ const MISSING = '/nonexistent-sk-dir/missing.yaml';
 /** Every command and subcommand, with its spec and argv prefix. */
 const SPECS: readonly { argv: string[]; spec: CommandSpec }[] = [
   { argv: ['kube-inject'], spec: kubeInjectSpec },
+  { argv: ['check-inject'], spec: checkInjectSpec },
+  { argv: ['tag'], spec: tagSpec },
   { argv: ['webhook'], spec: webhookSpec },
   { argv: ['istio-iptables'], spec: istioIptablesSpec },
   { argv: ['cni-install'], spec: cniInstallSpec },
   { argv: ['cni-install', 'merge-conflist'], spec: mergeSpec },
   { argv: ['cni-rules'], spec: cniRulesSpec },
+  { argv: ['coverage'], spec: coverageSpec },
   { argv: ['version'], spec: versionSpec },
 ];
 
@@ -129,6 +135,8 @@ describe('a missing input file exits 1 naming the flag as typed', () => {
     ['cni-install merge-conflist --existing', ['cni-install', 'merge-conflist', '--existing', MISSING, '--plugin-config', entry], {}, `--existing: ${MISSING}: no such file`],
     ['istio-iptables (DRY_RUN_FILE_PATH; it reads no input file)', ['istio-iptables', '-n', '-u', '1337', '--ipv6', 'false'], { DRY_RUN_FILE_PATH: MISSING }, `DRY_RUN_FILE_PATH: ${MISSING}: no such file`],
     ['webhook --tlsCertFile (a start-up error)', ['webhook', '--tlsCertFile', MISSING, '--tlsKeyFile', MISSING, '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--logLevel', 'silent'], {}, `--tlsCertFile: ${MISSING}: no such file`],
+    ['coverage --kubeconfig', ['coverage', '--kubeconfig', MISSING], {}, `--kubeconfig: ${MISSING}: no such file`],
+    ['coverage (KUBECONFIG)', ['coverage'], { KUBECONFIG: MISSING }, `KUBECONFIG (--kubeconfig): ${MISSING}: no such file`],
     ['webhook --kubeconfig (a start-up error)', ['webhook', '--self-signed', '--kubeconfig', MISSING, '--logLevel', 'silent'], {}, `--kubeconfig: ${MISSING}: no such file`],
   ])('%s', async (_name, argv, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
@@ -187,6 +195,17 @@ describe('defaults shown in help are the ones that apply', () => {
       if (f.default === undefined || !(f.key in defaults)) continue;
       const d = defaults[f.key];
       expect(f.default, f.long).toBe(Array.isArray(d) ? d.join(',') : String(d));
+    }
+  });
+
+  it('cni-install, node agent: the schema defaults (the repair mode switches: delete on, label off)', () => {
+    const defaults = agentConfigSchema.parse({});
+    const at = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
+    for (const f of AGENT_FLAGS) {
+      if (f.default === undefined) continue;
+      if (f.key === '~deletePods') expect([f.default, defaults.repair.mode]).toEqual(['true', 'delete']);
+      else if (f.key === '~labelPods') expect(f.default).toBe('false');
+      else expect(f.default, f.long).toBe(String(at(f.key)));
     }
   });
 

@@ -29,8 +29,18 @@ function loadBuilt(name: string): Promise<CommandModule> {
 export const commands: readonly CommandEntry[] = [
   {
     name: 'kube-inject',
-    summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject',
+    summary: 'inject the Istio sidecar into workload manifests, like istioctl kube-inject (offline or from a cluster)',
     load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
+  },
+  {
+    name: 'check-inject',
+    summary: 'explain whether a pod, workload or manifest would be injected, by which webhook entry and templates, or why not',
+    load: () => (bundled ? loadBuilt('check-inject') : import('../checkinject/command.js')),
+  },
+  {
+    name: 'tag',
+    summary: 'set, list and remove revision tags (istio.io/rev=<tag> → a sidecar-kit revision) on a cluster',
+    load: () => (bundled ? loadBuilt('tag') : import('../tag/command.js')),
   },
   {
     name: 'webhook',
@@ -51,6 +61,11 @@ export const commands: readonly CommandEntry[] = [
     name: 'cni-rules',
     summary: 'print the iptables rules the CNI plugin would program for a pod',
     load: () => (bundled ? loadBuilt('cni-rules') : import('../cni/rules-cli.js')),
+  },
+  {
+    name: 'coverage',
+    summary: 'list pods outside the mesh: not injected though selected, capture failed, stale sidecar, refused',
+    load: () => (bundled ? loadBuilt('coverage') : import('../coverage/command.js')),
   },
   {
     name: 'version',

@@ -8,7 +8,8 @@
  * Preparing (looking inside the netns for the iptables variant choice) does not depend on the
  * pod, so the plugin starts it while it still waits for the pod from the API server.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
 import { podAddresses } from '../core/cni/ip-family.js';
@@ -85,7 +86,8 @@ export function createNetnsCapture(deps: NetnsCaptureDeps) {
     legacy.catch(() => undefined); // reported by `apply`; a skipped pod never awaits it
     logger.debug('capture prepared', { netns: target.netns, lookForLegacyTables: nodeUsesLegacy, t: sinceStart() });
     const lockDir = join(target.conf.cni_agent_run_dir, 'xtables-locks');
-    const lockFile = join(lockDir, `${target.containerId || target.pod.uid || 'pod'}.lock`);
+    // The container id is validated (no `/`, no leading `.`): the file stays in lockDir.
+    const lockFile = join(lockDir, `${target.containerId}.lock`);
     const apply = (config: CaptureConfig, backend: Backend) =>
       applyCapture(config, { runner: deps.runner, backend, netns: target.netns, xtablesLockFile: lockFile, log: (l) => logger.debug(l) });
 
@@ -97,7 +99,8 @@ export function createNetnsCapture(deps: NetnsCaptureDeps) {
         const actual = detectBackend({ nativeNftables }, detectionEnv(deps, async (f) => (await legacy)[f]));
         logger.debug('programming capture rules', { ipv6, backend: assumed.kind === 'nft' ? 'nft' : assumed.v4.restore, t: sinceStart() });
         try {
-          mkdirSync(lockDir, { recursive: true });
+          // Asynchronous, so the invocation's deadline can end it should the file system misbehave.
+          await mkdir(lockDir, { recursive: true });
           await apply(config, assumed);
           const chosen = await actual;
           if (!sameBackend(assumed, chosen)) {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from './install-cli.js';
+import { parseArgs } from '../cli/convention.js';
+import { agentSettings, run, spec } from './install-cli.js';
 
 let dir: string;
 let out: string;
@@ -74,9 +75,33 @@ describe('cni-install settings', () => {
     [[], { KUBERNETES_SERVICE_HOST: '' }, /^error: --kube-api-server is required outside a pod/],
     [['--once', '--once=false'], {}, /^error: flag --once given twice/],
     [['--kube-api-server', 'https://h:1', 'extra'], {}, /^error: unexpected argument "extra"/],
+    [['--kube-api-server', 'https://h:1', '--repair-label-pods=true'], { REPAIR_DELETE_PODS: 'true' }, /^error: --repair-delete-pods and --repair-label-pods are exclusive/],
+    [['--kube-api-server', 'https://h:1', '--repair-qps', '0'], {}, /^error: --repair-qps: must be greater than 0/],
+    [['--kube-api-server', 'https://h:1'], { REPAIR_QPS: 'fast' }, /^error: REPAIR_QPS \(--repair-qps\): "fast": expected a number/],
+    [['--kube-api-server', 'https://h:1'], { REPAIR_INIT_CONTAINER_EXIT_CODE: '300' }, /^error: REPAIR_INIT_CONTAINER_EXIT_CODE \(--repair-init-container-exit-code\): expected a whole number from 0 to 255/],
+    [['--kube-api-server', 'https://h:1', '--monitoring-port', '70000'], {}, /^error: --monitoring-port: expected a whole number from 0 to 65535/],
   ] as const)('%j %j is refused naming the flag or variable', async (args, env, msg) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     expect(await run(args)).toBe(2);
     expect(err).toMatch(msg);
+  });
+});
+
+describe('cni-install node agent settings', () => {
+  const settings = (args: string[], env: Record<string, string> = {}) => agentSettings(parseArgs(args, spec.flags), env);
+
+  it("Istio's REPAIR_* variables, the node name from the downward API", () => {
+    const a = settings([], { NODE_NAME: 'n1', REPAIR_INIT_CONTAINER_NAME: 'check', REPAIR_INIT_CONTAINER_EXIT_CODE: '0', REPAIR_LABEL_SELECTORS: 'team=a', REPAIR_QPS: '0.5' });
+    expect(a).toMatchObject({ nodeName: 'n1', monitoringPort: 15014, keepPluginOnRestart: true, removeNodeTaint: false, repair: { enabled: true, mode: 'delete', initContainerName: 'check', initExitCode: 0, labelSelectors: 'team=a', qps: 0.5, burst: 10 } });
+  });
+
+  it.each([
+    [[], 'delete'],
+    [['--repair-label-pods=true'], 'label'],
+    [['--repair-label-pods', 'true', '--repair-delete-pods=false'], 'label'],
+    [['--repair-delete-pods=false'], 'none'],
+    [['--repair-delete-pods=false', '--repair-label-pods=false'], 'none'],
+  ] as const)('%j: repair mode %s', (args, mode) => {
+    expect(settings([...args]).repair.mode).toBe(mode);
   });
 });

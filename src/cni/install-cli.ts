@@ -18,12 +18,13 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli-kit/convention.js';
-import { installConfigSchema, LOG_LEVELS, type InstallConfigInput, type LogLevel } from '../core/config/cni.js';
+} from '../cli/convention.js';
+import { agentConfigSchema, installConfigSchema, LOG_LEVELS, type AgentConfig, type InstallConfigInput, type LogLevel } from '../config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { goJsonIndent } from '../core/format/go-json.js';
+import { runAgent } from './agent.js';
 import { runInstaller } from './installer.js';
 import { createLogger } from './log.js';
 
@@ -94,6 +95,10 @@ const int = (v: string): number => {
   return Number(v);
 };
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const decimal = (v: string): number => {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) throw new Error('expected a number such as 2 or 0.5');
+  return Number(v);
+};
 const logLevel = (v: string): LogLevel => {
   if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new Error(`expected one of ${LOG_LEVELS.join(', ')}`);
   return v as LogLevel;
@@ -128,15 +133,102 @@ export const INSTALL_FLAGS: readonly InstallFlag[] = [
   { key: 'once', long: 'once', help: 'install and exit instead of watching until SIGTERM' },
 ];
 
+const AGENT = 'Node agent (DaemonSet; not with --once)';
+
+interface AgentFlag extends FlagSpec {
+  /** Dotted path into AgentConfig (`repair.qps`), or a mode switch resolved by repairMode. */
+  readonly key: string;
+  readonly parse?: (v: string) => unknown;
+}
+
+/** Defaults shown here are agentConfigSchema's; a test keeps them equal. Istio's REPAIR_* names where it has them. */
+export const AGENT_FLAGS: readonly AgentFlag[] = [
+  { key: 'nodeName', long: 'node-name', value: 'NAME', env: ['NODE_NAME', 'REPAIR_NODE_NAME'], group: AGENT, help: "this node (the pod's spec.nodeName); the repair, the taint and the shutdown check need it" },
+  { key: 'monitoringPort', long: 'monitoring-port', value: 'PORT', env: ['MONITORING_PORT'], default: '15014', group: AGENT, help: '/metrics, /readyz (plugin in place), /healthz over plain HTTP; 0: none', parse: int },
+  { key: 'repair.enabled', long: 'repair-enabled', value: 'true|false', env: ['REPAIR_ENABLED'], default: 'true', group: AGENT, help: "repair this node's pods that started without capture", parse: bool },
+  { key: '~deletePods', long: 'repair-delete-pods', value: 'true|false', env: ['REPAIR_DELETE_PODS'], default: 'true', group: AGENT, help: 'repair by deleting the pod (its controller makes a new one)', parse: bool },
+  { key: '~labelPods', long: 'repair-label-pods', value: 'true|false', env: ['REPAIR_LABEL_PODS'], default: 'false', group: AGENT, help: 'repair by labelling the pod instead (exclusive with deleting)', parse: bool },
+  { key: 'repair.deleteUnownedPods', long: 'repair-delete-unowned-pods', value: 'true|false', env: ['REPAIR_DELETE_UNOWNED_PODS'], default: 'false', group: AGENT, help: 'also delete pods no controller owns', parse: bool },
+  { key: 'repair.labelKey', long: 'repair-broken-pod-label-key', value: 'KEY', env: ['REPAIR_BROKEN_POD_LABEL_KEY'], default: 'cni.istio.io/uninitialized', group: AGENT, help: 'label key of a broken pod (label mode)' },
+  { key: 'repair.labelValue', long: 'repair-broken-pod-label-value', value: 'VALUE', env: ['REPAIR_BROKEN_POD_LABEL_VALUE'], default: 'true', group: AGENT, help: 'label value of a broken pod (label mode)' },
+  { key: 'repair.sidecarAnnotation', long: 'repair-sidecar-annotation', value: 'KEY', env: ['REPAIR_SIDECAR_ANNOTATION'], default: 'sidecar.istio.io/status', group: AGENT, help: 'only pods with this annotation' },
+  { key: 'repair.initContainerName', long: 'repair-init-container-name', value: 'NAME', env: ['REPAIR_INIT_CONTAINER_NAME'], default: 'istio-validation', group: AGENT, help: 'the capture check init container' },
+  { key: 'repair.initExitCode', long: 'repair-init-container-exit-code', value: 'N', env: ['REPAIR_INIT_CONTAINER_EXIT_CODE'], default: '126', group: AGENT, help: 'its exit code without capture (0: any failure)', parse: int },
+  { key: 'repair.initTerminationMessage', long: 'repair-init-container-termination-message', value: 'TEXT', env: ['REPAIR_INIT_CONTAINER_TERMINATION_MESSAGE'], group: AGENT, help: 'its termination message without capture (default: any)' },
+  { key: 'repair.labelSelectors', long: 'repair-label-selectors', value: 'SELECTOR', env: ['REPAIR_LABEL_SELECTORS'], group: AGENT, help: 'only pods matching this label selector' },
+  { key: 'repair.fieldSelectors', long: 'repair-field-selectors', value: 'SELECTOR', env: ['REPAIR_FIELD_SELECTORS'], group: AGENT, help: 'only pods matching this field selector' },
+  { key: 'repair.qps', long: 'repair-qps', value: 'N', env: ['REPAIR_QPS'], default: '1', group: AGENT, help: 'repairs per second at most (after the burst)', parse: decimal },
+  { key: 'repair.burst', long: 'repair-burst', value: 'N', env: ['REPAIR_BURST'], default: '10', group: AGENT, help: 'repairs allowed at once', parse: int },
+  { key: 'removeNodeTaint', long: 'remove-node-taint', value: 'true|false', env: ['REMOVE_NODE_TAINT'], default: 'false', group: AGENT, help: "remove the readiness taint from this node once the plugin is in place", parse: bool },
+  { key: 'nodeTaintKey', long: 'node-taint-key', value: 'KEY', env: ['NODE_TAINT_KEY'], default: 'cni.istio.io/not-ready', group: AGENT, help: 'the readiness taint' },
+  { key: 'keepPluginOnRestart', long: 'keep-plugin-on-restart', value: 'true|false', env: ['KEEP_PLUGIN_ON_RESTART'], default: 'true', group: AGENT, help: 'at shutdown, leave the plugin in place while the DaemonSet still targets this node', parse: bool },
+  { key: 'daemonSetName', long: 'daemonset-name', value: 'NAME', env: ['DAEMONSET_NAME'], group: AGENT, help: 'this DaemonSet (in --pod-namespace), for that check' },
+];
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const [head, ...rest] = path.split('.') as [string, ...string[]];
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const child = (target[head] ??= {}) as Record<string, unknown>;
+  setPath(child, rest.join('.'), value);
+}
+
+/** Istio's two switches (deletePods, labelPods) as one mode; both on is refused. */
+function repairMode(del: boolean | undefined, label: boolean | undefined): 'delete' | 'label' | 'none' {
+  if (del === true && label === true) throw new UsageError('--repair-delete-pods and --repair-label-pods are exclusive: set one of them to false');
+  if (label === true) return 'label';
+  return del === false ? 'none' : 'delete';
+}
+
+/** Agent flags and variables into AgentConfig; a bad value is a UsageError naming its source. */
+export function agentSettings(parsed: ParsedArgs, env: NodeJS.ProcessEnv): AgentConfig {
+  const input: Record<string, unknown> = {};
+  const from = new Map<string, string>();
+  const switches: { deletePods?: boolean; labelPods?: boolean } = {};
+  for (const f of AGENT_FLAGS) {
+    const v = flagValue(parsed, f, env);
+    if (v === undefined) continue;
+    let value: unknown = v.text;
+    try {
+      if (f.parse) value = f.parse(v.text);
+    } catch (err) {
+      throw new UsageError(`${v.from}: ${JSON.stringify(v.text)}: ${(err as Error).message}`);
+    }
+    if (f.key.startsWith('~')) switches[f.key.slice(1) as 'deletePods' | 'labelPods'] = value as boolean;
+    else {
+      setPath(input, f.key, value);
+      from.set(f.key, v.from);
+    }
+  }
+  setPath(input, 'repair.mode', repairMode(switches.deletePods, switches.labelPods));
+  const r = agentConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new UsageError(
+    r.error.issues
+      .map((i) => {
+        const key = i.path.map(String).join('.');
+        const f = AGENT_FLAGS.find((x) => x.key === key);
+        return `${from.get(key) ?? (f ? `--${f.long}` : key)}: ${i.message}`;
+      })
+      .join('; '),
+  );
+}
+
 export const spec: CommandSpec = {
   name: 'cni-install',
   summary: 'install the chained CNI plugin on a node (a DaemonSet container); merge-conflist prints a merge',
   usage: ['[flags]', 'merge-conflist --existing FILE --plugin-config FILE'],
   description:
     "Install the istio-cni plugin on this node: copy the executable into the node's CNI bin\n" +
-    "directory, write its kubeconfig, chain it into the node's CNI configuration, keep all three\n" +
-    'in place until SIGTERM, then remove them. Meant for the chart\'s DaemonSet (cni.enabled=true).',
-  flags: INSTALL_FLAGS,
+    "directory, write its kubeconfig, chain it into the node's CNI configuration and keep all three\n" +
+    'in place until SIGTERM. Meanwhile, as a node agent: serve /metrics and /readyz, repair pods of\n' +
+    'this node that started without capture (their istio-validation failed: deleted, or labelled),\n' +
+    "and remove the node's readiness taint once the plugin is in place. At SIGTERM the plugin stays\n" +
+    'while the DaemonSet still targets this node (a restart), else it is removed (an uninstall).\n' +
+    "Meant for the chart's DaemonSet (cni.enabled=true); docs/cni.md.",
+  flags: [...INSTALL_FLAGS, ...AGENT_FLAGS],
   subcommands: [{ name: 'merge-conflist', summary: mergeSpec.summary }],
   examples: [
     { comment: 'what the DaemonSet runs (settings from the environment)', command: 'sidecar-kit cni-install' },
@@ -207,11 +299,13 @@ function toInput(f: InstallFlags): InstallConfigInput {
 async function installMain(args: readonly string[]): Promise<number> {
   let flags: InstallFlags;
   let config;
+  let agent: AgentConfig;
   try {
-    const parsed = parseArgs(args, INSTALL_FLAGS);
+    const parsed = parseArgs(args, spec.flags);
     if (parsed.help) return await printHelp(spec);
     noPositionals(parsed);
     const read = installFlags(parsed, process.env);
+    agent = agentSettings(parsed, process.env);
     flags = read.flags;
     if (flags.kubeApiServer === undefined && inClusterServer(process.env.KUBERNETES_SERVICE_HOST, process.env.KUBERNETES_SERVICE_PORT) === undefined) {
       throw new UsageError('--kube-api-server is required outside a pod (no KUBE_API_SERVER, no KUBERNETES_SERVICE_HOST/PORT)');
@@ -242,7 +336,11 @@ async function installMain(args: readonly string[]): Promise<number> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  await runInstaller(config, { logger, render }, { signal: controller.signal });
+  if (config.once) await runInstaller(config, { logger, render }, { signal: controller.signal });
+  else {
+    if (/^(1|t|true)$/i.test(process.env.REPAIR_REPAIR_PODS ?? '')) logger.warn('REPAIR_REPAIR_PODS (Istio\'s in-place repair) is not supported: broken pods are deleted or labelled (docs/cni.md)');
+    await runAgent(config, agent, { logger, render }, { signal: controller.signal });
+  }
   return ExitCode.ok;
 }
 

@@ -135,4 +135,32 @@ describe('runInstaller', () => {
     expect(existsSync(join(root, 'bin/istio-cni'))).toBe(false);
     expect(existsSync(join(root, 'run/istio-cni-kubeconfig'))).toBe(false);
   });
+
+  it('reports readiness and install results; a restart (beforeUninstall false) leaves the plugin in place', async () => {
+    const ac = new AbortController();
+    const installed: boolean[] = [];
+    const results: string[] = [];
+    writeFileSync(net('10-podnet.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'podnet', plugins: [{ type: 'bridge' }] }));
+    let asked = 0;
+    const running = runInstaller(cfg, deps(), {
+      signal: ac.signal,
+      pollMs: 20,
+      resyncMs: 60_000,
+      onInstalled: (now) => installed.push(now),
+      onInstallResult: (r) => results.push(r),
+      beforeUninstall: async () => (asked++, false),
+    });
+    await until(() => installed.includes(true));
+    expect(results).toEqual(['SUCCESS']);
+    // Our entry taken out by someone: not ready until the next pass puts it back, counted again.
+    writeFileSync(net('10-podnet.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'podnet', plugins: [{ type: 'bridge' }] }));
+    await until(() => results.length === 2);
+    expect(results).toEqual(['SUCCESS', 'SUCCESS']);
+    ac.abort();
+    await running;
+    expect([asked, installed.at(-1)]).toEqual([1, false]);
+    expect(readJson(net('10-podnet.conflist')).plugins.map((p) => p.type)).toEqual(['bridge', 'istio-cni']);
+    expect(existsSync(join(root, 'bin/istio-cni'))).toBe(true);
+    expect(existsSync(join(root, 'run/istio-cni-kubeconfig'))).toBe(true);
+  });
 });

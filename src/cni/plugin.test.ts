@@ -115,6 +115,14 @@ describe('failures are CNI error objects with exit code 1', () => {
     ['unsupported version', { conf: { ...baseConf, cniVersion: '0.2.0' } }, 1, /0\.2\.0 is not supported/],
     ['CNI_COMMAND missing', { env: { CNI_COMMAND: undefined } }, 4, /CNI_COMMAND/],
     ['CNI_NETNS missing', { env: { CNI_NETNS: undefined } }, 4, /CNI_NETNS/],
+    ['cniVersion a number', { conf: { ...baseConf, cniVersion: 1 } }, 7, /cniVersion must be a string such as "1.0.0", got 1/],
+    ['CNI_CONTAINERID missing', { env: { CNI_CONTAINERID: undefined } }, 4, /CNI_CONTAINERID is not set/],
+    ['CNI_CONTAINERID empty on DEL', { env: { CNI_COMMAND: 'DEL', CNI_CONTAINERID: '' } }, 4, /CNI_CONTAINERID is not set/],
+    ['CNI_CONTAINERID a path', { env: { CNI_CONTAINERID: '../../victim' } }, 4, /CNI_CONTAINERID "..\/..\/victim": expected alphanumerics/],
+    ['CNI_CONTAINERID with a slash', { env: { CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'a/b' } }, 4, /CNI_CONTAINERID "a\/b"/],
+    ['cni_agent_run_dir under /proc', { conf: { ...baseConf, cni_agent_run_dir: '/proc/self/x' } }, 7, /cni_agent_run_dir: must not be under \/proc, \/sys, \/dev/],
+    ['cni_agent_run_dir relative', { conf: { ...baseConf, cni_agent_run_dir: 'run/istio-cni' } }, 7, /cni_agent_run_dir: must be an absolute path/],
+    ['cni_agent_run_dir with ..', { conf: { ...baseConf, cni_agent_run_dir: '/var/run/../../proc/1' } }, 7, /cni_agent_run_dir: must be an absolute path without \. or \.\. segments/],
     [
       'invalid annotation',
       { pod: { ...injectedPod, metadata: { annotations: { 'sidecar.istio.io/status': '{}', 'sidecar.istio.io/interceptionMode': 'NONE' } } } },
@@ -127,11 +135,34 @@ describe('failures are CNI error objects with exit code 1', () => {
   ])('%s', async (_n, opts, code, msg) => {
     const h = harness(opts as Parameters<typeof harness>[0]);
     const out = await runPlugin(h.deps);
+    expect(h.prepared.filter((id) => id.includes('/'))).toEqual([]);
     expect(out.exitCode).toBe(1);
     const err = parse(out.stdout);
     expect(err.code).toBe(code);
     expect(err.msg).toMatch(msg);
     expect(typeof err.cniVersion).toBe('string');
+  });
+});
+
+describe('the overall deadline', () => {
+  it('answers with code 103 once sidecar_kit.deadline_ms has passed, whatever is still waiting', async () => {
+    const h = harness({ conf: { ...baseConf, sidecar_kit: { deadline_ms: 1000 } } });
+    const never = new Promise<never>(() => undefined);
+    const deps: PluginDeps = { ...h.deps, makePodSource: () => ({ getPod: () => never }) };
+    const start = performance.now();
+    const out = await runPlugin(deps);
+    const took = performance.now() - start;
+    expect(out.exitCode).toBe(1);
+    expect(parse(out.stdout)).toMatchObject({ code: 103, msg: 'the invocation did not finish within 1000 ms (sidecar_kit.deadline_ms)' });
+    expect(took).toBeGreaterThanOrEqual(990);
+    expect(took).toBeLessThan(5000);
+  });
+
+  it('defaults to 60 s and refuses one at or above the runtime\'s 4 minutes', async () => {
+    const { pluginConfSchema } = await import('../config/cni.js');
+    expect(pluginConfSchema.parse(baseConf).sidecar_kit.deadline_ms).toBe(60_000);
+    const out = await runPlugin(harness({ conf: { ...baseConf, sidecar_kit: { deadline_ms: 240_000 } } }).deps);
+    expect(parse(out.stdout)).toMatchObject({ code: 7, msg: expect.stringMatching(/deadline_ms/) });
   });
 });
 
@@ -156,8 +187,8 @@ describe('other commands', () => {
     expect(parse(out.stdout)).toMatchObject({ code: 1 });
   });
 
-  it.each(['STATUS', 'GC'])('%s is accepted at 1.1.0', async (cmd) => {
-    const h = harness({ env: { CNI_COMMAND: cmd }, conf: { ...baseConf, cniVersion: '1.1.0' } });
+  it.each(['STATUS', 'GC'])('%s is accepted at 1.1.0 (no container id needed)', async (cmd) => {
+    const h = harness({ env: { CNI_COMMAND: cmd, CNI_CONTAINERID: undefined }, conf: { ...baseConf, cniVersion: '1.1.0' } });
     expect((await runPlugin(h.deps)).exitCode).toBe(0);
   });
 });

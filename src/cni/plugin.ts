@@ -11,6 +11,7 @@ import {
   CniError,
   CniErrorCode,
   commandAllowed,
+  containerIdFor,
   errorResult,
   isSupportedVersion,
   k8sPodArgs,
@@ -81,7 +82,7 @@ async function factsFromApi(conf: PluginConf, pod: K8sPodArgs, deps: PluginDeps,
   return podFactsFromPod(parsePodView(await source.getPod(pod.namespace, pod.name)));
 }
 
-async function add(conf: PluginConf, deps: PluginDeps, logger: Logger): Promise<string> {
+async function add(conf: PluginConf, containerId: string, deps: PluginDeps, logger: Logger): Promise<string> {
   const pass = json(passThroughResult(conf.cniVersion, conf.prevResult));
   const pod = k8sPodArgs(parseCniArgs(deps.env.CNI_ARGS));
   const name = `${pod.namespace}/${pod.name}`;
@@ -93,7 +94,7 @@ async function add(conf: PluginConf, deps: PluginDeps, logger: Logger): Promise<
   if (conf.ambient_enabled) logger.warn('ambient mode is not supported; handling the pod as a sidecar pod');
   const netns = deps.env.CNI_NETNS ?? '';
   if (netns === '') throw new CniError(CniErrorCode.invalidEnvironment, 'CNI_NETNS is not set');
-  const target: CaptureTarget = { netns, containerId: deps.env.CNI_CONTAINERID ?? '', pod, conf, prevResult: conf.prevResult };
+  const target: CaptureTarget = { netns, containerId, pod, conf, prevResult: conf.prevResult };
 
   let facts = factsFromRuntime(conf, logger);
   let capture: PreparedCapture | undefined;
@@ -124,9 +125,26 @@ async function add(conf: PluginConf, deps: PluginDeps, logger: Logger): Promise<
 }
 
 /**
+ * `work`, or a deadlineExceeded error once `ms` have passed. Whatever `work` still has running
+ * (a process, an API request) is left to the process exit that follows the answer.
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new CniError(CniErrorCode.deadlineExceeded, `the invocation did not finish within ${ms} ms (sidecar_kit.deadline_ms)`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Runs one invocation. Never throws: failures become the CNI error object on stdout and exit
  * code 1. DEL, CHECK, STATUS and GC succeed without side effects (the rules live and die with
- * the pod's netns), so repeating them is safe.
+ * the pod's netns), so repeating them is safe. ADD has an overall deadline below the runtime's
+ * (`sidecar_kit.deadline_ms`).
  */
 export async function runPlugin(deps: PluginDeps): Promise<PluginOutcome> {
   let version = '1.0.0';
@@ -145,11 +163,12 @@ export async function runPlugin(deps: PluginDeps): Promise<PluginOutcome> {
     if (!commandAllowed(command, conf.cniVersion)) {
       throw new CniError(CniErrorCode.incompatibleVersion, `config version ${conf.cniVersion} does not allow ${command}`);
     }
+    const containerId = containerIdFor(command, deps.env.CNI_CONTAINERID);
     if (command !== 'ADD') {
-      logger.debug(`${command} is a no-op`, { container: deps.env.CNI_CONTAINERID });
+      logger.debug(`${command} is a no-op`, { container: containerId });
       return { stdout: '', exitCode: 0 };
     }
-    return { stdout: await add(conf, deps, logger), exitCode: 0 };
+    return { stdout: await withDeadline(add(conf, containerId as string, deps, logger), conf.sidecar_kit.deadline_ms), exitCode: 0 };
   } catch (err) {
     const result = errorResult(version, err);
     logger.error(result.msg, { code: result.code });

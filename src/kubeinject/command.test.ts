@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from './command.js';
+import { takeWrites } from './testing/stdio.js';
 
 let dir: string;
 let out: string;
@@ -12,8 +13,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sk-kube-inject-'));
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(takeWrites((s) => (out += s)));
+  vi.spyOn(process.stderr, 'write').mockImplementation(takeWrites((s) => (err += s)));
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -70,6 +71,29 @@ describe('kube-inject command', () => {
     expect(err).toBe(message);
   });
 
+  it('refuses a non-regular -o target before reading anything, and a bad --maxInputBytes as a usage error', async () => {
+    expect(await run(['-f', '/nonexistent.yaml', '-o', '/dev/null'])).toBe(1);
+    expect(err).toBe('error: -o: /dev/null: is a character device; -o writes regular files only\n');
+    err = '';
+    expect(await run(['-f', file('in.yaml', pod), '--maxInputBytes', '2MB'])).toBe(2);
+    expect(err).toMatch(/^error: --maxInputBytes: "2MB": expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix\n/);
+  });
+
+  it('--maxInputBytes bounds a file and a directory\'s files in all', async () => {
+    const d = join(dir, 'many');
+    mkdirSync(d);
+    writeFileSync(join(d, 'a.yaml'), pod);
+    writeFileSync(join(d, 'b.yaml'), pod);
+    expect(await run(['-f', join(d, 'a.yaml'), '--maxInputBytes', String(pod.length - 1)])).toBe(1);
+    expect(err).toBe(`error: -f: ${join(d, 'a.yaml')}: more than ${pod.length - 1} bytes of input (--maxInputBytes); split it or raise the bound\n`);
+    err = '';
+    expect(await run(['-f', d, '--maxInputBytes', String(2 * pod.length - 1)])).toBe(1);
+    expect(err).toBe(`error: -f: ${d}: more than ${2 * pod.length - 1} bytes of input (--maxInputBytes); split it or raise the bound\n`);
+    expect(out).toBe('');
+    expect(await run(['-f', d, '--maxInputBytes', String(2 * pod.length)])).toBe(0);
+    expect(out.split('---\n')).toHaveLength(3);
+  });
+
   it('injects with built-in defaults and writes -o', async () => {
     const target = join(dir, 'out.yaml');
     expect(await run(['-f', file('in.yaml', pod), '-o', target])).toBe(0);
@@ -96,11 +120,19 @@ describe('kube-inject command', () => {
     expect(err).toContain('error: values.global.proxy.statusPort: expected number, received string');
   });
 
-  it('notes cluster-only flags and prints skip warnings after a blank line', async () => {
+  it('notes xDS-only flags and prints skip warnings after a blank line', async () => {
     const host = pod.replace('spec:\n', 'spec:\n  hostNetwork: true\n');
-    expect(await run(['-f', file('in.yaml', host), '--kubeconfig', '/x', '--revision', 'canary'])).toBe(0);
+    expect(await run(['-f', file('in.yaml', host), '--xds-address', 'istiod:15012', '--revision', 'canary'])).toBe(0);
     expect(err).toBe(
-      'note: --kubeconfig needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n\n===> Skipping injection because Pod "p" has host networking enabled\n',
+      "note: --xds-address is for injection through istiod's xDS and is ignored\n\n===> Skipping injection because Pod \"p\" has host networking enabled\n",
     );
+  });
+
+  it('a cluster flag switches to cluster mode: an unreadable kubeconfig fails naming the flag, nothing written', async () => {
+    expect(await run(['-f', file('in.yaml', pod), '--kubeconfig', '/nonexistent/kubeconfig'])).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(/^error: --kubeconfig: \/nonexistent\/kubeconfig: .*no such file/);
+    expect(await run(['-f', file('in.yaml', pod), '--cluster=maybe'])).toBe(2);
+    expect(err).toMatch(/--cluster/);
   });
 });

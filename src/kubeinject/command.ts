@@ -4,10 +4,11 @@
  * manifest injection, writes the result (stdout, or a file replaced atomically) and reports
  * warnings/errors on stderr.
  */
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   ExitCode,
+  flagBool,
   flagValue,
   noPositionals,
   parseArgs,
@@ -20,51 +21,74 @@ import {
   type ParsedArgs,
 } from '../cli-kit/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
-import type { InjectionSettings } from '../core/config/settings.js';
-import type { InjectionEnvironment } from '../core/inject/environment.js';
+import type { InjectionSettings } from '../config/settings.js';
+import type { ClusterFacts, InjectionEnvironment } from '../core/inject/environment.js';
 import { describeFsError } from '../core/format/fs-error.js';
+import { ownValue } from '../core/own-keys.js';
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  formatByteSize,
+  InputTooLargeError,
+  OutputClosedError,
+  parseByteSize,
+  readBounded,
+  readFileBounded,
+  resolveOutput,
+  writeFileAtomically,
+  writeToStream,
+} from './io.js';
 import { injectManifest } from './manifest.js';
 
-const CLUSTER = "istioctl's flags that need a cluster (accepted and ignored: kube-inject runs offline)";
+const XDS = "istioctl's flags for injection through istiod's xDS (accepted and ignored)";
+const CLUSTER = 'Cluster mode (any of these flags: the configuration is read from the cluster)';
 
-/** Istio's flags; those in the CLUSTER group only matter with a Kubernetes cluster. */
+/** Istio's flags; those in the CLUSTER group switch to cluster mode, XDS ones are ignored. */
 const FLAGS: readonly FlagSpec[] = [
   { long: 'filename', short: 'f', value: 'FILE', help: 'input manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin' },
-  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically) instead of stdout' },
-  { long: 'meshConfigFile', value: 'FILE', help: "MeshConfig (the istio ConfigMap's `mesh` key); default: Istio's mesh defaults" },
-  { long: 'valuesFile', value: 'FILE', help: "Helm values (the injector ConfigMap's `values` key), deep-merged over Istio's chart defaults" },
-  { long: 'injectConfigFile', value: 'FILE', help: "injector config (the injector ConfigMap's `config` key) or a bare sidecar template" },
+  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically, through symlinks; regular files only) instead of stdout' },
+  { long: 'maxInputBytes', value: 'SIZE', help: 'refuse input larger than SIZE in all (bytes, or with a Ki, Mi, Gi, k, M or G suffix)', default: formatByteSize(DEFAULT_MAX_INPUT_BYTES) },
+  { long: 'meshConfigFile', value: 'FILE', help: "MeshConfig (the istio ConfigMap's `mesh` key); default: Istio's mesh defaults (cluster mode: the mesh ConfigMap)" },
+  { long: 'valuesFile', value: 'FILE', help: "Helm values (the injector ConfigMap's `values` key), deep-merged over Istio's chart defaults (cluster mode: the injector ConfigMap)" },
+  { long: 'injectConfigFile', value: 'FILE', help: "injector config (the injector ConfigMap's `config` key) or a bare sidecar template (cluster mode: the injector ConfigMap)" },
   { long: 'operatorFileName', value: 'FILE', help: 'IstioOperator whose spec.values / spec.meshConfig apply on top' },
-  { long: 'revision', short: 'r', value: 'REV', help: 'control plane revision; "default" means none', default: '' },
-  { long: 'webhookConfig', value: 'NAME', help: 'MutatingWebhookConfiguration name (unused offline)', default: 'istio-sidecar-injector' },
-  { long: 'meshConfigMapName', value: 'NAME', help: 'mesh ConfigMap name', group: CLUSTER },
-  { long: 'injectConfigMapName', value: 'NAME', help: 'injector ConfigMap name', group: CLUSTER },
-  { long: 'xds-address', value: 'ADDR', help: 'control plane xDS address', group: CLUSTER },
-  { long: 'cert-dir', value: 'DIR', help: 'xDS client certificates', group: CLUSTER },
-  { long: 'xds-label', value: 'SELECTOR', help: 'istiod pod selector', group: CLUSTER },
-  { long: 'xds-port', value: 'PORT', help: 'istiod xDS port', group: CLUSTER },
-  { long: 'timeout', value: 'DURATION', help: 'control plane request timeout', group: CLUSTER },
-  { long: 'authority', value: 'HOST', help: 'xDS authority', group: CLUSTER },
-  { long: 'insecure', help: 'skip server certificate verification', group: CLUSTER },
-  { long: 'plaintext', help: 'plain-text xDS', group: CLUSTER },
-  { long: 'istioNamespace', short: 'i', value: 'NS', help: 'Istio system namespace', group: CLUSTER },
-  { long: 'context', value: 'NAME', help: 'kubeconfig context', group: CLUSTER },
+  { long: 'revision', short: 'r', value: 'REV', help: 'control plane revision; "default" means none (cluster mode: also picks its ConfigMaps)', default: '' },
+  { long: 'webhookConfig', value: 'NAME', help: 'MutatingWebhookConfiguration name (unused: the revision picks it)', default: 'istio-sidecar-injector' },
+  { long: 'cluster', help: 'cluster mode with the current kubeconfig context (KUBECONFIG, ~/.kube/config or the in-cluster account)', group: CLUSTER },
   { long: 'kubeconfig', value: 'FILE', help: 'kubeconfig file', group: CLUSTER },
+  { long: 'context', value: 'NAME', help: 'kubeconfig context', group: CLUSTER },
+  { long: 'istioNamespace', short: 'i', value: 'NS', help: "namespace of Istio's ConfigMaps (and of --injectConfigMapName/--meshConfigMapName)", default: 'istio-system', group: CLUSTER },
+  { long: 'injectConfigMapName', value: 'NAME', help: 'injector ConfigMap (keys `config`, `values`)', default: "the revision's", group: CLUSTER },
+  { long: 'meshConfigMapName', value: 'NAME', help: 'mesh ConfigMap (key `mesh`)', default: "the revision's", group: CLUSTER },
+  { long: 'xds-address', value: 'ADDR', help: 'control plane xDS address', group: XDS },
+  { long: 'cert-dir', value: 'DIR', help: 'xDS client certificates', group: XDS },
+  { long: 'xds-label', value: 'SELECTOR', help: 'istiod pod selector', group: XDS },
+  { long: 'xds-port', value: 'PORT', help: 'istiod xDS port', group: XDS },
+  { long: 'timeout', value: 'DURATION', help: 'control plane request timeout', group: XDS },
+  { long: 'authority', value: 'HOST', help: 'xDS authority', group: XDS },
+  { long: 'insecure', help: 'skip server certificate verification', group: XDS },
+  { long: 'plaintext', help: 'plain-text xDS', group: XDS },
 ];
+
+/** Bound of each Kubernetes API request in cluster mode. */
+const API_TIMEOUT_MS = 30_000;
 
 const NATIVE_SIDECARS = ['auto', 'true', 'false'];
 
 export const spec: CommandSpec = {
   name: 'kube-inject',
-  summary: 'inject the Istio sidecar into workload manifests offline, like istioctl kube-inject',
-  usage: ['-f FILE [flags]'],
+  summary: 'inject the Istio sidecar into workload manifests, like istioctl kube-inject (offline or from a cluster)',
+  usage: ['-f FILE [flags]', '-f FILE --cluster|--kubeconfig FILE|--context NAME [-r REV] [-i NS] [flags]'],
   description:
-    'Inject the Istio sidecar into Kubernetes workload manifests, offline: the output is what\n' +
+    'Inject the Istio sidecar into Kubernetes workload manifests: the output is what\n' +
     '`istioctl kube-inject` prints for the same input and configuration. Documents of other kinds\n' +
-    'pass through unchanged; nothing is written when a document fails.',
+    'pass through unchanged; nothing is written when a document fails.\n' +
+    'Offline (the default) the configuration is the given files over Istio\'s defaults. In cluster\n' +
+    'mode (any flag of that group) the injector and mesh ConfigMaps of the revision are read from\n' +
+    'the cluster (sidecar-kit\'s as its webhook configuration names them, else Istio\'s), a file\n' +
+    'flag replacing its part, and the cluster\'s Nodes decide native sidecars in `auto` mode.',
   flags: FLAGS,
   environment: [
-    { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto = off offline)', default: 'auto' },
+    { name: 'ENABLE_NATIVE_SIDECARS', help: "auto, true or false: istio-proxy as a native sidecar (auto: off offline; in cluster mode on when every Node's kubelet is 1.33+)", default: 'auto' },
     { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
     { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range (needs a cluster: ignored)' },
   ],
@@ -73,6 +97,8 @@ export const spec: CommandSpec = {
     { comment: 'with an Istio installation\'s settings, written to a file', command: 'sidecar-kit kube-inject -f app.yaml --valuesFile values.json --meshConfigFile mesh.yaml -o app-injected.yaml' },
     { comment: 'every manifest of a directory, applied with kubectl', command: 'sidecar-kit kube-inject -f manifests/ | kubectl apply -f -' },
     { comment: 'from stdin', command: 'cat app.yaml | sidecar-kit kube-inject -f -' },
+    { comment: "with the configuration of the cluster's revision canary (sidecar-kit's or Istio's)", command: 'sidecar-kit kube-inject -f app.yaml --context prod -r canary' },
+    { comment: "Istio's ConfigMaps in another namespace, the current kubeconfig context", command: 'sidecar-kit kube-inject -f app.yaml --cluster -i istio-control' },
   ],
 };
 
@@ -95,7 +121,7 @@ async function withCustomTemplates(env: InjectionEnvironment, settings: Injectio
   const templates = settings.injector.customTemplates;
   if (Object.keys(templates).length === 0) return env;
   const { compileCustomTemplates, createGoTemplateCompiler } = await import('../core/inject/custom-templates.js');
-  const templateCompiler = createGoTemplateCompiler({ env: (key) => process.env[key] });
+  const templateCompiler = createGoTemplateCompiler({ env: (key) => ownValue(process.env, key) });
   compileCustomTemplates(templateCompiler, templates);
   return { ...env, templateCompiler };
 }
@@ -111,45 +137,41 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
 /**
  * The manifests `-f` names: stdin (`-`), a file, or a directory's *.yaml, *.yml and *.json
  * files (not recursive, in name order, as kubectl reads a directory). Errors name the flag as
- * written and the path: `-f: /x.yaml: no such file`.
+ * written and the path: `-f: /x.yaml: no such file`. At most `max` bytes are read in all
+ * (--maxInputBytes): a regular file is checked by its size before it is read, stdin, FIFOs and
+ * devices while they are read, so an endless source stops at the bound.
  */
-async function readManifests(filename: string, written: string): Promise<Manifest[]> {
-  if (filename === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return [{ path: '-', text: Buffer.concat(chunks).toString('utf8') }];
-  }
-  const fail = (path: string, e: unknown): never => {
-    throw new InputError(`${written}: ${path}: ${describeFsError(e)}`);
-  };
-  const info = await stat(filename).catch((e: unknown) => fail(filename, e));
-  if (!info.isDirectory()) return [{ path: filename, text: await readFile(filename, 'utf8').catch((e: unknown) => fail(filename, e)) }];
-  const names = (await readdir(filename).catch((e: unknown) => fail(filename, e))).filter((n) => MANIFEST_FILE.test(n)).sort();
+async function readManifests(filename: string, written: string, max: number): Promise<Manifest[]> {
+  if (filename === '-') return [{ path: '-', text: await readBounded(process.stdin, max).catch((e: unknown) => fail(written, '-', e)) }];
+  const info = await stat(filename).catch((e: unknown) => fail(written, filename, e));
+  if (!info.isDirectory()) return [{ path: filename, text: await readFileBounded(filename, max).catch((e: unknown) => fail(written, filename, e)) }];
+  const names = (await readdir(filename).catch((e: unknown) => fail(written, filename, e))).filter((n) => MANIFEST_FILE.test(n)).sort();
   const manifests: Manifest[] = [];
+  let left = max;
   for (const name of names) {
     const path = join(filename, name);
-    if (!(await stat(path).catch((e: unknown) => fail(path, e))).isFile()) continue;
-    manifests.push({ path, text: await readFile(path, 'utf8').catch((e: unknown) => fail(path, e)) });
+    if (!(await stat(path).catch((e: unknown) => fail(written, path, e))).isFile()) continue;
+    // Over the bound in all: the message names the directory and the whole bound.
+    const text = await readFileBounded(path, left).catch((e: unknown) =>
+      e instanceof InputTooLargeError ? fail(written, filename, new InputTooLargeError(max)) : fail(written, path, e),
+    );
+    left -= Buffer.byteLength(text);
+    manifests.push({ path, text });
   }
   if (manifests.length === 0) throw new InputError(`${written}: ${filename}: a directory without *.yaml, *.yml or *.json files`);
   return manifests;
 }
 
+function fail(written: string, path: string, e: unknown): never {
+  if (e instanceof InputTooLargeError) {
+    throw new InputError(`${written}: ${path === '-' ? 'stdin' : path}: more than ${formatByteSize(e.max)} of input (--maxInputBytes); split it or raise the bound`);
+  }
+  throw new InputError(`${written}: ${path}: ${describeFsError(e)}`);
+}
+
 /** An input that cannot be read; its message is complete. */
 class InputError extends Error {
   override readonly name = 'InputError';
-}
-
-/** Writes `text` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 export async function run(args: readonly string[]): Promise<number> {
@@ -167,21 +189,55 @@ export async function run(args: readonly string[]): Promise<number> {
   const str = (k: string): string | undefined => flagValue(parsed, flag(k), {})?.text;
   const filename = str('filename');
   if (!filename) return reportUsageError(spec.name, new UsageError('filename not specified (see --filename or -f)'));
+  const sizeText = flagValue(parsed, flag('maxInputBytes'), {});
+  const maxInput = sizeText === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(sizeText.text);
+  if (maxInput === undefined || maxInput <= 0) {
+    return reportUsageError(spec.name, new UsageError(`${sizeText?.from}: ${JSON.stringify(sizeText?.text)}: expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix`));
+  }
   for (const f of FLAGS) {
-    if (f.group === CLUSTER && parsed.values.has(f.long)) {
-      process.stderr.write(`note: --${f.long} needs a Kubernetes cluster and is ignored (kube-inject runs offline)\n`);
+    if (f.group === XDS && parsed.values.has(f.long)) {
+      process.stderr.write(`note: --${f.long} is for injection through istiod's xDS and is ignored\n`);
     }
   }
+  let clusterMode: boolean;
   try {
-    const settings = await loadSettingsFromFiles({
+    clusterMode = FLAGS.some((f) => f.group === CLUSTER && parsed.values.has(f.long) && (f.value !== undefined || flagBool(parsed, f, {}) === true));
+  } catch (e) {
+    if (e instanceof UsageError) return reportUsageError(spec.name, e);
+    throw e;
+  }
+  try {
+    // A bad -o target is refused before any work is done.
+    const outputPath = str('output');
+    const output = outputPath === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(outputPath, parsed.spelled.get('output') ?? '-o');
+    const files = {
       valuesFile: str('valuesFile'),
       meshConfigFile: str('meshConfigFile'),
       injectConfigFile: str('injectConfigFile'),
       operatorFileName: str('operatorFileName'),
       revision: str('revision'),
-    });
-    const context = { settings, env: await withCustomTemplates(env, settings), facts: {} };
-    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f');
+    };
+    let settings: InjectionSettings;
+    let facts: ClusterFacts = {};
+    if (clusterMode) {
+      const { loadClusterSettings } = await import('./cluster-mode.js');
+      const r = await loadClusterSettings({
+        ...files,
+        revision: files.revision ?? '',
+        istioNamespace: str('istioNamespace') || 'istio-system',
+        kubeconfig: str('kubeconfig'),
+        context: str('context'),
+        injectConfigMapName: str('injectConfigMapName'),
+        meshConfigMapName: str('meshConfigMapName'),
+        timeoutMs: API_TIMEOUT_MS,
+      });
+      settings = r.settings;
+      facts = r.facts;
+    } else {
+      settings = await loadSettingsFromFiles(files);
+    }
+    const context = { settings, env: await withCustomTemplates(env, settings), facts };
+    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f', maxInput);
     // Every manifest is injected before anything is written: a failure leaves no partial output.
     const results = manifests.map((m) => {
       try {
@@ -193,12 +249,16 @@ export async function run(args: readonly string[]): Promise<number> {
     });
     const text = results.map((r) => r.output).join('');
     const warnings = results.flatMap((r) => r.warnings);
-    const output = str('output');
-    if (output) await writeAtomically(output, text);
-    else process.stdout.write(text);
+    if (output.kind === 'file') await writeFileAtomically(output, text);
+    else await writeToStream(process.stdout, text);
     if (warnings.length > 0) process.stderr.write(`\n${warnings.join('')}`);
     return ExitCode.ok;
   } catch (e) {
+    if (e instanceof OutputClosedError) {
+      // `| head` and the like: the reader has what it wanted; no message, no trace.
+      process.stdout.on('error', () => undefined);
+      return ExitCode.ok;
+    }
     return reportFailure(e instanceof Error ? e.message : String(e));
   }
 }

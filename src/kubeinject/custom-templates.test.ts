@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from './command.js';
+import { takeWrites } from './testing/stdio.js';
 
 let dir: string;
 let out: string;
@@ -18,8 +19,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sk-kube-inject-tpl-'));
   out = '';
   err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(takeWrites((s) => (out += s)));
+  vi.spyOn(process.stderr, 'write').mockImplementation(takeWrites((s) => (err += s)));
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -77,7 +77,8 @@ describe('injectManifest', () => {
   });
 
   it.each([
-    [deployment('web') + '---\n' + deployment('bad').replace('shop', 'shop\n  labels: {a: 1}'), 'Deployment "shop/bad" (document 2): metadata.labels.a: expected string, got number'],
+    [deployment('web') + '---\n' + deployment('bad').replace('shop', 'shop\n  labels: {a: [1]}'), 'Deployment "shop/bad" (document 2): metadata.labels.a: expected string, got array'],
+    ['apiVersion: v1\nkind: [Pod]\n', 'document 1: json: cannot unmarshal array into Go struct field TypeMeta.kind of type string'],
     ['kind: ReplicationController\napiVersion: v1\nmetadata: {name: rc}\nspec: {}\n', 'ReplicationController "rc" (document 1): spec.template is required value'],
     [deployment('web').replace('labels: {app: web}\n    spec', 'labels: {app: web}\n      annotations: {sidecar.istio.io/interceptionMode: bogus}\n    spec'), 'Deployment "shop/web" (document 1): failed to run injection template: 1 error occurred'],
     ['a: [unclosed\n', 'document 1: yaml: line'],

@@ -5,7 +5,8 @@
  * before anything is written, so a failing document leaves no partial output.
  */
 import { emitYaml } from '../core/yaml/emit.js';
-import { parseYamlDocument, splitYamlDocuments } from '../core/yaml/parse.js';
+import { splitYamlDocuments } from '../core/yaml/parse.js';
+import { decodeDocument } from './decode.js';
 import { intoObject, RECOGNISED_KINDS, type InjectContext } from './workload.js';
 
 export interface ManifestResult {
@@ -51,16 +52,13 @@ export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): 
   docs.forEach((raw, index) => {
     let doc: unknown;
     try {
-      doc = parseYamlDocument(raw);
+      doc = decodeDocument(raw);
     } catch (e) {
       throw new ManifestError(`document ${index + 1}: ${(e as Error).message}`, index, { cause: e });
     }
     if (doc === null || doc === undefined) {
       out.push(raw, '---\n');
       return;
-    }
-    if (typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new ManifestError(`document ${index + 1}: expected a Kubernetes object, got ${Array.isArray(doc) ? 'a list' : typeof doc}`, index);
     }
     const kind = (doc as Record<string, unknown>).kind;
     if (typeof kind !== 'string' || !RECOGNISED_KINDS.has(kind)) {

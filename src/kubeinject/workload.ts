@@ -9,13 +9,12 @@ import { injectPod } from '../core/inject/inject.js';
 import { normalizeAs } from '../core/k8s/normalize.js';
 import { deploymentMetaFromPod } from '../core/k8s/owner.js';
 import type { DeploymentMeta, ObjectMeta, Pod, PodSpec, TypeMeta } from '../core/k8s/pod.js';
+import { RECOGNISED_KINDS } from './decode.js';
+
+export { RECOGNISED_KINDS };
 
 type Obj = Record<string, unknown>;
 
-/** Kinds kube-inject processes, matched by kind only (any apiVersion). */
-export const RECOGNISED_KINDS = new Set([
-  'Pod', 'ReplicationController', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'List', 'DeploymentConfig',
-]);
 
 export class WorkloadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -44,8 +44,14 @@ export interface AdmissionResponseBody {
 
 /** 200 with an AdmissionReview, or a 4xx when the body is not a usable AdmissionReview. */
 export type ReviewResult =
-  | { readonly status: 200; readonly body: AdmissionResponseBody; readonly outcome: AdmissionOutcome }
+  | { readonly status: 200; readonly body: AdmissionResponseBody; readonly outcome: AdmissionOutcome; readonly subject?: AdmissionSubject }
   | { readonly status: 400; readonly message: string };
+
+/** The pod an answer was about (for decision events): its namespace and object as sent. */
+export interface AdmissionSubject {
+  readonly namespace: string;
+  readonly pod: JsonObject;
+}
 
 export interface ReviewDeps {
   readonly injector: PodInjector;
@@ -64,18 +70,19 @@ export function reviewAdmission(body: unknown, path: string, deps: ReviewDeps): 
   }
   const { apiVersion, request } = parsed.data;
   const { env, warnings: pathWarnings } = parsePathEnv(path);
-  const outcome = decide(request, env, deps);
+  const pod = podFromRequest(request);
+  const outcome = decide(pod, request.namespace ?? '', env, deps);
   const response = renderResponse(request.uid, outcome, pathWarnings);
-  return { status: 200, body: { apiVersion, kind: 'AdmissionReview', response }, outcome };
+  const subject = typeof pod === 'string' ? undefined : { namespace: request.namespace ?? '', pod };
+  return { status: 200, body: { apiVersion, kind: 'AdmissionReview', response }, outcome, ...(subject ? { subject } : {}) };
 }
 
 type DecodedRequest = z.infer<typeof reviewSchema>['request'];
 
-function decide(request: DecodedRequest, proxyEnv: Record<string, string>, deps: ReviewDeps): AdmissionOutcome {
-  const pod = podFromRequest(request);
+function decide(pod: JsonObject | string, namespace: string, proxyEnv: Record<string, string>, deps: ReviewDeps): AdmissionOutcome {
   if (typeof pod === 'string') return { kind: 'rejected', code: 'InvalidObject', message: pod };
   try {
-    return deps.injector.admit({ pod, namespace: request.namespace ?? '', proxyEnv, cluster: deps.cluster });
+    return deps.injector.admit({ pod, namespace, proxyEnv, cluster: deps.cluster });
   } catch (err) {
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
       return { kind: 'rejected', code: 'InvalidObject', message: 'request.object: nested too deeply to process' };
@@ -111,7 +118,7 @@ function renderResponse(uid: string, outcome: AdmissionOutcome, pathWarnings: re
       return {
         uid,
         allowed: true,
-        patch: base64Patch(outcome.patch),
+        patch: outcome.patch.base64,
         patchType: 'JSONPatch',
         ...(warnings.length ? { warnings } : {}),
       };
@@ -134,17 +141,6 @@ export function reviewJson(body: AdmissionResponseBody): string {
   // Every string value is escaped, so the only unescaped `"patch":""` is the key itself.
   const at = text.indexOf('"patch":""') + '"patch":"'.length;
   return text.slice(0, at) + patch + text.slice(at);
-}
-
-// Remembered per patch object: outcomes served from the memo (cache.ts) are encoded once.
-const encoded = new WeakMap<object, string>();
-function base64Patch(patch: readonly object[]): string {
-  let b64 = encoded.get(patch);
-  if (b64 === undefined) {
-    b64 = Buffer.from(JSON.stringify(patch)).toString('base64');
-    encoded.set(patch, b64);
-  }
-  return b64;
 }
 
 function describe(err: unknown): string {

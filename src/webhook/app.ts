@@ -4,10 +4,12 @@
  * Dependencies are passed in; the same function serves HTTPS in production and `app.inject()`
  * in tests.
  */
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { reviewJson } from './admission.js';
-import { handleInjectRequest, MAX_BODY_BYTES } from './handle.js';
+import { handleInjectRequest, MAX_BODY_BYTES, MAX_DRAINED_BYTES } from './handle.js';
+import type { DecisionEvents } from './decision-events.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { ClusterFactsSource, Clock, InjectorSource } from './types.js';
 
@@ -17,6 +19,8 @@ export interface WebhookDeps {
   readonly logger: Logger;
   readonly metrics: WebhookMetrics;
   readonly clock: Clock;
+  /** Opt-in Events on the owners of skipped pods. */
+  readonly decisionEvents?: DecisionEvents;
 }
 
 export interface WebhookAppOptions {
@@ -50,7 +54,22 @@ export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {})
   // Every body arrives as raw bytes; the content type is judged by the handler (Istio's order:
   // an empty body is a 400 even with a wrong content type).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_req, payload, done) => readBody(payload as IncomingMessage, done));
+
+  // Graceful shutdown (app.close()): the listener stops accepting and idle keep-alive
+  // connections are closed at once (Fastify's forceCloseConnections: 'idle'); every answer
+  // from then on carries `Connection: close`, so a connection busy with a request closes right
+  // after its answer instead of waiting for its next request — or being cut with ECONNRESET
+  // when the shutdown timeout forces the rest closed — and the process exits promptly.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   const route = (req: FastifyRequest, reply: FastifyReply) => serveInject(req, reply, deps);
   app.post('/inject', route);
@@ -70,6 +89,45 @@ export function buildWebhookApp(deps: WebhookDeps, opts: WebhookAppOptions = {})
     void reply.code(404).type('text/plain; charset=utf-8').send(`no route for ${req.method} ${req.url.split('?')[0]}\n`);
   });
   return app;
+}
+
+const httpError = (statusCode: number, message: string): Error & { statusCode: number } => Object.assign(new Error(message), { statusCode });
+
+/**
+ * The raw body, at most MAX_BODY_BYTES. A larger one gets 413 — after the rest of it has been
+ * read and dropped (up to MAX_DRAINED_BYTES in all), so the client has finished sending and sees
+ * the answer rather than a reset. Fastify answers a parser error with `Connection: close`.
+ */
+function readBody(payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void {
+  const declared = Number(payload.headers['content-length']);
+  const tooLarge = () => done(httpError(413, 'Request body is too large'));
+  if (declared > MAX_DRAINED_BYTES) return tooLarge(); // not worth reading: answer now
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const finish = (err: Error | null, body?: Buffer) => {
+    if (settled) return;
+    settled = true;
+    payload.off('data', onData).off('end', onEnd).off('error', onError);
+    done(err, body);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    else if (chunks.length > 0) chunks.length = 0; // over the limit: keep counting, drop the bytes
+    if (size > MAX_DRAINED_BYTES) {
+      payload.pause();
+      finish(httpError(413, 'Request body is too large'));
+    }
+  };
+  const onEnd = () => {
+    if (size > MAX_BODY_BYTES) return finish(httpError(413, 'Request body is too large'));
+    if (!Number.isNaN(declared) && size !== declared) return finish(httpError(400, 'Request body size did not match Content-Length'));
+    finish(null, Buffer.concat(chunks, size));
+  };
+  const onError = (err: Error) => finish(Object.assign(err, { statusCode: 400 }));
+  payload.on('data', onData).on('end', onEnd).on('error', onError);
+  payload.resume();
 }
 
 function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps): FastifyReply {
@@ -94,13 +152,14 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
     case 'skipped':
       metrics.skip.inc({ reason: outcome.reason });
       req.log.debug({ uid, reason: outcome.reason }, outcome.message);
+      if (deps.decisionEvents && result.subject) deps.decisionEvents.skipped(result.subject, outcome.reason, outcome.message);
       break;
     case 'rejected':
       metrics.failure.inc({ reason: outcome.code === 'InternalError' ? 'internal' : 'inject' });
       req.log.warn({ uid, code: outcome.code }, `injection failed: ${outcome.message}`);
       break;
     case 'injected':
-      req.log.debug({ uid, ops: outcome.patch.length }, 'injected');
+      req.log.debug({ uid, ops: outcome.patch.operations }, 'injected');
       break;
   }
   metrics.success.inc();

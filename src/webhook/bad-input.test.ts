@@ -28,6 +28,8 @@ const withContainer = (c: Record<string, unknown>) => withSpec({ containers: [{ 
 const withMeta = (metadata: unknown) => j(review({ ...pod, metadata }));
 const withRequest = (patch: Record<string, unknown>) => j(review(pod, patch));
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+/** Nine levels of nine aliases of the level before (391 bytes). */
+const laughs = `{${Array.from({ length: 9 }, (_, i) => `l${i}: &l${i} [${i === 0 ? 'lol' : Array.from({ length: 9 }, () => `*l${i - 1}`).join(',')}]`).join(', ')}}`;
 
 const cases: Case[] = [
   // --- HTTP level -------------------------------------------------------------------------
@@ -53,8 +55,11 @@ const cases: Case[] = [
   { name: '__proto__ key', body: '{"__proto__":{"polluted":true},"apiVersion":"admission.k8s.io/v1"}', status: 400, message: 'forbidden prototype property' },
   { name: 'constructor.prototype key', body: '{"kind":{"constructor":{"prototype":{"x":1}}}}', status: 400, message: 'forbidden prototype property' },
   { name: '__proto__ deep inside the pod', body: withMeta({ name: 'p', labels: { __proto__: 'x' } }).replace('"labels":{}', '"labels":{"__proto__":{"a":"b"}}'), status: 400, message: 'forbidden prototype property' },
-  { name: 'containers nested 200k levels deep', body: withSpec({ containers: [] }).replace('"containers":[]', `"containers":${deep(200_000)}`), status: 200, message: 'invalid pod: spec.containers[0]: expected object, got array' },
-  { name: 'review nested 1M levels deep', body: `{"x":${deep(1_000_000)}}`, status: 400, message: 'could not decode AdmissionReview: apiVersion' },
+  { name: 'containers nested 200k levels deep', body: withSpec({ containers: [] }).replace('"containers":[]', `"containers":${deep(200_000)}`), status: 400, message: 'could not decode body: exceeded max depth of 10000' },
+  { name: 'review nested 1M levels deep', body: `{"x":${deep(1_000_000)}}`, status: 400, message: 'could not decode body: exceeded max depth of 10000 (nesting at byte 10004)' },
+  { name: 'review nested 10001 levels deep', body: `{"x":${deep(10_000)}}`, status: 400, message: 'could not decode body: exceeded max depth of 10000' },
+  { name: 'review nested 10000 levels deep (Go\'s limit: decoded)', body: `{"x":${deep(9_999)}}`, status: 400, message: 'could not decode AdmissionReview: apiVersion' },
+  { name: 'brackets inside strings do not count as nesting', body: withMeta({ name: 'p', labels: { a: [`${'['.repeat(20_000)}"\\`] } }), status: 200, message: 'invalid pod: metadata.labels.a' },
   // --- AdmissionReview envelope -----------------------------------------------------------
   { name: 'JSON null', body: 'null', status: 400, message: 'AdmissionReview must be a JSON object' },
   { name: 'JSON array', body: '[]', status: 400, message: 'AdmissionReview must be a JSON object' },
@@ -100,6 +105,8 @@ const cases: Case[] = [
   { name: 'invalid excludeOutboundPorts annotation', body: withMeta({ name: 'p', annotations: { 'traffic.sidecar.istio.io/excludeOutboundPorts': '70000' } }), status: 200, message: 'failed to run injection template: ' },
   { name: 'invalid includeOutboundIPRanges annotation', body: withMeta({ name: 'p', annotations: { 'traffic.sidecar.istio.io/includeOutboundIPRanges': 'not-a-cidr' } }), status: 200, message: 'failed to run injection template: ' },
   { name: 'proxy.istio.io/config is not YAML', body: withMeta({ name: 'p', annotations: { 'proxy.istio.io/config': ': nope: [' } }), status: 200, message: "invalid value ': nope: [' for annotation 'proxy.istio.io/config': failed to convert to apply proxy config: yaml: line 1:" },
+  { name: 'proxy.istio.io/config billion laughs (391 bytes, 9^9 nodes)', body: withMeta({ name: 'p', annotations: { 'proxy.istio.io/config': laughs } }), status: 200, message: "for annotation 'proxy.istio.io/config': failed to convert to apply proxy config: yaml: document contains excessive aliasing" },
+  { name: 'proxy.istio.io/config nested 100k levels deep', body: withMeta({ name: 'p', annotations: { 'proxy.istio.io/config': `proxyMetadata: ${'['.repeat(100_000)}` } }), status: 200, message: 'failed to convert to apply proxy config: yaml: line 1: exceeded max depth of 256' },
   { name: 'namespace in metadata is a number', body: withMeta({ name: 'p', namespace: 5 }), status: 200, message: 'invalid pod: metadata.namespace: expected string, got number' },
   { name: 'command is a string', body: withContainer({ command: 'sleep 1' }), status: 200, message: 'invalid pod: spec.containers[0].command: expected array, got string' },
 ];

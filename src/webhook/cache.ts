@@ -5,9 +5,24 @@
  * function of (pod, namespace, URL env overrides, cluster snapshot, injector): the key hashes the
  * first three, the memo is dropped whenever the cluster snapshot object changes, and one memo
  * belongs to one injector (a configuration reload builds a new injector with an empty memo).
+ *
+ * Bounded twice: by entries and by bytes. An outcome holds only strings (the patch is already
+ * base64, see EncodedPatch), so its size is known; the least recently used entries go until both
+ * bounds hold, and an outcome bigger than a quarter of the byte bound is not remembered at all
+ * (a few huge pods must not flush the memo of every ordinary one).
  */
 import { createHash } from 'node:crypto';
 import type { AdmissionInput, AdmissionOutcome, ClusterSnapshot, PodInjector } from './types.js';
+
+/** Default byte bound (`--injectionCacheBytes`); docs/webhook.md explains it against the chart's 512 Mi. */
+export const DEFAULT_MEMO_BYTES = 64 * 1024 * 1024;
+
+export interface MemoLimits {
+  /** Outcomes remembered at most; 0 disables the memo. */
+  readonly maxEntries: number;
+  /** Approximate bytes (keys and outcomes) remembered at most; 0 disables the memo. */
+  readonly maxBytes: number;
+}
 
 /**
  * The key: the JSON text of (namespace, URL env, pod) itself when it is short — a Map hashes a
@@ -20,14 +35,36 @@ function memoKey(input: AdmissionInput): string {
   return text.length <= INLINE_KEY_CHARS ? text : `sha256:${createHash('sha256').update(text).digest('base64')}`;
 }
 
-export function createCachingInjector(inner: PodInjector, maxEntries: number): PodInjector {
-  if (maxEntries <= 0) return inner;
-  const memo = new Map<string, AdmissionOutcome>();
+/** Per-entry bookkeeping of a Map entry and the outcome object, beyond its strings. */
+const ENTRY_OVERHEAD = 256;
+/** A JS string takes one byte per character when Latin-1, two otherwise: count two unless base64. */
+const textBytes = (s: string | undefined): number => (s === undefined ? 0 : 2 * s.length);
+
+/** What an outcome keeps alive, approximately (its strings and a fixed overhead). */
+export function outcomeBytes(o: AdmissionOutcome): number {
+  switch (o.kind) {
+    case 'injected':
+      return ENTRY_OVERHEAD + o.patch.base64.length + o.warnings.reduce((n, w) => n + textBytes(w), 0);
+    case 'skipped':
+      return ENTRY_OVERHEAD + textBytes(o.reason) + textBytes(o.message);
+    case 'rejected':
+      return ENTRY_OVERHEAD + textBytes(o.code) + textBytes(o.message);
+  }
+}
+
+export function createCachingInjector(inner: PodInjector, limits: MemoLimits): PodInjector {
+  if (limits.maxEntries <= 0 || limits.maxBytes <= 0) return inner;
+  const memo = new Map<string, { readonly outcome: AdmissionOutcome; readonly bytes: number }>();
+  let bytes = 0;
   let snapshot: ClusterSnapshot | undefined;
+  const clear = () => {
+    memo.clear();
+    bytes = 0;
+  };
   return {
     admit(input: AdmissionInput): AdmissionOutcome {
       if (input.cluster !== snapshot) {
-        memo.clear();
+        clear();
         snapshot = input.cluster;
       }
       const key = memoKey(input);
@@ -36,11 +73,18 @@ export function createCachingInjector(inner: PodInjector, maxEntries: number): P
         // refresh recency (Map keeps insertion order: oldest first)
         memo.delete(key);
         memo.set(key, hit);
-        return hit;
+        return hit.outcome;
       }
       const outcome = inner.admit(input);
-      memo.set(key, outcome);
-      if (memo.size > maxEntries) memo.delete(memo.keys().next().value as string);
+      const size = textBytes(key) + outcomeBytes(outcome);
+      if (size > limits.maxBytes / 4) return outcome;
+      memo.set(key, { outcome, bytes: size });
+      bytes += size;
+      while (memo.size > limits.maxEntries || bytes > limits.maxBytes) {
+        const [oldest, entry] = memo.entries().next().value as [string, { bytes: number }];
+        memo.delete(oldest);
+        bytes -= entry.bytes;
+      }
       return outcome;
     },
   };

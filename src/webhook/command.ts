@@ -24,7 +24,7 @@ export async function run(args: readonly string[]): Promise<number> {
   try {
     server = await startWebhook(opts, {
       logger,
-      build: coreInjectorBuilder(opts.revision, injectionEnvironment(process.env), opts.injectionCacheSize),
+      build: coreInjectorBuilder(opts.revision, injectionEnvironment(process.env), { maxEntries: opts.injectionCacheSize, maxBytes: opts.injectionCacheBytes }),
       env: process.env,
     });
   } catch (err) {

@@ -60,9 +60,9 @@ describe('hot reload of the injector configuration', () => {
       await until(() => tagOf(src.current()) === 'two');
 
       writeConfigMapDir(d, { values: '{"tag":', config: 'policy: enabled' });
-      await until(() => lines.some((l) => l.level === 50));
+      await until(() => lines.some((l) => l.level === 40));
       expect(tagOf(src.current())).toBe('two');
-      expect(lines.find((l) => l.level === 50)).toMatchObject({ msg: 'invalid injector configuration, keeping the last good one' });
+      expect(lines.find((l) => l.level === 40)).toMatchObject({ msg: 'invalid injector configuration, keeping the last good one' });
       const text = await metrics.registry.metrics();
       expect(text).toMatch(/^sidecar_injection_config_reload_failures_total\{source="files"\} [1-9]/m);
       expect(text).toMatch(/^sidecar_injection_config_last_reload_successful\{source="files"\} 0$/m);
@@ -86,6 +86,47 @@ describe('hot reload of the injector configuration', () => {
     } finally {
       src.close();
     }
+  });
+
+  it('keeps the last good config when a source disappears (a key of the directory, the directory, a named file), warns and counts it', async () => {
+    const d = tmp();
+    writeConfigMapDir(d, { values: '{"tag":"one"}', config: 'policy: enabled' });
+    const lines: { level: number; msg: string; err?: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const metrics = createWebhookMetrics();
+    const src = startReloadingInjector({ paths: { configDir: d }, build, logger, metrics, watch: { debounceMs: 20, pollMs: 100 } });
+    const failures = async () => Number(/^sidecar_injection_config_reload_failures_total\{source="files"\} (\d+)/m.exec(await metrics.registry.metrics())?.[1] ?? 0);
+    try {
+      writeConfigMapDir(d, { config: 'policy: enabled' }); // the `values` key removed
+      await until(() => lines.some((l) => l.level === 40));
+      expect(lines.find((l) => l.level === 40)).toMatchObject({ msg: 'invalid injector configuration, keeping the last good one', err: `${path.join(d, 'values')} (key "values" of --configDir) disappeared` });
+      expect(tagOf(src.current())).toBe('one'); // before: the built-in defaults at once
+      expect(await failures()).toBeGreaterThan(0);
+      writeConfigMapDir(d, { values: '{"tag":"two"}', config: 'policy: enabled' });
+      await until(() => tagOf(src.current()) === 'two');
+
+      lines.length = 0;
+      rmSync(d, { recursive: true, force: true });
+      expect(src.reload()).toBe(false);
+      expect(lines.find((l) => l.level === 40)?.err).toMatch(/--configDir: .*: no such file/);
+      expect(tagOf(src.current())).toBe('two');
+    } finally {
+      src.close();
+    }
+    const f = path.join(tmp(), 'values.json');
+    writeFileSync(f, '{"tag":"a"}');
+    const single = startReloadingInjector({ paths: { valuesFile: f }, build, logger: pino({ level: 'silent' }), metrics: createWebhookMetrics(), watch: false });
+    rmSync(f);
+    expect(single.reload()).toBe(false);
+    expect(tagOf(single.current())).toBe('a');
+  });
+
+  it('refuses to start on a missing --configDir (or one that is a file)', () => {
+    const start = (configDir: string) => () => startReloadingInjector({ paths: { configDir }, build, logger: pino({ level: 'silent' }), metrics: createWebhookMetrics(), watch: false });
+    const d = tmp();
+    expect(start(path.join(d, 'nope'))).toThrow(`--configDir: ${path.join(d, 'nope')}: no such file`);
+    writeFileSync(path.join(d, 'file'), '');
+    expect(start(path.join(d, 'file'))).toThrow(`--configDir: ${path.join(d, 'file')}: not a directory`);
   });
 
   it('refuses to start on an invalid first configuration, naming the file', () => {

@@ -5,8 +5,14 @@
  * `--meshConfigFile` name single files and win over the directory. Every change rebuilds the
  * injector from all files; a build that fails keeps the last good injector, logs why and counts
  * the failure in a metric, so a bad ConfigMap edit never stops admissions.
+ *
+ * A configuration source that is missing at start (`--configDir` naming no directory, a named
+ * file absent) is a start-up error, never a silent start on the built-in defaults. One that
+ * disappears later (the directory, a key file it provided, a named file) is a failed reload like
+ * an invalid edit: the last good injector stays, a warning says which source went away, and the
+ * reload-failure metric counts it; injection switches only once a valid source is back.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { describeFsError } from '../core/format/fs-error.js';
@@ -56,6 +62,18 @@ export function resolveConfigFiles(p: ConfigPaths): Partial<Record<ConfigKey, st
   return out;
 }
 
+/** `--configDir` must name a directory; throws a ConfigLoadError naming the flag otherwise. */
+function checkConfigDir(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    throw new ConfigLoadError(`--configDir: ${dir}: ${describeFsError(err)}`, { cause: err });
+  }
+  if (!isDir) throw new ConfigLoadError(`--configDir: ${dir}: not a directory`);
+}
+
 const FLAG: Record<ConfigKey, string> = { config: '--injectConfigFile', values: '--valuesFile', mesh: '--meshConfigFile' };
 
 export function readConfigTexts(files: Partial<Record<ConfigKey, string>>): ConfigTexts {
@@ -90,24 +108,34 @@ export interface ReloadingInjectorOptions {
  */
 export function startReloadingInjector(opts: ReloadingInjectorOptions): ReloadingInjector {
   const { logger, metrics } = opts;
-  const load = () => {
+  const load = (previous?: Partial<Record<ConfigKey, string>>) => {
+    checkConfigDir(opts.paths.configDir);
     const files = resolveConfigFiles(opts.paths);
+    for (const key of CONFIG_KEYS) {
+      const was = previous?.[key];
+      if (was !== undefined && files[key] === undefined) throw new ConfigLoadError(`${was} (key "${key}" of --configDir) disappeared`);
+    }
     const texts = readConfigTexts(files);
     return { files, texts, injector: opts.build(texts, files) };
   };
   let state = load();
   metrics.configLastReloadSuccess.set({ source: 'files' }, 1);
+  if (opts.paths.configDir !== undefined && Object.keys(state.files).length === 0) {
+    logger.warn({ configDir: opts.paths.configDir }, 'the configuration directory has none of the files config, values, mesh: using the built-in defaults');
+  }
   logger.info({ files: state.files }, 'injector configuration loaded');
 
   const reload = (): boolean => {
     let next: ReturnType<typeof load>;
     try {
-      // The directory may have gained or lost keys: resolve the file list again.
-      next = load();
+      // The directory may have gained keys: resolve the file list again. A key it provided
+      // and lost is a failure, like an invalid edit (a removed ConfigMap key included: put it
+      // back, or restart to run without it).
+      next = load(state.files);
     } catch (err) {
       metrics.configReloadFailures.inc({ source: 'files' });
       metrics.configLastReloadSuccess.set({ source: 'files' }, 0);
-      logger.error({ err: (err as Error).message }, 'invalid injector configuration, keeping the last good one');
+      logger.warn({ err: (err as Error).message }, 'invalid injector configuration, keeping the last good one');
       return false;
     }
     metrics.configLastReloadSuccess.set({ source: 'files' }, 1);

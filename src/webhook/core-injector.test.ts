@@ -69,4 +69,24 @@ describe('injection inputs', () => {
     const { proxy } = await admit({ pod: simplePod(), namespace: 'team', env: { ENABLE_NATIVE_SIDECARS: 'false', PLATFORM: 'openshift' }, cluster: { nodes: undefined, namespaceAnnotations } });
     expect(proxy?.securityContext?.runAsUser).toBe(1000629999);
   });
+
+  // istiod reads nodes and namespaces through the client of the pod's cluster (URL override, else
+  // values.global.multiCluster.clusterName, else Kubernetes) and has none but its own CLUSTER_ID's.
+  // Each row checked against Istio's webhook handler (oracle/, op webhook with localCluster).
+  const NODES = [{ name: 'a', kubeletVersion: 'v1.34.1' }];
+  const TEAM = new Map([['team', { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' }]]);
+  it.each([
+    ['no override, default CLUSTER_ID', '/inject', undefined, {}, true],
+    ['URL override naming another cluster', '/inject/:ENV:cluster=c2:ENV:net=n3', undefined, {}, false],
+    ['URL override (slash form) naming another cluster', '/inject/cluster/c1/net/n1', undefined, {}, false],
+    ['URL override naming CLUSTER_ID', '/inject/cluster/c2', 'c2', {}, true],
+    ['values clusterName differing from CLUSTER_ID', '/inject', undefined, { global: { multiCluster: { clusterName: 'c1' } } }, false],
+    ['values clusterName equal to CLUSTER_ID', '/inject', 'c1', { global: { multiCluster: { clusterName: 'c1' } } }, true],
+    ['URL override over values clusterName', '/inject/cluster/Kubernetes', undefined, { global: { multiCluster: { clusterName: 'c1' } } }, true],
+  ])('cluster facts apply only to pods of the own cluster: %s', async (_n, url, clusterId, values, own) => {
+    const env = { ENABLE_NATIVE_SIDECARS: 'auto', PLATFORM: 'openshift', ...(clusterId ? { CLUSTER_ID: clusterId } : {}) };
+    const { proxy } = await admit({ pod: simplePod(), url, namespace: 'team', values, env, cluster: { nodes: NODES, namespaceAnnotations: TEAM } });
+    expect(proxy?.restartPolicy === 'Always').toBe(own);
+    expect(proxy?.securityContext?.runAsUser).toBe(own ? 1000629999 : 1337);
+  });
 });

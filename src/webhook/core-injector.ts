@@ -6,36 +6,17 @@
  * injected pod.
  */
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
-import { resolveSettings, type InjectionSettings } from '../core/config/settings.js';
-import { decideInjection, IGNORED_NAMESPACES, SkipReason, type DecisionPolicy } from '../core/inject/decide.js';
+import { resolveSettings, type InjectionSettings } from '../config/settings.js';
+import { decideInjection, skipMessage, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
-import type { InjectionEnvironment } from '../core/inject/environment.js';
+import { DEFAULT_CLUSTER_ID, type InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
-import { INJECT_KEY } from '../core/istio-keys.js';
 import type { Pod } from '../core/k8s/pod.js';
-import { createCachingInjector } from './cache.js';
+import { ownValue } from '../core/own-keys.js';
+import { createCachingInjector, type MemoLimits } from './cache.js';
 import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
-import type { AdmissionInput, AdmissionOutcome, PodInjector } from './types.js';
-
-
-/** Why a pod was not injected, in words for the admission warning. */
-export function skipMessage(reason: SkipReason, namespace: string, policy: string): string {
-  switch (reason) {
-    case SkipReason.hostNetwork:
-      return 'the pod uses hostNetwork';
-    case SkipReason.ignoredNamespace:
-      return `namespace "${namespace}" is never injected (${IGNORED_NAMESPACES.join(', ')})`;
-    case SkipReason.podOptOut:
-      return `the pod sets ${INJECT_KEY}="false"`;
-    case SkipReason.neverSelector:
-      return "the pod's labels match the injector's neverInjectSelector";
-    case SkipReason.policyDisabled:
-      return `the injection policy is "disabled" and the pod does not set ${INJECT_KEY}="true"`;
-    case SkipReason.invalidPolicy:
-      return `the injection policy "${policy}" is invalid (must be enabled or disabled), so injection is off`;
-  }
-}
+import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from './types.js';
 
 export function createCoreInjector(settings: InjectionSettings, env: InjectionEnvironment): PodInjector {
   // Custom Go templates: all parsed now, once per configuration version (a text that does not parse rejects the configuration).
@@ -59,7 +40,7 @@ export function createCoreInjector(settings: InjectionSettings, env: InjectionEn
         // istiod on OpenShift (where it watches namespaces) drops a proxy UID equal to the app's.
         const dropSidecarUserMatchingApp = env.platform === 'openshift' && input.cluster.namespaceAnnotations !== undefined;
         const result = injectPod({ pod, envOverrides: input.proxyEnv, dropSidecarUserMatchingApp }, settings, env, facts);
-        return { kind: 'injected', patch: result.patch, warnings: decision.warnings };
+        return { kind: 'injected', patch: encodePatch(result.patch), warnings: decision.warnings };
       } catch (err) {
         if (err instanceof InjectionError) return { kind: 'rejected', code: err.code, message: err.message };
         throw err;
@@ -74,8 +55,10 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
     enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
     compliancePolicy: env.COMPLIANCE_POLICY ?? '',
     platform: env.PLATFORM ?? '',
+    // The cluster whose nodes and namespaces this webhook watches (istiod's CLUSTER_ID).
+    clusterId: env.CLUSTER_ID ?? DEFAULT_CLUSTER_ID,
     // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.
-    templateCompiler: createGoTemplateCompiler({ env: (key) => env[key] }),
+    templateCompiler: createGoTemplateCompiler({ env: (key) => ownValue(env, key) }),
   };
 }
 
@@ -90,6 +73,6 @@ export function settingsFromTexts(texts: ConfigTexts, revision: string, files: P
 }
 
 /** Each configuration version gets its own injector and its own outcome memo. */
-export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, cacheSize = 0): InjectorBuilder {
-  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), cacheSize);
+export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, memo: MemoLimits = { maxEntries: 0, maxBytes: 0 }): InjectorBuilder {
+  return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), memo);
 }

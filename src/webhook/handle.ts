@@ -5,10 +5,18 @@
  * AdmissionReview answer (allowed, skipped with a warning, or rejected with Istio's message).
  */
 import sjson from 'secure-json-parse';
-import { reviewAdmission, type AdmissionResponseBody, type ReviewDeps } from './admission.js';
+import { jsonDepthExceeded, MAX_JSON_DEPTH } from '../core/format/json-depth.js';
+import { reviewAdmission, type AdmissionResponseBody, type AdmissionSubject, type ReviewDeps } from './admission.js';
 import type { AdmissionOutcome } from './types.js';
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A body over MAX_BODY_BYTES is still read (and thrown away) up to this many bytes in all before
+ * the 413 goes out: a client that is still sending when the answer comes and the connection
+ * closes sees a reset instead of the status. Beyond it the 413 is sent at once.
+ */
+export const MAX_DRAINED_BYTES = 32 * 1024 * 1024;
 
 export interface InjectHttpRequest {
   readonly body: Buffer | undefined;
@@ -18,7 +26,7 @@ export interface InjectHttpRequest {
 }
 
 export type InjectHttpResult =
-  | { readonly status: 200; readonly review: AdmissionResponseBody; readonly outcome: AdmissionOutcome }
+  | { readonly status: 200; readonly review: AdmissionResponseBody; readonly outcome: AdmissionOutcome; readonly subject?: AdmissionSubject }
   | { readonly status: 400 | 415; readonly message: string };
 
 export const MESSAGES = {
@@ -35,6 +43,11 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
   } catch {
     return { status: 400, message: `invalid URL path: bad percent-encoding in ${JSON.stringify(req.path)}` };
   }
+  // Go's and the API server's nesting limit, checked before JSON.parse builds anything.
+  const deepAt = jsonDepthExceeded(req.body);
+  if (deepAt >= 0) {
+    return { status: 400, message: `could not decode body: exceeded max depth of ${MAX_JSON_DEPTH} (nesting at byte ${deepAt})` };
+  }
   let body: unknown;
   try {
     body = sjson.parse(req.body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
@@ -42,7 +55,7 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
     return { status: 400, message: `could not decode body: ${err instanceof Error ? err.message : String(err)}` };
   }
   const result = reviewAdmission(body, path, deps);
-  return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome } : result;
+  return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome, ...(result.subject ? { subject: result.subject } : {}) } : result;
 }
 
 /**

@@ -24,6 +24,7 @@ export interface WebhookMetrics {
   readonly configLastReloadSuccess: Gauge<'source'>;
   readonly certReloads: Counter<'result'>;
   readonly caBundlePatches: Counter<'result'>;
+  readonly decisionEvents: Counter<'result'>;
 }
 
 export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -79,6 +80,12 @@ export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): W
     caBundlePatches: new Counter({
       name: 'sidecar_injection_cabundle_patches_total',
       help: 'Writes of the CA bundle into the MutatingWebhookConfiguration, by result (ok, error).',
+      labelNames: ['result'],
+      registers,
+    }),
+    decisionEvents: new Counter({
+      name: 'sidecar_injection_decision_events_total',
+      help: 'Skip decisions considered for a Kubernetes Event on the pod owner (--decisionEvents), by result (sent, failed, duplicate, throttled, dropped, noOwner).',
       labelNames: ['result'],
       registers,
     }),

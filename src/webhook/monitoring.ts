@@ -23,5 +23,13 @@ export function buildMonitoringApp(deps: { metrics: WebhookMetrics; readiness: R
     return why === undefined ? reply.type('text/plain').send('ready\n') : reply.code(503).type('text/plain').send(`not ready: ${why}\n`);
   });
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok\n'));
+  // Plain text like every other answer (Fastify's defaults are JSON).
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).type('text/plain; charset=utf-8').send(`no route for ${req.method} ${req.url.split('?')[0]}\n`);
+  });
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    void reply.code(status).type('text/plain; charset=utf-8').send(`${err.message ?? 'error'}\n`);
+  });
   return app;
 }

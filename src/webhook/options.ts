@@ -27,6 +27,9 @@ export interface WebhookOptions {
   readonly logLevel: string;
   readonly shutdownTimeoutSeconds: number;
   readonly injectionCacheSize: number;
+  readonly injectionCacheBytes: number;
+  /** Kubernetes Events on the pod's owner for skip decisions (rate-limited). */
+  readonly decisionEvents: boolean;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -51,6 +54,8 @@ export const ENV_VARS = {
   logLevel: 'LOG_LEVEL',
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
   injectionCacheSize: 'INJECTION_CACHE_SIZE',
+  injectionCacheBytes: 'INJECTION_CACHE_BYTES',
+  decisionEvents: 'DECISION_EVENTS',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 /** A bad flag or variable: a usage error (exit 2) whose message names it. */
@@ -86,13 +91,20 @@ export const FLAGS: readonly WebhookFlag[] = [
   flag('injectConfigFile', 'FILE', "injector config (the injector ConfigMap's `config` key)"),
   flag('configDir', 'DIR', 'a mounted ConfigMap: files `config`, `values`, `mesh`'),
   flag('revision', 'REV', 'control plane revision', ''),
-  flag('webhookConfigName', 'NAME', 'MutatingWebhookConfiguration whose caBundle --self-signed keeps', 'istio-sidecar-injector[-<revision>]'),
+  flag('webhookConfigName', 'NAME[,NAME…]', 'MutatingWebhookConfiguration(s) whose caBundle --self-signed keeps (the revision\'s and its revision tags\')', 'istio-sidecar-injector[-<revision>]'),
   flag('serviceName', 'NAME', 'Service in front of the webhook, for the self-signed certificate', 'istiod[-<revision>]'),
   flag('serviceNamespace', 'NS', 'namespace of that Service', 'istio-system'),
   flag('kubeconfig', 'FILE', 'kubeconfig (default: the in-cluster service account, if any)'),
   flag('logLevel', 'LEVEL', 'trace, debug, info, warn, error, fatal or silent', 'info'),
   flag('shutdownTimeoutSeconds', 'SECONDS', 'on SIGTERM, how long in-flight requests may take', '25'),
   flag('injectionCacheSize', 'N', 'admission outcomes remembered for identical pods (replicas); 0 disables', '256'),
+  flag('injectionCacheBytes', 'BYTES', 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', String(64 * 1024 * 1024)),
+  {
+    key: 'decisionEvents',
+    long: 'decisionEvents',
+    env: [ENV_VARS.decisionEvents],
+    help: "a Kubernetes Event on the pod's owner for each skip decision (reason InjectionSkipped<Reason>), at most one per owner and reason per 5 minutes and 1/s overall (burst 25); needs create on events",
+  },
 ];
 
 export const spec: CommandSpec = {
@@ -108,6 +120,7 @@ export const spec: CommandSpec = {
     { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto: when every node runs Kubernetes >= 1.33)', default: 'auto' },
     { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
     { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range' },
+    { name: 'CLUSTER_ID', help: "this cluster's ID: pods injected for another cluster (URL `cluster` override or values.global.multiCluster.clusterName) get no node or namespace facts, as in istiod", default: 'Kubernetes' },
   ],
   examples: [
     { comment: 'locally, with a self-signed certificate and the built-in defaults', command: 'sidecar-kit webhook --self-signed --caOutFile ca.pem' },
@@ -131,7 +144,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const raw: Record<string, string | undefined> = {};
   const origin: Record<string, string> = {};
   for (const f of FLAGS) {
-    if (f.key === 'selfSigned') continue;
+    if (f.key === 'selfSigned' || f.key === 'decisionEvents') continue;
     const v = flagValue(parsed, f, env);
     raw[f.key] = v?.text ?? (f.default !== undefined && !f.default.includes('<') ? f.default : undefined);
     origin[f.key] = v?.from ?? `--${f.key}`;
@@ -142,6 +155,10 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const selfSignedValue = flagValue(parsed, selfSignedFlag, env);
   const selfSigned = selfSignedValue === undefined ? false : parseGoBool(selfSignedValue.text);
   if (selfSigned === undefined) throw new OptionsError(`${selfSignedValue?.from}: must be true or false, got "${selfSignedValue?.text}"`);
+  const eventsFlag = FLAGS.find((f) => f.key === 'decisionEvents') as WebhookFlag;
+  const eventsValue = flagValue(parsed, eventsFlag, env);
+  const decisionEvents = eventsValue === undefined ? false : parseGoBool(eventsValue.text);
+  if (decisionEvents === undefined) throw new OptionsError(`${eventsValue?.from}: must be true or false, got "${eventsValue?.text}"`);
   const revision = raw.revision ?? '';
   const suffix = revision && revision !== 'default' ? `-${revision}` : '';
   const schema = z.object({
@@ -149,6 +166,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     monitoringPort: port(origin.monitoringPort ?? '--monitoringPort'),
     shutdownTimeoutSeconds: z.coerce.number({ error: () => `${origin.shutdownTimeoutSeconds}: must be a number` }).min(0, `${origin.shutdownTimeoutSeconds}: must not be negative`),
     injectionCacheSize: z.coerce.number({ error: () => `${origin.injectionCacheSize}: must be a number` }).int(`${origin.injectionCacheSize}: must be an integer`).min(0, `${origin.injectionCacheSize}: must not be negative`),
+    injectionCacheBytes: z.coerce.number({ error: () => `${origin.injectionCacheBytes}: must be a number` }).int(`${origin.injectionCacheBytes}: must be an integer`).min(0, `${origin.injectionCacheBytes}: must not be negative`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const checked = schema.safeParse(raw);
@@ -159,6 +177,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     tlsCertFile: raw.tlsCertFile,
     tlsKeyFile: raw.tlsKeyFile,
     selfSigned,
+    decisionEvents,
     caOutFile: raw.caOutFile,
     valuesFile: raw.valuesFile,
     meshConfigFile: raw.meshConfigFile,

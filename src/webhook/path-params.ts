@@ -8,15 +8,17 @@
  * `/inject/:ENV:cluster=c1:ENV:net=n1` is accepted too (there `--slash--` is not replaced,
  * as in Istio).
  */
+import { setOwnKey } from '../core/own-keys.js';
+
 export interface PathEnv {
   readonly env: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
 }
 
-const WELL_KNOWN: Readonly<Record<string, string>> = {
-  cluster: 'ISTIO_META_CLUSTER_ID',
-  net: 'ISTIO_META_NETWORK',
-};
+const WELL_KNOWN: ReadonlyMap<string, string> = new Map([
+  ['cluster', 'ISTIO_META_CLUSTER_ID'],
+  ['net', 'ISTIO_META_NETWORK'],
+]);
 
 /** `path` is the decoded URL path without the query string, e.g. `/inject/cluster/c1`. */
 export function parsePathEnv(path: string): PathEnv {
@@ -35,7 +37,7 @@ export function parsePathEnv(path: string): PathEnv {
       warnings.push(`odd number of inject env entries in the path, ignoring the last key "${key}"`);
       break;
     }
-    env[WELL_KNOWN[key] ?? key.toUpperCase()] = value;
+    setOwnKey(env, WELL_KNOWN.get(key) ?? key.toUpperCase(), value);
   }
   return { env, warnings };
 }

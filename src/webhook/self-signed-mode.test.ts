@@ -185,6 +185,18 @@ describe('highly available --self-signed against a test double of the Kubernetes
     }
   }, 60_000);
 
+  it('keeps the caBundle of every named configuration: the revision\'s and its revision tags\' (--webhookConfigName a,b)', async () => {
+    resetMwc();
+    const tag = 'istio-revision-tag-prod';
+    api.put(MWCS, { metadata: { name: tag }, webhooks: [{ name: 'rev.namespace.sidecar-injector.istio.io', clientConfig: { service: { name: 'istiod', namespace: NS, path: '/inject' } } }] });
+    const opts = parseWebhookOptions(['--self-signed', '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--webhookConfigName', `istio-sidecar-injector,${tag}`], { POD_NAMESPACE: NS });
+    const hook = await startWebhook(opts, { logger: silent, env: { ENABLE_NATIVE_SIDECARS: 'true' }, build: () => createStubInjector(), kubeAccess: kubeAccessFromOptions(api.kubeconfigOptions(), 'test double') });
+    hooks.push(hook);
+    const tagBundles = () => ((api.get(MWCS, tag)?.webhooks ?? []) as { clientConfig: { caBundle?: string } }[]).map((w) => w.clientConfig.caBundle);
+    await until(() => mwcBundles().every((x) => x === b64(hook.caPem ?? '')) && tagBundles().every((x) => x === b64(hook.caPem ?? '')));
+    api.delete(MWCS, tag);
+  }, 60_000);
+
   it('renews its serving certificate before expiry while running (fake clock), without dropping connections', async () => {
     resetMwc();
     // The clock starts 300 days in the past, so certificates issued after advancing it are

@@ -49,6 +49,11 @@ export interface SelfSignedMode {
   stop(): Promise<void>;
 }
 
+/** `--webhookConfigName a,b`: every MutatingWebhookConfiguration whose caBundle is kept. */
+export function webhookConfigNames(value: string): string[] {
+  return value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+}
+
 type Opts = Pick<WebhookOptions, 'serviceName' | 'serviceNamespace' | 'caSecretName' | 'webhookConfigName' | 'caOutFile'>;
 
 export async function startSelfSignedMode(opts: Opts, deps: SelfSignedModeDeps): Promise<SelfSignedMode> {
@@ -74,9 +79,11 @@ export async function startSelfSignedMode(opts: Opts, deps: SelfSignedModeDeps):
   logger.info({ service: `${opts.serviceName}.${opts.serviceNamespace}.svc`, notAfter: certs.cert().notAfter, renewAt: certs.renewAt() }, 'self-signed serving certificate issued');
   if (!access) return { certs, caPem: () => shared.bundlePem, stop: async () => certs.stop() };
 
-  const patcher: CaBundlePatcher = startCaBundlePatcher({
-    access, webhookConfigName: opts.webhookConfigName, caPem: shared.bundlePem, logger, onPatch: (r) => metrics.caBundlePatches.inc({ result: r }),
-  });
+  // One patcher per configuration: the release's own and one per revision tag (comma-separated).
+  const patchers: CaBundlePatcher[] = webhookConfigNames(opts.webhookConfigName).map((name) =>
+    startCaBundlePatcher({ access, webhookConfigName: name, caPem: shared.bundlePem, logger, onPatch: (r) => metrics.caBundlePatches.inc({ result: r }) }),
+  );
+  const patcher = { setCaPem: (pem: string) => patchers.forEach((p) => p.setCaPem(pem)), stop: async () => void (await Promise.all(patchers.map((p) => p.stop()))) };
   let refusedVersion: string | undefined;
   const onSecret = (secret: V1Secret | undefined) => {
     if (!secret) {

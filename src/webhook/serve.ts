@@ -10,6 +10,8 @@ import type { Server as HttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { buildWebhookApp } from './app.js';
+import { createDecisionEvents, type DecisionEvents } from './decision-events.js';
+import { kubeJson } from '../kube/json-client.js';
 import { loadTlsFiles, secureContextOptions, startTlsReloader, type TlsMaterial } from './certs/tls-files.js';
 import { startReloadingInjector, type InjectorBuilder } from './config-source.js';
 import { findKubeAccess, type KubeAccess } from './kube/client.js';
@@ -66,8 +68,10 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
       : undefined;
     if (selfSigned) stoppers.push(() => selfSigned.stop());
     const initial = selfSigned ? selfSigned.certs.current() : loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string);
+    const decisionEvents = opts.decisionEvents ? startDecisionEvents(access, { logger, metrics, env: deps.env }) : undefined;
+    if (decisionEvents) stoppers.push(() => decisionEvents.drain());
     const app = buildWebhookApp(
-      { injector, cluster, logger, metrics, clock: performance },
+      { injector, cluster, logger, metrics, clock: performance, ...(decisionEvents ? { decisionEvents } : {}) },
       { server: { https: secureContextOptions(initial), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
     );
     https.server = app.server as unknown as HttpsServer;
@@ -122,4 +126,22 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
     await stopAll();
     throw err;
   }
+}
+
+/** Decision events through the API access; without any, a warning and none. */
+function startDecisionEvents(access: KubeAccess | undefined, d: { logger: Logger; metrics: ReturnType<typeof createWebhookMetrics>; env: NodeJS.ProcessEnv }): DecisionEvents | undefined {
+  if (!access) {
+    d.logger.warn('--decisionEvents: no Kubernetes API access (kubeconfig or service account): no decision events');
+    return undefined;
+  }
+  const api = kubeJson(access.kubeConfig, 10_000);
+  return createDecisionEvents({
+    post: async (namespace, event) => {
+      await api.post(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, event);
+    },
+    logger: d.logger,
+    metrics: d.metrics,
+    now: () => new Date(),
+    instance: d.env.POD_NAME ?? d.env.HOSTNAME ?? '',
+  });
 }

@@ -38,8 +38,22 @@ export interface AdmissionInput {
   readonly cluster: ClusterSnapshot;
 }
 
+/**
+ * A patch as the answer carries it: the base64 of its JSON text, and its length in operations.
+ * Encoded once when the injection is done, so an outcome (and the memo) holds only strings and
+ * nothing of the pod it came from.
+ */
+export interface EncodedPatch {
+  readonly base64: string;
+  readonly operations: number;
+}
+
+export function encodePatch(patch: readonly JsonPatchOperation[]): EncodedPatch {
+  return { base64: Buffer.from(JSON.stringify(patch)).toString('base64'), operations: patch.length };
+}
+
 export type AdmissionOutcome =
-  | { readonly kind: 'injected'; readonly patch: readonly JsonPatchOperation[]; readonly warnings: readonly string[] }
+  | { readonly kind: 'injected'; readonly patch: EncodedPatch; readonly warnings: readonly string[] }
   /** The pod is admitted unchanged; `reason` is the core's typed code, `message` explains it. */
   | { readonly kind: 'skipped'; readonly reason: string; readonly message: string }
   /** Injection failed (invalid annotation, template error…): the pod is rejected. */

@@ -40,7 +40,8 @@ const ifaces = list(z.string().check(z.regex(/^[^\s/:'"]{1,15}$/, 'expected an i
 const listPort = parsedText((s) => (/^[0-9]+$/.test(s.trim()) && Number(s.trim()) <= 65535 ? Number(s.trim()) : undefined), 'expected a port number (0-65535)');
 const ports = list(listPort);
 const cidrs = list(parsedText<Cidr>(parseCidr, 'expected a CIDR such as 10.0.0.0/8 or fd00::/8'));
-const names = list(text);
+// Owner group lists: items kept as written, each (trimmed) a numeric gid or a group name.
+const names = list(z.string().check(z.refine((s: string) => /^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(s.trim()), 'expected a numeric gid or a group name')));
 function dnsServersByFamily(s: string): { v4: string[]; v6: string[] } {
   const servers = { v4: [] as string[], v6: [] as string[] };
   for (const item of splitList(s)) { const a = parseAddr(item); if (a) servers[a.family].push(item); }

@@ -70,6 +70,9 @@ const ports = list(portNumber, 'expected a port number (0-65535)');
 // iptables owner match and nft skuid/skgid accept them.
 const ownerIds = list(matches(/^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/), 'expected a numeric id or a name');
 // Interface names as the kernel accepts them (IFNAMSIZ 16), plus iptables' `+` wildcard.
+// Owner group lists: items kept as written, each (trimmed) a numeric gid or a group name.
+const groupItem = (s: string): string | undefined => (/^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(s.trim()) ? s : undefined);
+const groups = list(groupItem, 'expected a numeric gid or a group name');
 const ifaces = list(matches(/^[^\s/:'"]{1,15}$/), 'expected an interface name (at most 15 characters)');
 const cidrs = list(parseCidr, 'expected a CIDR such as 10.0.0.0/8 or fd00::/8');
 
@@ -131,11 +134,11 @@ export const captureSettingsSchema = z.object({
   /** Fact: DNS resolvers, verbatim, comma separated (the edge reads /etc/resolv.conf). */
   dnsServers: setting('', dnsServersByFamily),
   ownerGroupsInclude: setting('*', (s, fail) => {
-    const groups = allOr((x) => splitList(x))(s, fail);
+    const include = allOr(groups)(s, fail);
     const max = MAX_OWNER_GROUPS_INCLUDE;
-    return groups !== '*' && groups.length > max ? fail(`expected at most ${max} groups, got ${groups.length}`) : groups;
+    return include !== '*' && include.length > max ? fail(`expected at most ${max} groups, got ${include.length}`) : include;
   }),
-  ownerGroupsExclude: setting('', (s) => splitList(s)),
+  ownerGroupsExclude: setting('', groups),
   loopbackCidr: setting('127.0.0.1/32', (s, fail) => {
     const c = parseCidr(s);
     const bits = Number(s.slice(s.indexOf('/') + 1));

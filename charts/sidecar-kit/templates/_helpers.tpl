@@ -52,6 +52,20 @@ share a cluster with an Istio install; a revision suffixes them like Istio's `-<
 {{ include "sidecar-kit.fullname" . }}-sidecar-injector{{ include "sidecar-kit.revSuffix" . }}
 {{- end }}
 
+{{/* A revision tag's MutatingWebhookConfiguration; pass (list $ "<tag>"). */}}
+{{- define "sidecar-kit.tagMwcName" -}}
+{{ include "sidecar-kit.fullname" (index . 0) }}-revision-tag-{{ index . 1 }}
+{{- end }}
+
+{{/* Every MutatingWebhookConfiguration of the release (its own, then one per tag), comma-separated. */}}
+{{- define "sidecar-kit.mwcNames" -}}
+{{- $names := list (include "sidecar-kit.mwcName" .) }}
+{{- range .Values.revisionTags }}
+{{- $names = append $names (include "sidecar-kit.tagMwcName" (list $ .)) }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}
+
 {{- define "sidecar-kit.tlsSecretName" -}}
 {{- if eq .Values.certificates.mode "secret" }}{{ required "certificates.secret.name is required with certificates.mode=secret" .Values.certificates.secret.name }}{{ else }}{{ include "sidecar-kit.webhookName" . }}-tls{{ end }}
 {{- end }}

@@ -6,6 +6,10 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { matchSelector, type LabelSelector } from '../../../src/core/k8s/selector.js';
+import { selectionEntries } from '../../../src/core/selection/entries.js';
+import { evaluateInjection } from '../../../src/core/selection/evaluate.js';
+import type { MutatingWebhookConfiguration } from '../../../src/core/selection/webhooks.js';
+import { webhookConfigNames } from '../../../src/webhook/self-signed-mode.js';
 import { CHART_DIR, find, helm, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
 import { validateObject } from './validate.js';
 
@@ -96,6 +100,7 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['helm, native auto', ['--set', 'certificates.mode=helm'], ['nodes:list,watch'], []],
     ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch'], []],
     ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], [], []],
+    ['helm, native off, decision events', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.decisionEvents=true'], ['events:create'], []],
   ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected, namespaced) => {
     type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
     const objects = render(args);
@@ -107,6 +112,8 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
     const spec = podSpecOf(find(objects, 'Deployment'));
     expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
+    const env = ((spec.containers as { env?: { name: string; value?: string }[] }[])[0]?.env ?? []).map((e) => e.name);
+    expect(env.includes('DECISION_EVENTS')).toBe((expected as readonly string[]).includes('events:create'));
     expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
     // Secrets only in the release namespace (a Role), read access only to the CA Secret by name.
     const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook'));
@@ -124,9 +131,31 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     }
   });
 
-  it('the CNI installer may only get pods', () => {
-    const role = render(['--set', 'cni.enabled=true']).find((o) => o.kind === 'ClusterRole' && o.metadata.name.includes('-cni-node'));
-    expect(role?.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+  it.each([
+    ['defaults (repair by deleting, plugin kept across restarts)', [], [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
+    ], true],
+    ['repair by labelling, readiness taint', ['cni.repair.deletePods=false', 'cni.repair.labelPods=true', 'cni.readinessTaint.enabled=true'], [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+    ], true],
+    ['no repair, plugin removed on every shutdown: the plugin only gets pods', ['cni.repair.enabled=false', 'cni.keepPluginOnRestart=false'], [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], false],
+  ] as const)('the CNI installer gets only what it uses: %s', (_n, sets, rules, dsRole) => {
+    const objects = render(['--set', 'cni.enabled=true', ...sets.flatMap((v) => ['--set', v])]);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.includes('-cni-node'));
+    expect(role?.rules).toEqual(rules);
+    const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.includes('-cni-node'));
+    const ds = objects.find((o) => o.kind === 'DaemonSet');
+    expect(nsRole?.rules ?? []).toEqual(dsRole ? [{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: [ds?.metadata.name], verbs: ['get'] }] : []);
+    expect(objects.some((o) => o.kind === 'RoleBinding' && o.metadata.name.includes('-cni-node'))).toBe(dsRole);
+  });
+
+  it('cni.repair: deleting and labelling are exclusive', () => {
+    expect(() => render(['--set', 'cni.enabled=true', '--set', 'cni.repair.labelPods=true'])).toThrow(/deletePods and cni.repair.labelPods are exclusive/);
   });
 
   it('helm mode: one generated CA signs the serving certificate for the Service names, and it is the caBundle', () => {
@@ -211,5 +240,129 @@ describe.skipIf(skip)(title('selection semantics of the rendered MutatingWebhook
     ['pod opts out', { 'kubernetes.io/metadata.name': 'shop' }, { 'sidecar.istio.io/inject': 'false' }, []],
   ])('enableNamespacesByDefault: %s', (_n, ns, pod, expected) => {
     expect(selected(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']), ns, pod)).toEqual(expected);
+  });
+
+  it.each([
+    ['default revision', [], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: false }],
+    ['enableNamespacesByDefault', ['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true'], { revLabel: 'default', defaultEntries: true, enableNamespacesByDefault: true }],
+    ['revision sk', ['--set', 'revision=sk'], { revLabel: 'sk', defaultEntries: false, enableNamespacesByDefault: false }],
+  ] as const)('%s: the entries are the core\'s selectionEntries (what check-inject and tag set build on)', (_n, args, options) => {
+    const rendered = webhooksOf(render([...args])).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
+    const excludedNamespaces = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE];
+    const core = selectionEntries({ ...options, excludedNamespaces }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    expect(rendered).toEqual(core);
+  });
+});
+
+describe.skipIf(skip)(title('revision tags (revisionTags)'), () => {
+  const TAGGED = ['--set', 'revision=canary', '--set', 'revisionTags={prod,default}'];
+  const mwcs = (objects: readonly K8sObject[]) => objects.filter((o) => o.kind === 'MutatingWebhookConfiguration');
+
+  it('one configuration per tag, named after the release, labelled with the revision and the tag, calling this revision\'s webhook', () => {
+    const objects = render(TAGGED);
+    const all = mwcs(objects);
+    expect(all.map((m) => m.metadata.name)).toEqual(['sk-sidecar-kit-sidecar-injector-canary', 'sk-sidecar-kit-revision-tag-prod', 'sk-sidecar-kit-revision-tag-default']);
+    const [own, prod, def] = all as [K8sObject, K8sObject, K8sObject];
+    expect(own.metadata.labels?.['sidecar-kit.io/tag']).toBeUndefined();
+    expect([prod.metadata.labels?.['sidecar-kit.io/rev'], prod.metadata.labels?.['sidecar-kit.io/tag']]).toEqual(['canary', 'prod']);
+    const service = find(objects, 'Service').metadata.name;
+    for (const m of all) {
+      for (const w of (m.webhooks as Webhook[])) expect(w.clientConfig.service.name).toBe(service);
+      expect(m.metadata.annotations?.['sidecar-kit.io/injector-configmap']).toBe(`${NAMESPACE}/sk-sidecar-kit-sidecar-injector-canary`);
+      expect(m.metadata.annotations?.['sidecar-kit.io/mesh-configmap']).toBe(`${NAMESPACE}/sk-sidecar-kit-mesh-canary`);
+    }
+    const entries = (m: K8sObject) => (m.webhooks as Webhook[]).map((w) => ({ name: w.name, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector }));
+    const core = (revLabel: string, defaultEntries: boolean) =>
+      selectionEntries({ revLabel, defaultEntries, enableNamespacesByDefault: false, excludedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE] }).map((e) => ({ name: `${e.prefix}sidecar-injector.sidecar-kit.io`, namespaceSelector: e.namespaceSelector, objectSelector: e.objectSelector }));
+    expect(entries(prod)).toEqual(core('prod', false));
+    expect(entries(def)).toEqual(core('default', true));
+  });
+
+  it('the ConfigMaps the annotations name are the ones the chart renders', () => {
+    const objects = render(TAGGED);
+    const cms = objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    for (const m of mwcs(objects)) {
+      expect(cms).toContain(m.metadata.annotations?.['sidecar-kit.io/injector-configmap']);
+      expect(cms).toContain(m.metadata.annotations?.['sidecar-kit.io/mesh-configmap']);
+    }
+  });
+
+  it('the webhook keeps every configuration\'s caBundle (selfSigned): its --webhookConfigName and RBAC name them all', () => {
+    const objects = render(TAGGED);
+    const names = mwcs(objects).map((m) => m.metadata.name);
+    const args = ((podSpecOf(find(objects, 'Deployment')).containers as { args: string[] }[])[0]?.args ?? []);
+    const flag = args.find((a) => a.startsWith('--webhookConfigName='))?.slice('--webhookConfigName='.length) ?? '';
+    expect(webhookConfigNames(flag)).toEqual(names);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-webhook-canary'));
+    const rule = ((role?.rules ?? []) as { resources: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('mutatingwebhookconfigurations'));
+    expect(rule?.resourceNames).toEqual(names);
+  });
+
+  it('what the rendered configurations select: a namespace labelled with a tag goes to the revision behind it', () => {
+    const webhooks = mwcs(render(TAGGED)) as unknown as MutatingWebhookConfiguration[];
+    const by = (labels: Record<string, string>, pod: Record<string, string> = {}) =>
+      evaluateInjection({ webhooks, namespace: { name: 'shop', labels }, pod: { metadata: { labels: pod }, spec: { containers: [] } } }).verdicts.filter((v) => v.injected).map((v) => [v.webhook, v.revision, v.reason.code]);
+    expect(by({ 'istio.io/rev': 'prod' })).toEqual([['sk-sidecar-kit-revision-tag-prod', 'canary', 'namespaceTag']]);
+    expect(by({ 'istio.io/rev': 'canary' })).toEqual([['sk-sidecar-kit-sidecar-injector-canary', 'canary', 'namespaceRevision']]);
+    expect(by({ 'istio-injection': 'enabled' })).toEqual([['sk-sidecar-kit-revision-tag-default', 'canary', 'namespaceLabel']]);
+    expect(by({}, { 'istio.io/rev': 'prod' })).toEqual([['sk-sidecar-kit-revision-tag-prod', 'canary', 'podTag']]);
+    expect(by({ 'istio.io/rev': 'other' })).toEqual([]);
+  });
+
+  it.each([
+    ['the tag "default" on the default revision', ['--set', 'revisionTags={default}'], /the tag "default" needs a named revision/],
+    ['a tag equal to the revision', ['--set', 'revision=canary', '--set', 'revisionTags={canary}'], /"canary" is this release's own revision/],
+    ['a tag listed twice', ['--set', 'revision=canary', '--set', 'revisionTags={prod,prod}'], /"prod" is listed twice/],
+    ['a tag that is no DNS label', ['--set', 'revisionTags={Prod_1}'], /revisionTags/],
+  ] as const)('colliding or bad tags fail rendering: %s', (_n, args, message) => {
+    const r = helm(['template', 'sk', CHART_DIR, ...args]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+/**
+ * Selection that cannot deadlock (issue 17 §3): the namespaces the injector never injects and the
+ * release's own namespace are left out by every entry's namespaceSelector on any server, and on
+ * servers with matchConditions (>= 1.30) CEL conditions keep opted-out and hostNetwork pods away.
+ * The CEL itself is judged by a real API server in e2e/scenario/coverage.ts.
+ */
+describe.skipIf(skip)(title('selection that cannot deadlock'), () => {
+  const conditionsOf = (w: Webhook) => (w as unknown as { matchConditions?: { name: string; expression: string }[] }).matchConditions;
+
+  it.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', NAMESPACE])('no entry selects namespace %s, even labelled for injection', (ns) => {
+    for (const labels of [{ 'istio-injection': 'enabled' }, { 'istio.io/rev': 'default' }, {}] as Record<string, string>[]) {
+      for (const w of webhooksOf(render(['--set', 'sidecarInjectorWebhook.enableNamespacesByDefault=true']))) {
+        expect(matchSelector(w.namespaceSelector, { ...labels, 'kubernetes.io/metadata.name': ns }), `${w.name} ${JSON.stringify(labels)}`).toBe('noMatch');
+      }
+    }
+  });
+
+  it('webhook.excludeNamespaces adds to the release namespace, which is always left out', () => {
+    const ws = webhooksOf(render(['--set', 'webhook.excludeNamespaces={batch}']));
+    const shop = { 'istio-injection': 'enabled', 'kubernetes.io/metadata.name': 'shop' };
+    expect(ws.some((w) => matchSelector(w.namespaceSelector, shop) === 'match')).toBe(true);
+    for (const ns of ['batch', NAMESPACE]) {
+      expect(ws.some((w) => matchSelector(w.namespaceSelector, { ...shop, 'kubernetes.io/metadata.name': ns }) === 'match'), ns).toBe(false);
+    }
+    expect(conditionsOf(ws[0] as Webhook)?.find((c) => c.name === 'not-excluded-namespace')?.expression).toBe(`!(request.namespace in ['batch','${NAMESPACE}'])`);
+  });
+
+  it.each([
+    ['a 1.30 server (matchConditions GA)', ['--kube-version', '1.30.0'], true],
+    ['a 1.36 server', ['--kube-version', '1.36.3'], true],
+    ['a 1.29 server (auto: none)', ['--kube-version', '1.29.4'], false],
+    ['matchConditions=false on 1.36', ['--kube-version', '1.36.3', '--set', 'webhook.matchConditions=false'], false],
+    ['matchConditions=true on 1.29 (beta, enabled by the operator)', ['--kube-version', '1.29.4', '--set', 'webhook.matchConditions=true'], true],
+  ] as const)('%s', (_n, args, expected) => {
+    for (const w of webhooksOf(render([...args]))) {
+      const conditions = conditionsOf(w);
+      if (!expected) {
+        expect(conditions).toBeUndefined();
+        continue;
+      }
+      expect(conditions?.map((c) => c.name)).toEqual(['not-opted-out', 'not-host-network', 'not-excluded-namespace']);
+      for (const c of conditions ?? []) expect(c.expression).not.toMatch(/\n/);
+    }
   });
 });

@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../../src/cli/convention.js';
+import { agentSettings, spec as cniSpec } from '../../../src/cni/install-cli.js';
 import { FACTS_ANNOTATION } from '../../../src/core/cni/pod-facts.js';
 import { coreInjectorBuilder, injectionEnvironment } from '../../../src/webhook/core-injector.js';
 import { ENV_VARS, parseWebhookOptions } from '../../../src/webhook/options.js';
+import { webhookConfigNames } from '../../../src/webhook/self-signed-mode.js';
 import { CHART_DIR, find, helmSkipReason, NAMESPACE, render, VARIANTS, valuesArgs, type K8sObject } from './helm.js';
 
 const skip = helmSkipReason !== undefined;
@@ -39,12 +42,12 @@ const podSpec = (o: K8sObject) => (o.spec as { template: { spec: { containers: C
 
 /** The container's environment as the kubelet would set it (downward API resolved). */
 function kubeletEnv(c: Container): Record<string, string> {
-  const fields: Record<string, string> = { 'metadata.namespace': NAMESPACE };
+  const fields: Record<string, string> = { 'metadata.namespace': NAMESPACE, 'spec.nodeName': 'node-1' };
   return Object.fromEntries(c.env.map((e) => [e.name, e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''] ?? '']));
 }
 
 /** istiod's own variables the injection reads (docs/webhook.md), set by the chart as env. */
-const ISTIOD_ENV = ['ENABLE_NATIVE_SIDECARS', 'PLATFORM', 'COMPLIANCE_POLICY'];
+const ISTIOD_ENV = ['ENABLE_NATIVE_SIDECARS', 'PLATFORM', 'COMPLIANCE_POLICY', 'CLUSTER_ID'];
 
 const samplePod = (labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -73,9 +76,10 @@ describe.skipIf(skip)(title('the rendered webhook Deployment drives the real opt
     const svc = find(objects, 'Service');
     expect(opts.serviceName).toBe(svc.metadata.name);
     expect(opts.serviceNamespace).toBe(NAMESPACE);
-    const mwc = find(objects, 'MutatingWebhookConfiguration');
-    expect(opts.webhookConfigName).toBe(mwc.metadata.name);
-    for (const w of mwc.webhooks as { clientConfig: { service: { name: string; port: number; path: string } } }[]) {
+    // Every configuration of the release (its own, then its revision tags'), in render order.
+    const mwcs = objects.filter((o) => o.kind === 'MutatingWebhookConfiguration');
+    expect(webhookConfigNames(opts.webhookConfigName)).toEqual(mwcs.map((m) => m.metadata.name));
+    for (const w of mwcs.flatMap((m) => m.webhooks as { clientConfig: { service: { name: string; port: number; path: string } } }[])) {
       expect(w.clientConfig.service.name).toBe(svc.metadata.name);
       const svcPort = (svc.spec as { ports: { port: number; targetPort: string }[] }).ports.find((p) => p.port === w.clientConfig.service.port);
       expect(svcPort?.targetPort).toBe('https-webhook');
@@ -109,6 +113,16 @@ describe.skipIf(skip)(title('the rendered webhook Deployment drives the real opt
     expect([code.port, code.monitoringPort]).toEqual([15017, 15014]);
     expect(c.ports?.map((p) => p.containerPort)).toEqual([code.port, code.monitoringPort]);
   });
+
+  it.each([
+    [[], 'Kubernetes'],
+    [['--set', 'global.multiCluster.clusterName=east'], 'east'],
+    [['--set', 'global.multiCluster.clusterName=east', '--set', 'webhook.env.CLUSTER_ID=west'], 'west'],
+  ])('%j: the webhook knows its cluster ID as istiod does (CLUSTER_ID)', (args, clusterId) => {
+    const c = podSpec(find(render(args), 'Deployment')).containers[0] as Container;
+    expect(c.env.filter((e) => e.name === 'CLUSTER_ID')).toHaveLength(1);
+    expect(injectionEnvironment(kubeletEnv(c)).clusterId).toBe(clusterId);
+  });
 });
 
 describe.skipIf(skip)(title('the rendered injector ConfigMaps drive the real injector'), () => {
@@ -127,7 +141,7 @@ describe.skipIf(skip)(title('the rendered injector ConfigMaps drive the real inj
     const pod = samplePod(labels);
     const outcome = injectorFor(args).admit({ pod, namespace: 'shop', proxyEnv: {}, cluster: { nodes: undefined, namespaceAnnotations: undefined } });
     if (outcome.kind !== 'injected') return { outcome, pod: undefined };
-    const injected = applyPatch(structuredClone(pod), outcome.patch as Operation[], true, false).newDocument as ReturnType<typeof samplePod> & {
+    const injected = applyPatch(structuredClone(pod), JSON.parse(Buffer.from(outcome.patch.base64, 'base64').toString('utf8')) as Operation[], true, false).newDocument as ReturnType<typeof samplePod> & {
       metadata: { annotations: Record<string, string>; labels: Record<string, string> };
       spec: { initContainers: { name: string; image: string; args: string[] }[]; containers: { name: string; image: string }[] };
     };
@@ -236,5 +250,10 @@ describe.skipIf(skip)(title('the rendered CNI DaemonSet drives the real installe
     });
     expect(readFileSync(join(mounts.get('/host/opt/cni/bin') as string, 'istio-cni'), 'utf8')).toBe('#!/bin/sh\n');
     expect(JSON.parse(readFileSync(join(mounts.get('/var/run/istio-cni') as string, 'istio-cni-kubeconfig'), 'utf8')).clusters[0].cluster.server).toBe('https://10.96.0.1:443');
+    // The node agent's settings: this node, this DaemonSet, the repair; its probes on its port.
+    const agent = agentSettings(parseArgs([], cniSpec.flags), kubeletEnv(c));
+    expect(agent).toMatchObject({ nodeName: 'node-1', daemonSetName: ds.metadata.name, keepPluginOnRestart: true, repair: { enabled: true, mode: 'delete', initContainerName: 'istio-validation', initExitCode: 126 } });
+    const probes = c as unknown as { readinessProbe: { httpGet: { path: string; port: number } }; ports: { containerPort: number }[] };
+    expect([probes.readinessProbe.httpGet.path, probes.readinessProbe.httpGet.port, probes.ports[0]?.containerPort]).toEqual(['/readyz', agent.monitoringPort, agent.monitoringPort]);
   });
 });

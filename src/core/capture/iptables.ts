@@ -6,7 +6,7 @@
  * `-N` for every Istio chain in order of first appearance as a rule's chain, then `-N` for jump
  * targets not yet declared, the rules exactly as generated, and `COMMIT`.
  */
-import { isBuiltinChain, jumpTarget, variant, type Chain, type Family, type IstioChain, type Owner, type Rule, type RuleSpec, type RuleSet, type Table, type Target } from './model.js';
+import { checkRuleSpec, isBuiltinChain, jumpTarget, variant, type Chain, type Family, type IstioChain, type Owner, type Rule, type RuleSpec, type RuleSet, type Table, type Target } from './model.js';
 
 const TABLE_ORDER: readonly Table[] = ['filter', 'mangle', 'nat', 'raw'];
 
@@ -107,7 +107,9 @@ export function rulesByTable(set: RuleSet, family: Family): Map<Table, FamilyRul
     const list: FamilyRule[] = [];
     for (const rule of set.rules) {
       const spec = variant(rule, family);
-      if (rule.table === table && spec) list.push({ rule, spec });
+      if (rule.table !== table || !spec) continue;
+      checkRuleSpec(spec);
+      list.push({ rule, spec });
     }
     if (list.length > 0) byTable.set(table, list);
   }

@@ -148,3 +148,44 @@ export const LOOPBACK_V6 = '::1/128';
 /** Mark Istio puts on Envoy's outbound-to-inbound loopback packets in TPROXY mode. */
 export const OUTBOUND_MARK = 1338;
 export const DNS_AGENT_PORT = 15053;
+
+/**
+ * A rule value that must not reach iptables-restore or nft text. Both read their input line by
+ * line and word by word: a newline in a value starts a rule of its own, a blank inside one adds
+ * arguments, a quote, `;`, `#`, a brace or a backslash changes how the rest is read. Settings
+ * are validated where they are parsed (naming the flag, variable or annotation); this check in
+ * the renderers is the backstop, so no future setting can write rules of its own.
+ */
+export class UnsafeRuleValueError extends Error {
+  readonly code = 'CAPTURE_UNSAFE_VALUE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeRuleValueError';
+  }
+}
+
+// A control character (C0 or DEL), or a character either reader gives a meaning.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE_CHAR = /[\u0000-\u001f\u007f"'\\;#{}]/;
+// Blanks around a list item are kept as Istio writes them (`--dport  9090` tokenizes the same).
+const INNER_BLANK = /\S\s+\S/;
+
+/** Every string and number anywhere in `spec`, checked; throws UnsafeRuleValueError. */
+export function checkRuleSpec(spec: RuleSpec): void {
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string') {
+      if (UNSAFE_CHAR.test(v) || INNER_BLANK.test(v)) {
+        throw new UnsafeRuleValueError(
+          `capture rule ${spec.kind}: refusing ${JSON.stringify(v)} in ${path}: control characters, inner blanks, quotes, backslashes, ';', '#' and braces never reach iptables-restore or nft`,
+        );
+      }
+    } else if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v) || v < 0) throw new UnsafeRuleValueError(`capture rule ${spec.kind}: refusing ${String(v)} in ${path}: expected a non-negative integer`);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+    }
+  };
+  walk(spec, '');
+}

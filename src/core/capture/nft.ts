@@ -10,7 +10,7 @@
  * has fewer than N rules so far (nft can only insert before a rule that exists; iptables
  * appends in that case too).
  */
-import { jumpTarget, type Chain, type Family, type Owner, type RuleSet, type RuleSpec, type Table, type Target } from './model.js';
+import { checkRuleSpec, jumpTarget, type Chain, type Family, type Owner, type RuleSet, type RuleSpec, type Table, type Target } from './model.js';
 
 export const NFT_TABLES = ['nat', 'mangle', 'raw'] as const;
 
@@ -133,6 +133,7 @@ function tableLines(set: RuleSet, table: Table): NftLine[] {
     const seen: string[] = [];
     for (const [family, spec] of [['v4', rule.v4], ['v6', rule.v6]] as const) {
       if (!spec) continue;
+      checkRuleSpec(spec);
       const expr = nftExpr(spec, family);
       if (seen.includes(expr)) continue;
       seen.push(expr);

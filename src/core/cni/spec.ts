@@ -32,6 +32,8 @@ export const CniErrorCode = {
   podLookupFailed: 101,
   /** Plugin-specific: the capture rules could not be programmed in the pod's netns. */
   ruleApplyFailed: 102,
+  /** Plugin-specific: the invocation did not finish within its deadline (`sidecar_kit.deadline_ms`). */
+  deadlineExceeded: 103,
 } as const;
 export type CniErrorCodeValue = (typeof CniErrorCode)[keyof typeof CniErrorCode];
 
@@ -96,6 +98,23 @@ export function parseCommand(value: string | undefined): CniCommand {
     throw new CniError(CniErrorCode.invalidEnvironment, `CNI_COMMAND "${value}" is not one of ${CNI_COMMANDS.join(', ')}`);
   }
   return value as CniCommand;
+}
+
+/** Commands whose invocation names a container (spec: CNI_CONTAINERID is required for them). */
+const NEEDS_CONTAINER: ReadonlySet<CniCommand> = new Set(['ADD', 'DEL', 'CHECK']);
+
+/**
+ * `CNI_CONTAINERID` for the commands that need it. The spec requires it and restricts it to
+ * alphanumerics, `_`, `.` and `-`, starting with an alphanumeric (libcni's ValidateContainerID);
+ * it names files of ours (the per-pod xtables lock), so `../x` must never get through.
+ */
+export function containerIdFor(command: CniCommand, value: string | undefined): string | undefined {
+  if (!NEEDS_CONTAINER.has(command)) return undefined;
+  if (value === undefined || value === '') throw new CniError(CniErrorCode.invalidEnvironment, 'CNI_CONTAINERID is not set');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value) || value.length > 1024) {
+    throw new CniError(CniErrorCode.invalidEnvironment, `CNI_CONTAINERID ${JSON.stringify(value.slice(0, 100))}: expected alphanumerics, '_', '.' and '-', starting with an alphanumeric`);
+  }
+  return value;
 }
 
 /**

@@ -64,6 +64,11 @@ describe('parseCaptureSettings', () => {
     [{ proxyUid: '' }, 'proxyUid', /at least one uid/],
     [{ excludeInterfaces: 'a-very-long-interface-name' }, 'excludeInterfaces', /interface name/],
     [{ ownerGroupsInclude: Array.from({ length: 65 }, (_, i) => String(i)).join(',') }, 'ownerGroupsInclude', /at most 64 groups, got 65/],
+    [{ ownerGroupsInclude: '1000\n-A OUTPUT -j ACCEPT' }, 'ownerGroupsInclude', /"1000\\n-A OUTPUT -j ACCEPT": expected a numeric gid or a group name/],
+    [{ ownerGroupsExclude: 'java,202 -j ACCEPT' }, 'ownerGroupsExclude', /"202 -j ACCEPT": expected a numeric gid or a group name/],
+    [{ ownerGroupsExclude: 'java;add rule' }, 'ownerGroupsExclude', /expected a numeric gid or a group name/],
+    [{ proxyUid: '4294967296' }, 'proxyUid', /"4294967296": expected a numeric id of at most 4294967294 or a name/],
+    [{ proxyGid: '1-4294967295' }, 'proxyGid', /at most 4294967294/],
   ])('rejects %j naming the setting', (input, setting, message) => {
     const r = parseCaptureSettings({ proxyUid: '1337', ...input });
     expect(r.ok).toBe(false);

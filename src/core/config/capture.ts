@@ -104,12 +104,29 @@ function parseEach<T>(s: string, one: (item: string) => Parsed<T>): Parsed<T[]> 
 
 // Owner ids and group names: numbers, ranges (`1000-2000`) or user/group names, as the
 // iptables owner match and nft skuid/skgid accept them.
-const ownerId = (s: string): Parsed<string> =>
-  /^([0-9]+(-[0-9]+)?|[A-Za-z_][A-Za-z0-9_.-]*\$?)$/.test(s) ? s : { error: 'expected a numeric id or a name' };
+// A numeric id is a uid_t/gid_t: at most 4294967294 (2^32-1 is the kernel's "no id").
+const MAX_ID = 4294967294;
+const ownerId = (s: string): Parsed<string> => {
+  if (/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(s)) return s;
+  const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(s);
+  if (!m) return { error: 'expected a numeric id or a name' };
+  if (Number(m[1]) > MAX_ID || Number(m[2] ?? 0) > MAX_ID) return { error: `expected a numeric id of at most ${MAX_ID} or a name` };
+  return s;
+};
 
 // Interface names as the kernel accepts them (IFNAMSIZ 16), plus iptables' `+` wildcard.
 const iface = (s: string): Parsed<string> =>
   /^[^\s/:'"]{1,15}$/.test(s) ? s : { error: 'expected an interface name (at most 15 characters)' };
+
+// Owner group lists (ISTIO_OUTBOUND_OWNER_GROUPS[_EXCLUDE]): items kept as written (blanks
+// around an item included, as Istio passes them on), each a numeric gid or a group name.
+const ownerGroupList = (s: string): Parsed<string> => {
+  for (const item of splitList(s)) {
+    const r = ownerId(item.trim());
+    if (typeof r === 'object') return { error: `${JSON.stringify(item)}: expected a numeric gid or a group name` };
+  }
+  return s;
+};
 
 const cidr = (s: string): Parsed<Cidr> => parseCidr(s) ?? { error: 'expected a CIDR such as 10.0.0.0/8 or fd00::/8' };
 
@@ -185,8 +202,8 @@ const FIELDS = {
     }
     return servers;
   },
-  ownerGroupsInclude: text,
-  ownerGroupsExclude: text,
+  ownerGroupsInclude: (s: string): Parsed<string> => (s === '*' ? s : ownerGroupList(s)),
+  ownerGroupsExclude: ownerGroupList,
   loopbackCidr: (s: string): Parsed<string> => {
     const c = parseCidr(s);
     const bits = Number(s.slice(s.indexOf('/') + 1));

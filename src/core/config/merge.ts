@@ -2,6 +2,8 @@
  * Helm-style deep merge: objects merge key by key; arrays, scalars and null replace. Pure: the
  * inputs are not modified.
  */
+import { ownValue, setOwnKey } from '../core/own-keys.js';
+
 export type Plain = { [k: string]: unknown };
 
 export const isPlainObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -10,7 +12,7 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
   const out: Plain = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  for (const [k, v] of Object.entries(over)) setOwnKey(out, k, deepMerge(ownValue(base, k), v));
   return out;
 }
 
@@ -19,7 +21,7 @@ export function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
   if (!isPlainObject(v)) return v;
   const out: Plain = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = dropNulls(x);
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) setOwnKey(out, k, dropNulls(x));
   return out;
 }
 

@@ -1,19 +1,84 @@
 /**
  * ProxyConfig (istio.io/api mesh/v1alpha1/proxy.proto) in its protobuf-JSON form: camelCase
- * names, enums by name, durations as `"<n>s"`, wrapper types as plain values.
+ * names, enums by name, durations as `"<n>s"` (read in Go's syntax, see go-duration.ts), wrapper
+ * types as plain values.
  *
  * `PROXY_CONFIG_FIELDS` lists the fields in .proto declaration order, which is the order Go's
  * protojson writes them in, and says whether a field is a proto3 scalar (omitted when zero) or
  * a message/wrapper (written whenever set).
  */
 import * as z from 'zod/mini';
+import { parseAddr } from '../core/capture/net.js';
+import { formatProtoDuration, GoDurationError, parseGoDurationNanos } from '../core/format/go-duration.js';
+import { goQuote } from '../core/template/go-quote.js';
+import { goJsonString } from '../core/format/go-json.js';
+import { jsonSyntaxError } from '../core/format/go-json-syntax.js';
 
 export const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'] as const;
 
+type GoIntType = 'int32' | 'uint32';
+const INT_RANGE: Readonly<Record<GoIntType, readonly [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1] };
+
+/**
+ * golang/protobuf jsonpb's integer decoding: quotes around the JSON text are dropped and the rest
+ * is decoded by encoding/json into the Go integer type. The number, or Go's error text.
+ */
+export function jsonpbInt(v: unknown, type: GoIntType): number | string {
+  const into = `into Go value of type ${type}`;
+  let text: string;
+  if (typeof v === 'number') text = String(v);
+  else if (typeof v === 'string') text = goJsonString(v).slice(1, -1);
+  else if (typeof v === 'boolean') return `json: cannot unmarshal bool ${into}`;
+  else if (Array.isArray(v)) return `json: cannot unmarshal array ${into}`;
+  else if (v === null) return `json: cannot unmarshal null ${into}`;
+  else return `json: cannot unmarshal object ${into}`;
+  const t = text.trim();
+  if (typeof v === 'string' && !/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/.test(t)) {
+    if (t.startsWith('"')) return `json: cannot unmarshal string ${into}`;
+    if (t === 'true' || t === 'false') return `json: cannot unmarshal bool ${into}`;
+    if (t === 'null') return 0;
+    return jsonSyntaxError(text);
+  }
+  const [lo, hi] = INT_RANGE[type];
+  const n = Number(t);
+  if (!/^-?[0-9]+$/.test(t) || n < lo || n > hi) return `json: cannot unmarshal number ${t} ${into}`;
+  return n;
+}
+
 function buildProxyConfigSchema() {
-  const DURATION = /^-?\d+(\.\d{1,9})?s$/;
-  const duration = z.string().check(z.regex(DURATION, 'expected a duration like "45s"'));
+  // Go's duration syntax (`45s`, `1m`, `1h30m`, `1.5s`), as Istio's jsonpb reads it, kept in
+  // protobuf JSON form (`60s`); a bad one fails with jsonpb's words (no field path).
+  const duration = z.pipe(
+    z.unknown(),
+    z.transform((s: unknown, ctx) => {
+      if (typeof s !== 'string') {
+        // jsonpb decodes the JSON value into a Go string first.
+        const kind = typeof s === 'number' ? 'number' : typeof s === 'boolean' ? 'bool' : Array.isArray(s) ? 'array' : s === null ? 'null' : 'object';
+        ctx.issues.push({ code: 'custom', message: `json: cannot unmarshal ${kind} into Go value of type string`, input: s, params: { istioText: true } });
+        return z.NEVER;
+      }
+      try {
+        return formatProtoDuration(parseGoDurationNanos(s));
+      } catch (e) {
+        if (!(e instanceof GoDurationError)) throw e;
+        ctx.issues.push({ code: 'custom', message: `bad Duration: ${e.message}`, input: s, params: { istioText: true } });
+        return z.NEVER;
+      }
+    }),
+  );
   const int = z.number().check(z.int());
+  // An integer field as Istio's jsonpb reads it: a number, or a string whose text is one.
+  const goInt = (type: GoIntType) =>
+    z.pipe(
+      z.unknown(),
+      z.transform((v: unknown, ctx) => {
+        const r = jsonpbInt(v, type);
+        if (typeof r === 'number') return r;
+        ctx.issues.push({ code: 'custom', message: r, input: v, params: { istioText: true } });
+        return z.NEVER;
+      }),
+    );
+  const int32 = goInt('int32');
   const enumOf = (names: readonly string[]) =>
     z.union([z.enum(names as [string, ...string[]]), z.pipe(int, z.transform((n: number) => names[n] ?? String(n)))]);
 
@@ -26,7 +91,7 @@ function buildProxyConfigSchema() {
     parentShutdownDuration: z.optional(duration),
     discoveryAddress: z.optional(z.string()),
     statsdUdpAddress: z.optional(z.string()),
-    proxyAdminPort: z.optional(int),
+    proxyAdminPort: z.optional(int32),
     controlPlaneAuthPolicy: z.optional(
       z.union([
         z.enum(['NONE', 'MUTUAL_TLS', 'INHERIT']),
@@ -34,8 +99,8 @@ function buildProxyConfigSchema() {
       ]),
     ),
     customConfigFile: z.optional(z.string()),
-    statNameLength: z.optional(int),
-    concurrency: z.optional(z.nullable(int)),
+    statNameLength: z.optional(int32),
+    concurrency: z.optional(z.nullable(int32)),
     proxyBootstrapTemplatePath: z.optional(z.string()),
     interceptionMode: z.optional(enumOf(INTERCEPTION_MODES)),
     tracing: z.optional(z.nullable(z.looseObject({}))),
@@ -43,7 +108,7 @@ function buildProxyConfigSchema() {
     envoyMetricsService: z.optional(z.nullable(z.looseObject({}))),
     proxyMetadata: z.optional(z.record(z.string(), z.string())),
     runtimeValues: z.optional(z.record(z.string(), z.string())),
-    statusPort: z.optional(int),
+    statusPort: z.optional(int32),
     extraStatTags: z.optional(z.array(z.string())),
     gatewayTopology: z.optional(z.nullable(z.looseObject({}))),
     terminationDrainDuration: z.optional(z.nullable(duration)),
@@ -56,7 +121,7 @@ function buildProxyConfigSchema() {
     privateKeyProvider: z.optional(z.nullable(z.looseObject({}))),
     proxyHeaders: z.optional(z.nullable(z.looseObject({}))),
     fileFlushInterval: z.optional(z.nullable(duration)),
-    fileFlushMinSizeKb: z.optional(z.nullable(int)),
+    fileFlushMinSizeKb: z.optional(z.nullable(goInt('uint32'))),
   });
 }
 
@@ -144,19 +209,101 @@ export function mergeProxyConfig(base: ProxyConfig, over: ProxyConfig): ProxyCon
   return out;
 }
 
-/** Rejects what Istio's agent ProxyConfig validation rejects; returns the first reason or undefined. */
-export function validateProxyConfig(pc: ProxyConfig): string | undefined {
-  const port = (name: string, v: number | undefined, allowZero = false): string | undefined =>
-    v === undefined || (v === 0 && allowZero) || (v >= 1 && v <= 65535) ? undefined : `${name}: port number ${v} must be in the range 1..65535`;
-  if (pc.configPath === '') return 'config path must be set';
-  if (pc.binaryPath === '') return 'binary path must be set';
-  if (pc.discoveryAddress !== undefined && !/^[^\s:]*:\d+$|^\[[0-9a-fA-F:.]+\]:\d+$/.test(pc.discoveryAddress)) {
-    return `invalid discovery address: ${pc.discoveryAddress}`;
+/** net.SplitHostPort: [host, port] or Go's AddrError text. */
+function splitHostPort(hostport: string): [string, string] | string {
+  const fail = (why: string): string => `address ${hostport}: ${why}`;
+  const i = hostport.lastIndexOf(':');
+  if (i < 0) return fail('missing port in address');
+  let host: string;
+  let j = 0;
+  let k = 0;
+  if (hostport[0] === '[') {
+    const end = hostport.indexOf(']');
+    if (end < 0) return fail("missing ']' in address");
+    if (end + 1 === hostport.length) return fail('missing port in address');
+    if (end + 1 !== i) return fail(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
+    host = hostport.slice(1, end);
+    j = 1;
+    k = end + 1;
+  } else {
+    host = hostport.slice(0, i);
+    if (host.includes(':')) return fail('too many colons in address');
   }
-  return (
-    port('proxyAdminPort', pc.proxyAdminPort) ??
-    port('statusPort', pc.statusPort) ??
-    (pc.concurrency !== undefined && pc.concurrency !== null && pc.concurrency < 0 ? 'concurrency must be >= 0' : undefined) ??
-    (pc.statNameLength !== undefined && pc.statNameLength < 0 ? 'statNameLength must be >= 0' : undefined)
-  );
+  if (hostport.slice(j).includes('[')) return fail("unexpected '[' in address");
+  if (hostport.slice(k).includes(']')) return fail("unexpected ']' in address");
+  return [host, hostport.slice(i + 1)];
+}
+
+/** strconv.Atoi (64-bit int): the number, or Go's error text. */
+function atoi(s: string): number | string {
+  if (!/^[+-]?[0-9]+$/.test(s)) return `strconv.Atoi: parsing ${goQuote(s)}: invalid syntax`;
+  const v = BigInt(s);
+  if (v > 2n ** 63n - 1n || v < -(2n ** 63n)) return `strconv.Atoi: parsing ${goQuote(s)}: value out of range`;
+  return Number(v);
+}
+
+const portError = (port: number): string | undefined => (port >= 1 && port <= 65535 ? undefined : `port number ${port} must be in the range 1..65535`);
+const DNS1123_LABEL = /^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+
+/** Istio's ValidateFQDN, as a yes/no. */
+function isFqdn(name: string): boolean {
+  if (name.length === 0 || name.length > 255) return false;
+  const parts = name.split('.');
+  if (typeof atoi(parts[parts.length - 1] ?? '') === 'number') return false; // an all-numeric top-level domain
+  return parts.every((label, i) => (i === parts.length - 1 && label === '') || (label.length <= 63 && DNS1123_LABEL.test(label)));
+}
+
+/** netip.ParseAddr accepting it (a zone after `%` on IPv6 included). */
+function isIpAddress(s: string): boolean {
+  const zone = s.indexOf('%');
+  if (zone >= 0) return s.includes(':') && zone < s.length - 1 && parseAddr(s.slice(0, zone)) !== undefined;
+  return parseAddr(s) !== undefined;
+}
+
+/** Istio's ValidateProxyAddress: undefined, or its error text. */
+function proxyAddressError(addr: string): string | undefined {
+  const split = splitHostPort(addr);
+  if (typeof split === 'string') return `unable to split ${goQuote(addr)}: ${split}`;
+  const [host, p] = split;
+  const port = atoi(p);
+  if (typeof port === 'string') return `port (${p}) is not a number: ${port}`;
+  const bad = portError(port);
+  if (bad !== undefined) return bad;
+  if (!isFqdn(host) && !isIpAddress(host)) return `${goQuote(host)} is not a valid hostname or an IP address`;
+  return undefined;
+}
+
+const NANOS_PER_MS = 1_000_000n;
+
+/** A protobuf-JSON duration's nanoseconds (the schema has normalised it). */
+const nanosOf = (d: string | null | undefined): bigint => (d ? parseGoDurationNanos(d) : 0n);
+
+/**
+ * Istio's agent ValidateMeshConfigProxyConfig: every error, in Istio's order and words (the
+ * caller formats them as a go-multierror list). Tracing, metrics-service and private-key
+ * provider sections are not checked.
+ */
+export function validateProxyConfig(pc: ProxyConfig): string[] {
+  const errs: string[] = [];
+  if (!pc.configPath) errs.push('config path must be set');
+  if (!pc.binaryPath) errs.push('binary path must be set');
+  if (pc.serviceCluster === '' && pc.tracingServiceName === undefined) errs.push('service cluster must be specified');
+  const drain = nanosOf(pc.drainDuration);
+  if (drain < NANOS_PER_MS) errs.push('invalid drain duration: duration must be greater than 1ms');
+  else if (drain % NANOS_PER_MS !== 0n) errs.push('invalid drain duration: only durations to ms precision are supported');
+  else if (drain % 1_000_000_000n !== 0n) errs.push('drain time only supports durations to seconds precision');
+  if (!pc.discoveryAddress) errs.push('discovery address must be set to the proxy discovery service');
+  else {
+    const bad = proxyAddressError(pc.discoveryAddress);
+    if (bad !== undefined) errs.push(`invalid discovery address: ${bad}`);
+  }
+  if (pc.statsdUdpAddress) {
+    const bad = proxyAddressError(pc.statsdUdpAddress);
+    if (bad !== undefined) errs.push(`invalid statsd udp address ${goQuote(pc.statsdUdpAddress)}: ${bad}`);
+  }
+  const admin = portError(pc.proxyAdminPort ?? 0);
+  if (admin !== undefined) errs.push(`invalid proxy admin port: ${admin}`);
+  const status = portError(pc.statusPort ?? 0);
+  if (status !== undefined) errs.push(`invalid status port: ${status}`);
+  return errs;
 }

@@ -76,7 +76,8 @@ describe('resolveSettings', () => {
     [{ values: { sidecarInjectorWebhook: { rewriteAppHTTPProbe: 'yes' } } }, 'values.sidecarInjectorWebhook.rewriteAppHTTPProbe: expected boolean'],
     [{ values: { global: { imagePullSecrets: 'x' } } }, 'values.global.imagePullSecrets: expected array'],
     [{ values: [] }, 'values: expected an object'],
-    [{ mesh: { defaultConfig: { drainDuration: '1m' } } }, 'meshConfig.defaultConfig.drainDuration: expected a duration like "45s"'],
+    // Go's duration syntax is accepted (`1m`, as Istio's jsonpb reads it); a bad one names the field.
+    [{ mesh: { defaultConfig: { drainDuration: '1x' } } }, 'meshConfig.defaultConfig.drainDuration: bad Duration: time: unknown unit "x" in duration "1x"'],
     [{ mesh: { defaultConfig: { interceptionMode: 'BOGUS' } } }, 'meshConfig.defaultConfig.interceptionMode'],
     [{ mesh: { enablePrometheusMerge: 'true' } }, 'meshConfig.enablePrometheusMerge'],
     [{ injectConfig: { policy: 3 } }, 'injectConfig.policy: expected string'],

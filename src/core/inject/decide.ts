@@ -96,3 +96,24 @@ export function decideInjection(pod: Pod, namespace: string, policy: DecisionPol
       return skip(SkipReason.invalidPolicy);
   }
 }
+
+/**
+ * Why a pod was not injected, in words: the admission warning, check-inject and every other
+ * report of a skip use this one sentence per reason.
+ */
+export function skipMessage(reason: SkipReason, namespace: string, policy: string): string {
+  switch (reason) {
+    case SkipReason.hostNetwork:
+      return 'the pod uses hostNetwork';
+    case SkipReason.ignoredNamespace:
+      return `namespace "${namespace}" is never injected (${IGNORED_NAMESPACES.join(', ')})`;
+    case SkipReason.podOptOut:
+      return `the pod sets ${INJECT_KEY}="false"`;
+    case SkipReason.neverSelector:
+      return "the pod's labels match the injector's neverInjectSelector";
+    case SkipReason.policyDisabled:
+      return `the injection policy is "disabled" and the pod does not set ${INJECT_KEY}="true"`;
+    case SkipReason.invalidPolicy:
+      return `the injection policy "${policy}" is invalid (must be enabled or disabled), so injection is off`;
+  }
+}

@@ -14,6 +14,30 @@ export interface InjectionEnvironment {
   readonly platform?: string;
   /** Compiles custom (Go text/template) templates; default: they fail as unsupported. */
   readonly templateCompiler?: TemplateCompiler;
+  /**
+   * istiod's CLUSTER_ID: the cluster the ClusterFacts describe. When set (the webhook), a pod
+   * whose cluster ID (see podClusterId) names another cluster gets no facts, as istiod finds no
+   * client for that cluster: proxy UID/GID 1337 on OpenShift, `auto` native sidecars off.
+   * Unset (kube-inject): the facts always apply.
+   */
+  readonly clusterId?: string;
+}
+
+/** Istio's default cluster ID (constants.DefaultClusterName; istiod's CLUSTER_ID default). */
+export const DEFAULT_CLUSTER_ID = 'Kubernetes';
+
+/**
+ * The cluster a pod is injected for, as istiod's webhook looks up its clients: the URL
+ * override (`ISTIO_META_CLUSTER_ID`), else `values.global.multiCluster.clusterName`, else
+ * `Kubernetes` (extractClusterAndNetwork, then the webhook's default).
+ */
+export function podClusterId(valuesClusterName: string | undefined, overrides: Readonly<Record<string, string>>): string {
+  return overrides.ISTIO_META_CLUSTER_ID || valuesClusterName || DEFAULT_CLUSTER_ID;
+}
+
+/** The facts that apply to a pod of cluster `podCluster`: none when they describe another one. */
+export function factsForCluster(env: InjectionEnvironment, facts: ClusterFacts, podCluster: string): ClusterFacts {
+  return env.clusterId === undefined || env.clusterId === podCluster ? facts : {};
 }
 
 export interface NodeFact {

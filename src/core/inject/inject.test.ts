@@ -104,6 +104,18 @@ describe('injectPod', () => {
     expect(r.pod.metadata?.labels?.['topology.istio.io/network']).toBe('n1');
   });
 
+  // Checked against Istio's kube-inject (oracle/): a template container is matched with the
+  // user's containers only, a template init container with the user's containers and init containers.
+  it("a user istio-proxy init container overrides only a native sidecar's", () => {
+    const user = pod({}, { initContainers: [{ name: 'istio-proxy', image: 'mine' }] });
+    const plain = injectPod({ pod: user }, settings, { enableNativeSidecars: 'false' }).pod;
+    expect(plain.spec?.containers?.find((c) => c.name === 'istio-proxy')?.image).not.toBe('mine');
+    expect(plain.metadata?.annotations?.['proxy.istio.io/overrides']).toBeUndefined();
+    const native = injectPod({ pod: user }, settings, { enableNativeSidecars: 'true' }).pod;
+    expect(native.spec?.initContainers?.find((c) => c.name === 'istio-proxy')?.image).toBe('mine');
+    expect(native.metadata?.annotations?.['proxy.istio.io/overrides']).toBe('{"initContainers":[{"name":"istio-proxy","image":"mine","resources":{}}]}');
+  });
+
   it('runs the proxy as the top of the OpenShift namespace range', () => {
     const facts = { namespaceAnnotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' } };
     const r = injectPod({ pod: pod() }, settings, { platform: 'openshift' }, facts);

@@ -19,11 +19,12 @@ import { proxyConfigFor } from '../config/mesh.js';
 import type { ProxyConfig } from '../config/proxy-config.js';
 import type { InjectionSettings } from '../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
+import { ownValue } from '../own-keys.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';
 import { strategicMerge, withMergeSession } from '../k8s/smp.js';
-import { detectNativeSidecar, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
+import { detectNativeSidecar, factsForCluster, podClusterId, proxyIds, type ClusterFacts, type InjectionEnvironment } from './environment.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { imageUrl } from './image.js';
 import { reapplyOverwrittenContainers } from './overrides.js';
@@ -86,10 +87,21 @@ function decodePod(pod: Pod): Pod {
   }
 }
 
+/**
+ * The templates a pod selects: its `inject.istio.io/templates` annotation (comma-separated,
+ * trimmed) or the configured defaults, each name expanded once through the aliases (§c.10).
+ */
+export function selectTemplateNames(
+  annotations: Readonly<Record<string, string>> | undefined,
+  injector: { readonly defaultTemplates: readonly string[]; readonly aliases: Readonly<Record<string, readonly string[]>> },
+): string[] {
+  const ann = annotations?.[TEMPLATES_ANNOTATION];
+  const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...injector.defaultTemplates];
+  return names.flatMap((n) => ownValue(injector.aliases, n) ?? [n]);
+}
+
 function selectTemplates(pod: Pod, settings: InjectionSettings): string[] {
-  const ann = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
-  const names = ann !== undefined ? ann.split(',').map((n) => n.trim()) : [...settings.injector.defaultTemplates];
-  return names.flatMap((n) => settings.injector.aliases[n] ?? [n]);
+  return selectTemplateNames(pod.metadata?.annotations, settings.injector);
 }
 
 function clusterEnvs(settings: InjectionSettings, pod: Pod, overrides: Readonly<Record<string, string>>): Record<string, string> {
@@ -208,7 +220,10 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
   } catch (e) {
     fail(InjectionErrorCode.invalidOverrides, 'failed to run injection template: ', e);
   }
-  const ctx = templateContext(request, original, stripped, settings, proxyConfig, env, facts);
+  // istiod reads namespaces and nodes through the client of the pod's cluster (none for a
+  // cluster other than its own).
+  const podFacts = factsForCluster(env, facts, podClusterId(settings.values.global.multiCluster?.clusterName, request.envOverrides ?? {}));
+  const ctx = templateContext(request, original, stripped, settings, proxyConfig, env, podFacts);
   const { merged: rendered, templatePod } = applyTemplates(original, ctx, settings, env);
   let merged = rendered;
 
@@ -292,7 +307,15 @@ function settle(after: Pod, before: Pod): Pod {
     const list = spec[field];
     const old = before.spec?.[field] ?? [];
     if (!list) continue;
-    const settled = list.map((c) => old.find((o) => o.name === c.name && sameMembers(c, o)) ?? c);
+    // Containers by name (a list may repeat a name: each is tried, in order), so settling stays
+    // linear in the number of containers.
+    const byName = new Map<unknown, Container[]>();
+    for (const o of old) {
+      const same = byName.get(o.name);
+      if (same) same.push(o);
+      else byName.set(o.name, [o]);
+    }
+    const settled = list.map((c) => byName.get(c.name)?.find((o) => sameMembers(c, o)) ?? c);
     spec[field] = sameMembers(settled, old) ? old : settled;
   }
   const metadata = sameMembers(meta, before.metadata) ? before.metadata : meta;

@@ -29,14 +29,19 @@ export function reapplyOverwrittenContainers(merged: Pod, original: Pod, templat
   const status = parseInjectionStatus(original);
   const saved: { containers: Record<string, unknown>[]; initContainers: Record<string, unknown>[] } = { containers: [], initContainers: [] };
   let result = merged;
-  const findUser = (name: string, stored: readonly Container[]): Container | undefined =>
-    findContainer(name, stored) ?? findContainer(name, original.spec?.containers) ?? findContainer(name, original.spec?.initContainers);
+  // A template container is matched with the user's containers only; a template init container
+  // with the user's containers, then init containers (Istio's FindContainer / FindContainerFromPod):
+  // a user `istio-proxy` init container does not override a non-native istio-proxy.
+  const findUser = (field: Field, name: string, stored: readonly Container[]): Container | undefined =>
+    findContainer(name, stored) ??
+    findContainer(name, original.spec?.containers) ??
+    (field === 'initContainers' ? findContainer(name, original.spec?.initContainers) : undefined);
 
   for (const field of ['containers', 'initContainers'] as const) {
     const alreadyInjected = field === 'containers' ? status?.containers : status?.initContainers;
     for (const c of templatePod.spec?.[field] ?? []) {
       if (alreadyInjected?.includes(c.name)) continue;
-      const match = findUser(c.name, existing[field]);
+      const match = findUser(field, c.name, existing[field]);
       if (!match) continue;
       const overlay = overlayOf(match);
       saved[field].push(overlay);

@@ -4,6 +4,7 @@
  * annotations pointing at the status port, the status annotation itself), with any containers
  * saved in `proxy.istio.io/overrides` put back.
  */
+import { jsonSyntaxError } from '../format/go-json-syntax.js';
 import { STATUS_ANNOTATION } from '../istio-keys.js';
 import type { Container, Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
@@ -68,7 +69,8 @@ export function parseOverrides(pod: Pod): ParsedOverrides {
   try {
     v = JSON.parse(raw);
   } catch (e) {
-    throw new InjectionError(InjectionErrorCode.invalidOverrides, `invalid ${OVERRIDES_ANNOTATION} annotation: ${(e as Error).message}`, { cause: e });
+    // Go's words for the JSON error (Istio's whole message), with the annotation named.
+    throw new InjectionError(InjectionErrorCode.invalidOverrides, `invalid ${OVERRIDES_ANNOTATION} annotation: ${jsonSyntaxError(raw)}`, { cause: e });
   }
   const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
   const list = (x: unknown): Container[] => (Array.isArray(x) ? (x as Container[]) : []);

@@ -19,7 +19,12 @@ describe('annotation validation', () => {
     ['traffic.sidecar.istio.io/excludeInterfaces', 'eth0,1bad', 'interface name "1bad" contains invalid characters'],
     ['traffic.sidecar.istio.io/kubevirtInterfaces', 'net1,', 'empty interface name'],
     ['istio.io/reroute-virtual-interfaces', 'averyveryverylongname', 'interface name "averyveryverylongname" too long (max 15 chars)'],
-    ['proxy.istio.io/config', 'statusPort: 99999', 'statusPort: port number 99999 must be in the range 1..65535'],
+    // Istio's ValidateMeshConfigProxyConfig: every error, as a go-multierror list (checked against Istio's webhook, oracle/).
+    ['proxy.istio.io/config', 'statusPort: 99999', '1 error occurred:\n\t* invalid status port: port number 99999 must be in the range 1..65535\n\n'],
+    ['proxy.istio.io/config', '{discoveryAddress: "a:b", statusPort: 0, drainDuration: 1.5s}', '3 errors occurred:\n\t* drain time only supports durations to seconds precision\n\t* invalid discovery address: port (b) is not a number: strconv.Atoi: parsing "b": invalid syntax\n\t* invalid status port: port number 0 must be in the range 1..65535\n\n'],
+    ['proxy.istio.io/config', 'drainDuration: 1x', 'failed to convert to apply proxy config: bad Duration: time: unknown unit "x" in duration "1x"'],
+    ['proxy.istio.io/config', 'concurrency: "x"', "failed to convert to apply proxy config: invalid character 'x' looking for beginning of value"],
+    ['proxy.istio.io/config', 'concurrency: 1.5', 'failed to convert to apply proxy config: json: cannot unmarshal number 1.5 into Go value of type int32'],
   ])('%s=%j', (name, value, reason) => {
     expect(annotationErrors({ [name]: value })).toEqual([`invalid value '${value}' for annotation '${name}': ${reason}`]);
   });
@@ -36,6 +41,8 @@ describe('annotation validation', () => {
     ['prometheus.istio.io/merge-metrics', 'F'],
     ['sidecar.istio.io/proxyMemory', '1.5Gi'],
     ['proxy.istio.io/config', '{"concurrency": 2, "proxyMetadata": {"A": "b"}}'],
+    ['proxy.istio.io/config', '{drainDuration: 1m, terminationDrainDuration: 1.5s, concurrency: "2", statusPort: "15021", proxyAdminPort: null}'],
+    ['proxy.istio.io/config', 'discoveryAddress: "[::1]:15012"'],
     ['sidecar.istio.io/logLevel', 'anything goes'],
   ])('accepts %s=%j', (name, value) => {
     expect(annotationErrors({ [name]: value })).toEqual([]);

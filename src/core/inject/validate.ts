@@ -4,6 +4,7 @@
  */
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../config/proxy-config.js';
 import { isValidQuantity } from '../format/quantity.js';
+import { ownValue } from '../own-keys.js';
 import { parseProxyConfigText } from './proxy-config-annotation.js';
 
 type Validator = (value: string) => string | undefined;
@@ -116,7 +117,8 @@ function proxyConfigError(v: string): string | undefined {
   } catch (e) {
     return `failed to convert to apply proxy config: ${(e as Error).message}`;
   }
-  return validateProxyConfig(mergeProxyConfig(DEFAULT_PROXY_CONFIG, parsed));
+  const errors = validateProxyConfig(mergeProxyConfig(DEFAULT_PROXY_CONFIG, parsed));
+  return errors.length > 0 ? formatMultiError(errors) : undefined;
 }
 
 const VALIDATORS: Readonly<Record<string, Validator>> = {
@@ -165,7 +167,7 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
 export function annotationErrors(annotations: Readonly<Record<string, string>>): string[] {
   const out: string[] = [];
   for (const name of Object.keys(annotations).sort()) {
-    const check = VALIDATORS[name];
+    const check = ownValue(VALIDATORS, name);
     const value = annotations[name] as string;
     const reason = check?.(value);
     if (reason !== undefined) out.push(`invalid value '${value}' for annotation '${name}': ${reason}`);

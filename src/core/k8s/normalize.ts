@@ -10,6 +10,7 @@
  * with Go's own text (`json: cannot unmarshal number 4294967296 into Go struct field
  * ContainerPort.spec.containers.ports.containerPort of type int32`).
  */
+import { setOwnKey } from '../own-keys.js';
 import { K8sDecodeError } from './errors.js';
 import { canonicalQuantityOf } from './quantity.js';
 import { compileStruct, type CompiledStruct, type CompileRuntime } from './normalize-compile.js';
@@ -71,7 +72,7 @@ export function normalizeAsGeneric(structName: string, value: unknown): JsonObje
  */
 export function withNormalizeSession<T>(fn: () => T): T {
   if (session) return fn();
-  session = new WeakMap();
+  session = new Map();
   try {
     return fn();
   } finally {
@@ -80,7 +81,7 @@ export function withNormalizeSession<T>(fn: () => T): T {
 }
 
 /** The active session's results: input or output object -> [struct name or list type, output]. */
-let session: WeakMap<object, readonly [string | FieldType, unknown]> | undefined;
+let session: Map<object, readonly [string | FieldType, unknown]> | undefined;
 
 /**
  * Results for frozen inputs, across calls: a frozen input is taken to be deeply immutable (the
@@ -315,9 +316,10 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
       const of = t.of;
       for (const k in v) {
         const item = v[k];
-        if (of.kind === 'scalar' && of.scalar === 'str' && typeof item === 'string') out[k] = item;
-        else if (of.kind === 'struct') out[k] = normalizeStruct(of.name, item, sub(path, k));
-        else out[k] = item === null || item === undefined ? zeroValue(of) : normalizeValue(of, item, sub(path, k), owner);
+        // Map keys are data: `__proto__` is a key like any other (setOwnKey).
+        if (of.kind === 'scalar' && of.scalar === 'str' && typeof item === 'string') setOwnKey(out, k, item);
+        else if (of.kind === 'struct') setOwnKey(out, k, normalizeStruct(of.name, item, sub(path, k)));
+        else setOwnKey(out, k, item === null || item === undefined ? zeroValue(of) : normalizeValue(of, item, sub(path, k), owner));
       }
       remember(v, t, out, false);
       return out;
@@ -353,7 +355,7 @@ export function stripNulls<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x) => stripNulls(x)) as T;
   if (isObject(v)) {
     const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = stripNulls(x);
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) setOwnKey(out, k, stripNulls(x));
     return out as T;
   }
   return v;

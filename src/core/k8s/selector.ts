@@ -1,5 +1,7 @@
 /** metav1.LabelSelector matching (matchLabels AND matchExpressions). */
 
+import { ownValue } from '../own-keys.js';
+
 export interface LabelSelectorRequirement {
   readonly key: string;
   readonly operator: string;
@@ -30,10 +32,10 @@ export function matchSelector(selector: LabelSelector, labels: Readonly<Record<s
       return 'invalid';
     }
   }
-  for (const [k, v] of matchLabels) if (labels[k] !== v) return 'noMatch';
+  for (const [k, v] of matchLabels) if (ownValue(labels, k) !== v) return 'noMatch';
   for (const e of exprs) {
     const has = Object.hasOwn(labels, e.key);
-    const value = labels[e.key];
+    const value = ownValue(labels, e.key);
     const values = e.values ?? [];
     const ok =
       e.operator === 'In'

@@ -13,6 +13,7 @@
  *
  * Inputs are never mutated.
  */
+import { ownValue, setOwnKey } from '../own-keys.js';
 import { K8sDecodeError } from './errors.js';
 import { hasStruct, structSpec, type FieldType } from './schema.js';
 import './structs-workloads.js';
@@ -47,19 +48,20 @@ function mergeMap(original: Obj, patch: Obj, type: FieldType | undefined, path: 
       delete result[k];
       continue;
     }
-    const ov = result[k];
+    // Keys are data (annotation and label names…): own properties only, `__proto__` included.
+    const ov = ownValue(result, k);
     if (ov === undefined || ov === null || kindOf(ov) !== kindOf(pv)) {
-      result[k] = cleanValue(pv);
+      setOwnKey(result, k, cleanValue(pv));
       continue;
     }
     const ft = fieldTypeOf(type, k);
     const childPath = path ? `${path}.${k}` : k;
     if (isObj(ov) && isObj(pv)) {
-      result[k] = mergeMap(ov, pv, ft, childPath);
+      setOwnKey(result, k, mergeMap(ov, pv, ft, childPath));
     } else if (Array.isArray(ov) && Array.isArray(pv)) {
-      result[k] = mergeList(ov, pv, ft, childPath);
+      setOwnKey(result, k, mergeList(ov, pv, ft, childPath));
     } else {
-      result[k] = pv;
+      setOwnKey(result, k, pv);
     }
   }
   return result;
@@ -171,7 +173,7 @@ function orderMerged(
 }
 
 /** Patch values of the current merge session -> the same without nulls (often themselves). */
-let cleaned: WeakMap<object, object> | undefined;
+let cleaned: Map<object, object> | undefined;
 
 /**
  * Runs `fn` in a merge session: a patch applied to several targets (the injector merges each
@@ -180,7 +182,7 @@ let cleaned: WeakMap<object, object> | undefined;
  */
 export function withMergeSession<T>(fn: () => T): T {
   if (cleaned) return fn();
-  cleaned = new WeakMap();
+  cleaned = new Map();
   try {
     return fn();
   } finally {
@@ -241,10 +243,10 @@ function discardNulls<T>(v: T): T {
         out = {};
         for (const prev in v) {
           if (prev === k) break;
-          out[prev] = v[prev];
+          setOwnKey(out, prev, v[prev]);
         }
       }
-      if (out && !drop) out[k] = y;
+      if (out && !drop) setOwnKey(out, k, y);
     }
     return (out ?? v) as T;
   }

@@ -6,6 +6,10 @@ export const YamlErrorCode = {
   syntax: 'YAML_SYNTAX',
   documentSeparator: 'YAML_DOCUMENT_SEPARATOR',
   conversion: 'YAML_TO_JSON',
+  /** Nesting beyond MAX_YAML_DEPTH (go-yaml: "exceeded max depth of 10000"). */
+  tooDeep: 'YAML_TOO_DEEP',
+  /** go-yaml's alias budget: "document contains excessive aliasing". */
+  excessiveAliasing: 'YAML_EXCESSIVE_ALIASING',
 } as const;
 export type YamlErrorCode = (typeof YamlErrorCode)[keyof typeof YamlErrorCode];
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { goJsonMarshal } from '../format/go-json.js';
 import { YamlError } from './errors.js';
 import { PARSE_CASES } from './parse.fixtures.js';
-import { parseYamlDocument, splitRawYamlDocuments, splitYamlDocuments } from './parse.js';
+import { MAX_YAML_DEPTH, allowedAliasRatio, parseYamlDocument, splitRawYamlDocuments, splitYamlDocuments } from './parse.js';
 
 describe('parseYamlDocument = sigs.k8s.io/yaml.YAMLToJSON (expected JSON from go-yaml v2.4.0)', () => {
   it.each(PARSE_CASES)('%s', (_name, yaml, json) => {
@@ -39,6 +39,81 @@ describe('parseYamlDocument errors', () => {
     expect(() => parseYamlDocument('a: 1\nb: 2\na: 3\n', { strict: true })).toThrow('line 3: key "a" already set in map');
     expect(parseYamlDocument('a: 1\nb: 2\na: 3\n')).toEqual({ a: 3, b: 2 });
   });
+});
+
+function errorOf(f: () => unknown): YamlError | undefined {
+  try {
+    f();
+  } catch (e) {
+    return e as YamlError;
+  }
+  return undefined;
+}
+
+/** The classic "billion laughs": 10 levels, each a list of 10 aliases of the level before. */
+function laughs(levels = 10, fan = 10): string {
+  let t = 'l0: &l0 lol\n';
+  for (let i = 1; i < levels; i++) t += `l${i}: &l${i} [${Array.from({ length: fan }, () => `*l${i - 1}`).join(',')}]\n`;
+  return t;
+}
+
+describe('parseYamlDocument limits: alias budget and nesting depth (bounded by the input size)', () => {
+  it.each([
+    ['the billion laughs', laughs()],
+    ['the billion laughs in a flow map (233 bytes)', `{${Array.from({ length: 9 }, (_, i) => `l${i}: &l${i} [${i === 0 ? 'lol' : Array.from({ length: 9 }, () => `*l${i - 1}`).join(',')}]`).join(', ')}}`],
+    ['a list of 2000 maps aliased 100 times', `{a: &a [{a}${',{a}'.repeat(1999)}], b: &b [*a${',*a'.repeat(99)}]}`],
+    ['nested merges of merges', `a0: &a0 {x: 1, y: 2}\n${Array.from({ length: 12 }, (_, i) => `a${i + 1}: &a${i + 1} {<<: [*a${i}], l: [*a${i}, *a${i}, *a${i}]}`).join('\n')}\n`],
+  ])('refuses %s like go-yaml: "document contains excessive aliasing"', (_name, text) => {
+    const err = errorOf(() => parseYamlDocument(text));
+    expect(err).toBeInstanceOf(YamlError);
+    expect(err?.code).toBe('YAML_EXCESSIVE_ALIASING');
+    expect(err?.message).toBe('yaml: document contains excessive aliasing');
+  });
+
+  it.each([
+    ['aliases within the budget (4 levels of 10)', laughs(4, 10), '"lol"', 1 + 10 + 100 + 1000],
+    ['a list of 2000 maps without aliases', `a: &a [{a}${',{a}'.repeat(1999)}]`, '{"a":null}', 2000],
+    ['a list aliased 90 times (99% of the nodes through aliases)', `a: &a [${'x,'.repeat(39)}x]\nb: [${Array.from({ length: 90 }, () => '*a').join(',')}]`, '"x"', 91 * 40],
+  ])('accepts %s', (_name, text, marker, count) => {
+    expect(goJsonMarshal(parseYamlDocument(text)).split(marker)).toHaveLength(count + 1);
+  });
+
+  it('resolves aliases in linear time (8 times the aliases take well under 24 times as long)', () => {
+    const doc = (n: number) => `k: &k key\nm: &m {x: 1}\nrefs:\n${Array.from({ length: n }, (_, i) => `  r${i}: [*k, *m, {*k : 1}]\n`).join('')}`;
+    const best = (text: string) => Math.min(...[0, 1, 2].map(() => {
+      const start = performance.now();
+      parseYamlDocument(text);
+      return performance.now() - start;
+    }));
+    best(doc(100));
+    const small = best(doc(500));
+    const large = best(doc(4000));
+    expect(large / Math.max(small, 0.5), `${small.toFixed(1)} ms, ${large.toFixed(1)} ms`).toBeLessThan(24);
+  }, 60_000);
+
+  it("uses go-yaml's ratio: 99% up to 400 000 decoded nodes, falling linearly to 10% at 4 000 000", () => {
+    expect([400_000, 2_200_000, 4_000_000, 9_000_000].map((n) => allowedAliasRatio(n).toFixed(6))).toEqual(['0.990000', '0.545000', '0.100000', '0.100000']);
+  });
+
+  const nested = (depth: number): [string, string][] => [
+    ['flow sequences', `${'['.repeat(depth)}${']'.repeat(depth)}`],
+    ['flow maps', `x: ${'{a: '.repeat(depth - 1)}1${'}'.repeat(depth - 1)}`],
+    ['compact block sequences', `${'- '.repeat(depth)}x\n`],
+    ['block maps', `${Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`],
+  ];
+
+  it.each(nested(MAX_YAML_DEPTH))(`accepts ${MAX_YAML_DEPTH} levels of %s`, (_name, text) => {
+    expect(parseYamlDocument(text)).not.toBeNull();
+  });
+
+  it.each([...nested(MAX_YAML_DEPTH + 1), ['a megabyte of [', '['.repeat(1 << 20)], ['a megabyte of "- "', '- '.repeat(1 << 19)], ['a megabyte of {', `x: ${'{'.repeat(1 << 20)}`]])(
+    'refuses deeper nesting (%s) while reading, with the line',
+    (_name, text) => {
+      const err = errorOf(() => parseYamlDocument(text));
+      expect(err?.code).toBe('YAML_TOO_DEEP');
+      expect(err?.message).toMatch(new RegExp(`^yaml: line \\d+: exceeded max depth of ${MAX_YAML_DEPTH}$`));
+    },
+  );
 });
 
 describe('splitYamlDocuments (apimachinery YAMLReader)', () => {

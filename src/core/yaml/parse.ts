@@ -8,13 +8,17 @@
  * strings, merge keys `<<` applied in document order (later entries override earlier ones, as in
  * go-yaml v2), duplicate keys: the last one wins (v2 non-strict), or an error in strict mode.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Scalar } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
+import type { Alias, CST, Document, Node as YamlNode, Scalar } from 'yaml';
+import { setOwnKey } from '../own-keys.js';
 import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';
 import type { Resolved } from './resolve.js';
+import { decodeOver, GoBigInt, GoFloat, plainScalar, scalarToGoString } from './target.js';
+import type { YamlTarget } from './target.js';
 import { formatGoFloat32G } from '../format/go-number.js';
+import { compareUtf8 } from '../format/go-json.js';
 
 export { splitRawYamlDocuments, splitYamlDocuments } from './split.js';
 export type { RawYamlDocument } from './split.js';
@@ -22,6 +26,43 @@ export type { RawYamlDocument } from './split.js';
 export interface ParseYamlOptions {
   /** sigs.k8s.io/yaml.YAMLToJSONStrict / go-yaml UnmarshalStrict: duplicate keys are errors. */
   readonly strict?: boolean;
+  /**
+   * The Go type the document is decoded into (sigs.k8s.io/yaml.Unmarshal's target, see
+   * target.ts): numbers and booleans headed for strings become text, keys name fields as Go's
+   * encoding/json matches them. Without one, the document decodes as into `interface{}`.
+   */
+  readonly target?: YamlTarget | null;
+  /**
+   * Decodes the document a second time into the type this picks from the first result (null:
+   * keep the first), as kube-inject decodes into TypeMeta first and then into the kind's struct.
+   */
+  readonly retarget?: (first: unknown) => YamlTarget | null;
+}
+
+/**
+ * How deeply collections may nest. libyaml (go-yaml v2/v3 `scannerc.go`: `max_flow_level`,
+ * `max_indents`) refuses more than 10000 flow levels or indentation levels with "exceeded max
+ * depth of 10000". The `yaml` package composes nodes recursively (about 1.2 KB of stack per
+ * level: it runs out of stack near 780 levels) and so does every later stage (decoding,
+ * normalisation, emitting), so the limit here is lower, with room for the callers' frames.
+ * No Kubernetes object, Helm values file or Istio configuration comes near it.
+ */
+export const MAX_YAML_DEPTH = 256;
+
+/**
+ * go-yaml v2's alias budget (`decode.go`, `allowedAliasRatio`): a document may not decode more
+ * than a ratio of its nodes through aliases once it has decoded over 1000 nodes and over 100
+ * through aliases. The ratio is 0.99 up to 400 000 decoded nodes, falls linearly to 0.10 at
+ * 4 000 000 and stays there, so expansion is bounded by the document's own size ("billion
+ * laughs" documents fail after a few thousand nodes with "document contains excessive aliasing").
+ */
+const ALIAS_RATIO_RANGE_LOW = 400_000;
+const ALIAS_RATIO_RANGE_HIGH = 4_000_000;
+
+export function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= ALIAS_RATIO_RANGE_LOW) return 0.99;
+  if (decodeCount >= ALIAS_RATIO_RANGE_HIGH) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - ALIAS_RATIO_RANGE_LOW) / (ALIAS_RATIO_RANGE_HIGH - ALIAS_RATIO_RANGE_LOW));
 }
 
 const TAG = 'tag:yaml.org,2002:';
@@ -35,12 +76,40 @@ class GoMap {
 
 class Decoder {
   private readonly active = new Set<YamlNode>();
+  // go-yaml's counters: every node decoded (the document counts as one), those decoded while
+  // expanding an alias, and how many aliases are being expanded right now.
+  private decodeCount = 1;
+  private aliasCount = 0;
+  private aliasDepth = 0;
 
   constructor(
     private readonly doc: Document.Parsed,
+    private readonly source: string,
     private readonly lines: LineCounter,
     private readonly strict: boolean,
   ) {}
+
+  /** Each alias's node, found in one walk of the document (Alias.resolve walks it per call). */
+  private targets: Map<Alias, YamlNode | undefined> | undefined;
+
+  /**
+   * The node an alias refers to: the last node anchored with its name before it in document
+   * order, as the yaml package resolves it (a redefined anchor applies from there on).
+   */
+  private target(alias: Alias): YamlNode | undefined {
+    if (!this.targets) {
+      const targets = new Map<Alias, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor) anchors.set(node.anchor, node);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets.get(alias);
+  }
 
   private lineOf(node: YamlNode | null | undefined): number {
     const offset = node?.range?.[0] ?? 0;
@@ -51,9 +120,19 @@ class Decoder {
     throw new YamlError(code, message, node ? this.lineOf(node) : undefined);
   }
 
+  /** go-yaml's `unmarshal` bookkeeping, once per node decoded (aliases and their targets included). */
+  private count(node: YamlNode | null | undefined): void {
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+      this.fail(YamlErrorCode.excessiveAliasing, 'yaml: document contains excessive aliasing', node);
+    }
+  }
+
   decode(node: YamlNode | null | undefined): unknown {
+    this.count(node);
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return this.decodeAlias(node.resolve(this.doc) as YamlNode | undefined, node);
+    if (isAlias(node)) return this.decodeAlias(this.target(node), node);
     if (isScalar(node)) return this.scalar(node);
     if (isSeq(node)) return node.items.map((item) => this.decode(item as YamlNode));
     if (isMap(node)) {
@@ -66,20 +145,27 @@ class Decoder {
 
   private decodeAlias(target: YamlNode | undefined, alias: YamlNode): unknown {
     if (!target) return this.fail(YamlErrorCode.syntax, 'yaml: unknown anchor referenced', alias);
+    return this.expanding(target, alias, () => this.decode(target));
+  }
+
+  /** Runs `f` as the expansion of `alias` (its target counted as aliased nodes, cycles refused). */
+  private expanding<T>(target: YamlNode, alias: YamlNode, f: () => T): T {
     if (this.active.has(target)) this.fail(YamlErrorCode.syntax, 'yaml: anchor value contains itself', alias);
     this.active.add(target);
+    this.aliasDepth++;
     try {
-      return this.decode(target);
+      return f();
     } finally {
+      this.aliasDepth--;
       this.active.delete(target);
     }
   }
 
   /** The scalar's text; double-quoted scalars are re-decoded with go-yaml's escape set. */
   private text(node: Scalar): string {
-    const src = node.srcToken;
-    if (node.type === 'QUOTE_DOUBLE' && src && 'source' in src && typeof src.source === 'string') {
-      const r = decodeDoubleQuoted(src.source);
+    if (node.type === 'QUOTE_DOUBLE' && node.range) {
+      // The scalar's source (quotes included) is the text its range covers.
+      const r = decodeDoubleQuoted(this.source.slice(node.range[0], node.range[1]));
       if ('error' in r) this.fail(YamlErrorCode.syntax, `yaml: line ${this.lineOf(node)}: ${r.error}`, node);
       return r.value;
     }
@@ -102,28 +188,65 @@ class Decoder {
     return this.fail(YamlErrorCode.syntax, `yaml: cannot decode !!${r.tag} \`${text}\` as a !!${want}`, node);
   }
 
+  /** The scalar as go-yaml decodes it into interface{}; floats and big ints boxed (target.ts). */
   private scalar(node: Scalar): unknown {
-    return this.resolved(node).value;
+    const r = this.resolved(node);
+    if (r.tag === 'float') return new GoFloat(r.value as number);
+    if (r.exact !== undefined) return new GoBigInt(r.exact);
+    return r.value;
   }
 
   /**
    * sigs.k8s.io/yaml's conversion to JSON, done after decoding so that entries replaced by a later
    * duplicate key never fail: nil keys are rejected, then json.Marshal rejects NaN / ±Inf.
    */
-  toJson(v: unknown): unknown {
-    const converted = this.convert(v);
-    const bad = findNonFinite(converted);
+  toJson(v: unknown, target: YamlTarget | null = null): unknown {
+    this.nonFinite = null;
+    const converted = this.convert(v, target);
+    // json.Marshal runs after the whole conversion: a nil key anywhere is reported first.
+    const bad = this.nonFinite as number | null;
     if (bad !== null) {
       this.fail(YamlErrorCode.conversion, `json: unsupported value: ${Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf'}`);
     }
     return converted;
   }
 
-  private convert(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map((x) => this.convert(x));
-    if (!(v instanceof GoMap)) return v;
+  /** The first NaN / ±Inf met by `convert`, in document order (json.Marshal's first). */
+  private nonFinite: number | null = null;
+
+  // One pass that also notes the first non-finite number (no second walk of the result), with
+  // plain loops: alias expansions can make the result much larger than the text.
+  private convert(v: unknown, target: YamlTarget | null): unknown {
+    if (Array.isArray(v)) {
+      const items = target?.items ?? null;
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = this.convert(v[i], items);
+      return out;
+    }
+    if (!(v instanceof GoMap)) {
+      const x = target?.string ? (scalarToGoString(v) ?? plainScalar(v)) : plainScalar(v);
+      if (typeof x === 'number' && this.nonFinite === null && !Number.isFinite(x)) this.nonFinite = x;
+      return x;
+    }
     if (v.nullKey) this.fail(YamlErrorCode.conversion, 'unsupported map key of type: %!s(<nil>)', v.nullKey);
-    return Object.fromEntries([...v.entries].map(([k, x]) => [k, this.convert(x)]));
+    const out: Record<string, unknown> = {};
+    if (!target?.field) {
+      const values = target?.values ?? null;
+      for (const [k, x] of v.entries) setOwnKey(out, k, this.convert(x, values));
+      return out;
+    }
+    // A struct: keys name its fields as encoding/json matches them, in the byte order json.Marshal
+    // wrote them; a later key naming a field already decoded decodes over it.
+    const field = target.field;
+    const keys = [...v.entries.keys()];
+    if (keys.some((k) => (field(k)?.name ?? k) !== k)) keys.sort(compareUtf8);
+    for (const k of keys) {
+      const f = field(k);
+      const x = this.convert(v.entries.get(k), f?.target ?? null);
+      const name = f?.name ?? k;
+      setOwnKey(out, name, f && Object.hasOwn(out, name) ? decodeOver(out[name], x, f.kind, f.target) : x);
+    }
+    return out;
   }
 
   private isMergeKey(key: YamlNode | null): boolean {
@@ -154,19 +277,30 @@ class Decoder {
   private merge(value: YamlNode | null, out: GoMap): void {
     const wantMap = (): never =>
       this.fail(YamlErrorCode.syntax, 'yaml: map merge requires map or sequence of maps as the value', value);
-    const deref = (n: YamlNode | null): YamlNode => {
-      const target = isAlias(n) ? (n.resolve(this.doc) as YamlNode | undefined) : n;
-      if (!target || !isMap(target)) return wantMap();
-      return target;
+    const mergeOne = (n: YamlNode | null): void => {
+      if (isAlias(n)) {
+        const target = this.target(n);
+        if (!target || !isMap(target)) return wantMap();
+        this.count(n);
+        this.expanding(target, n, () => {
+          this.count(target);
+          this.mapInto(target, out);
+        });
+      } else if (isMap(n)) {
+        this.count(n);
+        this.mapInto(n, out);
+      } else wantMap();
     };
     if (isSeq(value)) {
-      for (const item of [...value.items].reverse()) this.mapInto(deref(item as YamlNode), out);
-    } else this.mapInto(deref(value), out);
+      for (const item of [...value.items].reverse()) mergeOne(item as YamlNode);
+    } else mergeOne(value);
   }
 
   /** sigs.k8s.io/yaml's conversion of a go-yaml map key to a JSON object key. */
   private keyString(key: YamlNode | null): string | null {
-    const target = isAlias(key) ? (key.resolve(this.doc) as YamlNode | undefined) : key;
+    this.count(key);
+    const target = isAlias(key) ? this.target(key) : key;
+    if (target && target !== key) this.expanding(target, key as YamlNode, () => this.count(target));
     if (target && (isMap(target) || isSeq(target))) {
       this.fail(YamlErrorCode.syntax, 'yaml: invalid map key', key);
     }
@@ -187,39 +321,61 @@ class Decoder {
   }
 }
 
-function findNonFinite(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? null : v;
-  if (v === null || typeof v !== 'object') return null;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) {
-    const bad = findNonFinite(x);
-    if (bad !== null) return bad;
-  }
-  return null;
-}
-
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /**
+ * The `yaml` package's CST for `text`, refusing nesting deeper than `maxDepth` as soon as the
+ * parser's stack (document, open collections, at most one leaf token) gets there: the CST parser
+ * itself slows down with depth, so the check runs while it reads, not afterwards.
+ */
+function* cstTokens(text: string, lines: LineCounter, maxDepth: number): Generator<CST.Token> {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  let offset = 0;
+  for (const lexeme of new Lexer().lex(text, false)) {
+    yield* parser.next(lexeme);
+    offset += lexeme.length;
+    const stack = parser.stack;
+    if (stack.length > maxDepth + 1) {
+      const top = stack[stack.length - 1]?.type;
+      const leaf = top !== 'block-map' && top !== 'block-seq' && top !== 'flow-collection' ? 1 : 0;
+      if (stack.length - 1 - leaf > maxDepth) {
+        const line = lines.linePos(offset).line;
+        throw new YamlError(YamlErrorCode.tooDeep, `yaml: line ${line}: exceeded max depth of ${maxDepth}`, line);
+      }
+    }
+  }
+  yield* parser.end();
+}
+
+/**
  * Parse the first YAML document of `text` into a JSON value (`null` for an empty document), as
  * sigs.k8s.io/yaml.Unmarshal sees it. Errors are `YamlError`s with a 1-based `line`.
+ *
+ * Bounded by the text's size: nesting deeper than MAX_YAML_DEPTH and alias expansion beyond
+ * go-yaml's budget are refused (YAML_TOO_DEEP, YAML_EXCESSIVE_ALIASING).
  */
 export function parseYamlDocument(text: string, options: ParseYamlOptions = {}): unknown {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, lineCounter: lines, prettyErrors: false,
-    keepSourceTokens: true,
-  });
-  if (!Array.isArray(docs)) return null; // empty stream
-  const doc = docs[0];
-  if (!doc) return null;
+  const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, });
+  let doc: Document.Parsed | undefined;
+  // Only the first document matters: stop composing once it is complete.
+  for (const d of composer.compose(cstTokens(text, lines, MAX_YAML_DEPTH))) {
+    doc = d;
+    break;
+  }
+  if (!doc) return null; // empty stream
   // Escapes in double-quoted scalars are checked with go-yaml's rules by the decoder.
   const err = doc.errors.find((e) => e.code !== 'BAD_DQ_ESCAPE');
   if (err) {
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });
   }
-  const decoder = new Decoder(doc, lines, options.strict ?? false);
-  return decoder.toJson(decoder.decode(doc.contents as YamlNode | null));
+  const decoder = new Decoder(doc, text, lines, options.strict ?? false);
+  const decoded = decoder.decode(doc.contents as YamlNode | null);
+  const first = decoder.toJson(decoded, options.target);
+  const second = options.retarget?.(first);
+  return second ? decoder.toJson(decoded, second) : first;
 }

@@ -13,7 +13,11 @@ export type YamlTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp';
 export interface Resolved {
   readonly tag: YamlTag;
   readonly value: string | number | boolean | null;
+  /** An int's exact value, when a JS number cannot hold it. */
+  readonly exact?: bigint;
 }
+
+const int = (v: bigint): Resolved => (Number.isSafeInteger(Number(v)) ? { tag: 'int', value: Number(v) } : { tag: 'int', value: Number(v), exact: v });
 
 const MAP = new Map<string, Resolved>();
 function addAll(words: readonly string[], r: Resolved): void {
@@ -74,9 +78,9 @@ export function resolvePlain(s: string): Resolved {
   if (isGoYamlTimestamp(s)) return { tag: 'timestamp', value: s };
   const plain = s.replaceAll('_', '');
   const i = goParseInt64(plain);
-  if (i !== null) return { tag: 'int', value: Number(i) };
+  if (i !== null) return int(i);
   const u = goParseUint64(plain);
-  if (u !== null) return { tag: 'int', value: Number(u) };
+  if (u !== null) return int(u);
   if (YAML_STYLE_FLOAT.test(plain)) {
     const f = Number(plain);
     // Go's ParseFloat reports overflow (±Inf) as an error, so such text stays a string.
@@ -86,7 +90,7 @@ export function resolvePlain(s: string): Resolved {
   // prefix ("0b-10" is -2); "-0b..." is already covered by ParseInt with base 0.
   if (plain.startsWith('0b')) {
     const bin = parseBinary(plain.slice(2));
-    if (bin !== null) return { tag: 'int', value: Number(bin) };
+    if (bin !== null) return int(bin);
   }
   return STR(s);
 }

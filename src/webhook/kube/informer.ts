@@ -5,7 +5,13 @@
  * cluster without RBAC for this resource does not flood the log) and reports its state.
  */
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+
+/** The log calls made here (pino's `(fields, message)` form; other loggers adapt to it). */
+export interface InformerLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  debug(fields: object, msg: string): void;
+}
 
 export interface WatchedCache<T> {
   /** `undefined` until the first successful list. */
@@ -21,8 +27,9 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly path: string;
   readonly list: () => Promise<KubernetesListObject<T>>;
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
   readonly what: string;
-  readonly logger: Logger;
+  readonly logger: InformerLog;
   readonly onChange?: (items: readonly T[]) => void;
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   readonly settleTimeoutMs?: number;
@@ -30,7 +37,7 @@ export interface InformerOptions<T extends KubernetesObject> {
 
 export function startInformer<T extends KubernetesObject>(opts: InformerOptions<T>): WatchedCache<T> {
   const { initial, max } = opts.backoffMs ?? { initial: 1000, max: 60_000 };
-  const lw = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), opts.list, false, undefined, opts.fieldSelector);
+  const lw = new ListWatch<T>(opts.path, new Watch(opts.kubeConfig), opts.list, false, opts.labelSelector, opts.fieldSelector);
   let synced = false;
   let settled = false;
   let stopped = false;

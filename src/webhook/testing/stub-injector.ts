@@ -4,7 +4,7 @@
  * adds one container whose env carries the proxy env overrides. It makes no claim about what
  * Istio injects; the real injector is tested against the CLI and the conformance goldens.
  */
-import type { AdmissionInput, AdmissionOutcome, PodInjector } from '../types.js';
+import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from '../types.js';
 
 export function createStubInjector(tag = 'stub'): PodInjector {
   return {
@@ -21,9 +21,11 @@ export function createStubInjector(tag = 'stub'): PodInjector {
       return {
         kind: 'injected',
         warnings: [],
-        patch: hasList
-          ? [{ op: 'add', path: '/spec/containers/-', value: container }]
-          : [{ op: 'add', path: '/spec/containers', value: [container] }],
+        patch: encodePatch(
+          hasList
+            ? [{ op: 'add', path: '/spec/containers/-', value: container }]
+            : [{ op: 'add', path: '/spec/containers', value: [container] }],
+        ),
       };
     },
   };

@@ -2,6 +2,7 @@
  * Template selection: built-in typed templates, custom templates from the configuration, and
  * the seam where a Go text/template engine plugs in (`TemplateCompiler`).
  */
+import { ownValue } from '../../own-keys.js';
 import { InjectionError, InjectionErrorCode } from '../errors.js';
 import type { Template } from '../template-context.js';
 import { gatewayTemplate } from './gateway.js';
@@ -44,7 +45,7 @@ export function lookupTemplate(
   custom: Readonly<Record<string, string>>,
   compile: TemplateCompiler,
 ): Template {
-  const text = custom[name];
+  const text = ownValue(custom, name);
   if (text !== undefined) return compile(name, text);
   const builtin = BUILTIN_TEMPLATES.get(name);
   if (builtin) return builtin;

@@ -103,3 +103,37 @@ export function awkwardYaml(r: Rng): string {
   }
   return text;
 }
+
+/**
+ * Documents that use aliases heavily, sized around go-yaml's alias budget (decode.go
+ * `allowedAliasRatio`): flow lists of maps aliased many times, nested "laughs", merge keys,
+ * aliased keys and scalars. About a fifth of them exceed the budget.
+ */
+export function aliasHeavyYaml(r: Rng): string {
+  const list = (n: number, item: string): string => Array.from({ length: n }, () => item).join(', ');
+  switch (r.int(5)) {
+    case 0:
+      return `{a: &a [${list(1 + r.int(1500), '{a}')}], b: &b [${list(r.int(400), '*a')}]}\n`;
+    case 1: {
+      const fan = 1 + r.int(9);
+      let t = 'l0: &l0 [lol]\n';
+      for (let j = 1, k = 1 + r.int(8); j <= k; j++) t += `l${j}: &l${j} [${list(fan, `*l${j - 1}`)}]\n`;
+      return t;
+    }
+    case 2: {
+      const keys = Array.from({ length: 1 + r.int(300) }, (_, j) => `k${j}: v`).join(', ');
+      let t = `base: &b {${keys}}\nitems:\n`;
+      for (let j = 0, m = r.int(300); j < m; j++) t += `- <<: *b\n  own: ${j}\n`;
+      return t;
+    }
+    case 3: {
+      let t = 'k: &k key\nm: &m {x: 1}\nlist:\n';
+      for (let j = 0, n = 1 + r.int(400); j < n; j++) t += `- v${j}\n`;
+      t += 'refs:\n';
+      for (let j = 0, m = r.int(1200); j < m; j++) t += `  r${j}: [*k, *m, {*k : 1}]\n`;
+      return t;
+    }
+    default:
+      return `s: &s [${list(1 + r.int(500), '1')}]\nall: [${list(r.int(600), '*s')}]\nx: {<<: [{a: 1}, {b: 2}]}\n`;
+  }
+}

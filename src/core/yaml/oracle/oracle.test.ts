@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { goJsonIndent, goJsonMarshal } from '../../format/go-json.js';
 import { emitYaml } from '../emit.js';
 import { parseYamlDocument } from '../parse.js';
-import { Rng, awkwardValue, awkwardYaml } from './generate.js';
+import { Rng, aliasHeavyYaml, awkwardValue, awkwardYaml } from './generate.js';
 
 const GOPATH = '/usr/share/gocode';
 
@@ -100,7 +100,17 @@ describe.skipIf(oracle === null)('differential test against go-yaml v2 / sigs.k8
     const docs = Array.from({ length: 1500 }, () => awkwardYaml(r));
     const got = docs.map((d) => attempt(() => goJsonMarshal(parseYamlDocument(d))));
     expect(mismatches(got, runOracle(bin, 'parse', docs.map((d) => JSON.stringify(d))), docs)).toEqual([]);
-  });
+  }, 60_000);
+
+  it('the alias budget refuses exactly what go-yaml refuses ("document contains excessive aliasing")', () => {
+    const docs = Array.from({ length: 150 }, () => aliasHeavyYaml(r));
+    const want = runOracle(bin, 'parse', docs.map((d) => JSON.stringify(d)));
+    const got = docs.map((d) => attempt(() => goJsonMarshal(parseYamlDocument(d))));
+    const excessive = (s: string) => s.startsWith('ERR') && s.includes('excessive aliasing');
+    const bad = got.flatMap((g, i) => (g === want[i] || (excessive(g) && excessive(want[i] as string)) ? [] : [`${docs[i]?.slice(0, 200)}\n want ${want[i]?.slice(0, 100)}\n got  ${g.slice(0, 100)}`]));
+    expect(bad.slice(0, 3)).toEqual([]);
+    expect(want.filter(excessive).length).toBeGreaterThan(15); // the budget is exercised
+  }, 180_000);
 });
 
 describe.skipIf(oracle !== null)('differential test against the Go libraries', () => {
