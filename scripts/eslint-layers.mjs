@@ -27,9 +27,11 @@ export const LAYERS = [
   { rank: 6, folders: ['core/capture'], what: 'capture rule model and renderers' },
   { rank: 7, folders: ['core/cni'], what: 'CNI plugin and installer decisions' },
   { rank: 8, folders: ['core/inject'], what: 'the injector (with its Istio template functions and types)' },
-  { rank: 9, folders: ['config', 'capture-exec', 'cli-kit'], what: 'edge libraries (file loading, the capture executor, the CLI convention)' },
-  { rank: 10, folders: ['init', 'cni', 'kubeinject', 'webhook'], what: 'edges' },
-  { rank: 11, folders: ['cli'], what: 'the sidecar-kit command (composition root)' },
+  { rank: 9, folders: ['core/selection', 'core/events'], what: "webhook selection (which entry, which templates, or why not) and decision-event policy" },
+  { rank: 10, folders: ['core/coverage'], what: 'the coverage report' },
+  { rank: 11, folders: ['config', 'capture-exec', 'cli-kit', 'kube', 'cluster'], what: 'edge libraries (file loading, the capture executor, the CLI convention, Kubernetes API access)' },
+  { rank: 12, folders: ['init', 'cni', 'kubeinject', 'webhook', 'checkinject', 'tag', 'coverage'], what: 'edges' },
+  { rank: 13, folders: ['cli'], what: 'the sidecar-kit command (composition root)' },
 ];
 
 const RANK = new Map(LAYERS.flatMap((l) => l.folders.map((f) => [f, l.rank])));

@@ -17,9 +17,9 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli/convention.js';
+} from '../cli-kit/convention.js';
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings } from '../core/config/settings.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { STATUS_ANNOTATION } from '../core/istio-keys.js';
 import { knownTemplateNames } from '../core/inject/templates/index.js';

@@ -4,6 +4,7 @@
  * and REASON, its closing problem lines, and a plain object for `-o json|yaml`.
  */
 import { EvaluationProblem, type InjectionEvaluation } from '../core/selection/index.js';
+import { renderTable } from '../cli-kit/table.js';
 
 export interface CheckSubject {
   /** `Pod shop/web-1`, `Deployment shop/web`, `labels app=web in namespace shop`. */
@@ -22,15 +23,6 @@ export interface TableStyle {
 const GREEN = '\u001b[32m';
 const RED = '\u001b[31m';
 const RESET = '\u001b[0m';
-
-/** Columns padded to the widest cell plus two spaces (istioctl's table writer), the last unpadded. */
-export function renderTable(rows: readonly (readonly string[])[], colour: (row: number, col: number, text: string) => string = (_r, _c, t) => t): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
-  return rows
-    .map((r, ri) => r.map((c, i) => (i === r.length - 1 ? colour(ri, i, c) : colour(ri, i, c) + ' '.repeat((widths[i] ?? 0) - [...c].length + 2))).join('') + '\n')
-    .join('');
-}
 
 const problemLine = (e: InjectionEvaluation): string =>
   e.problem === EvaluationProblem.noInjectorWebhooks
@@ -85,3 +77,5 @@ export function reportObject(subjects: readonly CheckSubject[]): unknown[] {
     })),
   }));
 }
+
+export { renderTable };

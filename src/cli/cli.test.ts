@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { agentConfigSchema, installConfigSchema } from '../config/cni.js';
+import { agentConfigSchema, installConfigSchema } from '../core/config/cni.js';
 import { spec as coverageSpec } from '../coverage/command.js';
 import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';

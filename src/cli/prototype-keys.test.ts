@@ -6,15 +6,15 @@
  * value", nothing dropped, no prototype replaced).
  */
 import { describe, expect, it } from 'vitest';
-import { deepMerge, dropNulls } from '../../config/merge.js';
-import { resolveSettings } from '../../config/settings.js';
-import { parsePathEnv } from '../../webhook/path-params.js';
-import { injectManifest } from '../../kubeinject/manifest.js';
-import { matchSelector } from '../k8s/selector.js';
-import type { Pod } from '../k8s/pod.js';
-import { strategicMerge } from '../k8s/smp.js';
-import { decideInjection } from './decide.js';
-import { injectPod } from './inject.js';
+import { deepMerge, dropNulls } from '../core/config/merge.js';
+import { resolveSettings } from '../core/config/settings.js';
+import { parsePathEnv } from '../core/inject/path-params.js';
+import { injectManifest } from '../kubeinject/manifest.js';
+import { matchSelector } from '../core/k8s/selector.js';
+import type { Pod } from '../core/k8s/pod.js';
+import { strategicMerge } from '../core/k8s/smp.js';
+import { decideInjection } from '../core/inject/decide.js';
+import { injectPod } from '../core/inject/inject.js';
 
 /** Every own property name of Object.prototype (`__proto__` included), from the running engine. */
 const NAMES = Object.getOwnPropertyNames(Object.prototype);

@@ -4,7 +4,7 @@
  * (the ConfigMaps a sidecar-kit webhook configuration names in its annotations), used by
  * `kube-inject` in cluster mode, `check-inject` and `tag set`.
  */
-import type { ConfigKey, ConfigTexts } from '../webhook/config-source.js';
+import type { ConfigKey, ConfigTexts } from '../core/config/texts.js';
 import { injectorWebhook, type InjectorWebhook, type MutatingWebhookConfiguration } from '../core/selection/webhooks.js';
 import type { ClusterClient } from './types.js';
 

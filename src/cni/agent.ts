@@ -9,7 +9,7 @@
  * - at shutdown, the plugin is left in place while the DaemonSet still targets this node
  *   (a restart or an upgrade), else removed (an uninstall).
  */
-import type { InstallConfig, AgentConfig } from '../config/cni.js';
+import type { InstallConfig, AgentConfig } from '../core/config/cni.js';
 import type { RepairPolicy } from '../core/cni/repair.js';
 import { shutdownPlan, type DaemonSetLookup } from '../core/cni/node-readiness.js';
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';

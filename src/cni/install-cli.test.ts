@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseArgs } from '../cli/convention.js';
+import { parseArgs } from '../cli-kit/convention.js';
 import { agentSettings, run, spec } from './install-cli.js';
 
 let dir: string;

@@ -18,8 +18,8 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli/convention.js';
-import { agentConfigSchema, installConfigSchema, LOG_LEVELS, type AgentConfig, type InstallConfigInput, type LogLevel } from '../config/cni.js';
+} from '../cli-kit/convention.js';
+import { agentConfigSchema, installConfigSchema, LOG_LEVELS, type AgentConfig, type InstallConfigInput, type LogLevel } from '../core/config/cni.js';
 import { mergeConflist } from '../core/cni/conflist.js';
 import { inClusterServer } from '../core/cni/kubeconfig.js';
 import { describeFsError } from '../core/format/fs-error.js';

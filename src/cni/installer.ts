@@ -7,7 +7,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { InstallConfig } from '../config/cni.js';
+import type { InstallConfig } from '../core/config/cni.js';
 import { InstallResult } from './agent-metrics.js';
 import { findConfFile, installBinary, installConfig, installKubeconfig, uninstall, type BinaryState, type InstallerDeps } from './install.js';
 

@@ -14,11 +14,11 @@ import {
   type CoreV1Event,
   type V1Pod,
 } from '@kubernetes/client-node';
-import type { InstallConfig } from '../config/cni.js';
+import type { InstallConfig } from '../core/config/cni.js';
 import { taintRemovalPatch, type DaemonSetLookup, type NodeView } from '../core/cni/node-readiness.js';
 import type { RepairPodView } from '../core/cni/repair.js';
-import { apiStatus, describeApiError } from '../webhook/kube/ca-secret.js';
-import { startInformer, type WatchedCache } from '../webhook/kube/informer.js';
+import { apiStatus, describeApiError } from '../kube/api-errors.js';
+import { startInformer, type WatchedCache } from '../kube/informer.js';
 import type { Logger } from './log.js';
 import type { RepairApi } from './repair-controller.js';
 

@@ -159,7 +159,7 @@ describe('the overall deadline', () => {
   });
 
   it('defaults to 60 s and refuses one at or above the runtime\'s 4 minutes', async () => {
-    const { pluginConfSchema } = await import('../config/cni.js');
+    const { pluginConfSchema } = await import('../core/config/cni.js');
     expect(pluginConfSchema.parse(baseConf).sidecar_kit.deadline_ms).toBe(60_000);
     const out = await runPlugin(harness({ conf: { ...baseConf, sidecar_kit: { deadline_ms: 240_000 } } }).deps);
     expect(parse(out.stdout)).toMatchObject({ code: 7, msg: expect.stringMatching(/deadline_ms/) });

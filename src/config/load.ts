@@ -9,6 +9,7 @@ import { parseYamlDocument } from '../core/yaml/parse.js';
 import { ConfigError } from '../core/config/errors.js';
 import { isPlainObject } from '../core/config/merge.js';
 import { resolveSettings, type InjectionSettings } from '../core/config/settings.js';
+import type { ConfigKey, ConfigTexts } from '../core/config/texts.js';
 
 export interface SettingsFiles {
   readonly valuesFile?: string;
@@ -68,4 +69,14 @@ export async function loadSettingsFromFiles(files: SettingsFiles): Promise<Injec
     ? parseInjectConfigText(await readText(files.injectConfigFile, 'injectConfigFile'), files.injectConfigFile)
     : undefined;
   return resolveSettings({ values, mesh, operator, injectConfig, revision: files.revision });
+}
+
+/** Settings from ConfigMap-layout file texts (YAML or JSON) over the built-in defaults. */
+export function settingsFromTexts(texts: ConfigTexts, revision: string, files: Partial<Record<ConfigKey, string>> = {}): InjectionSettings {
+  return resolveSettings({
+    values: texts.values === undefined ? undefined : parseSettingsText(texts.values, files.values ?? 'values', 'valuesFile'),
+    mesh: texts.mesh === undefined ? undefined : parseSettingsText(texts.mesh, files.mesh ?? 'mesh', 'meshConfigFile'),
+    injectConfig: texts.config === undefined ? undefined : parseInjectConfigText(texts.config, files.config ?? 'config'),
+    revision,
+  });
 }

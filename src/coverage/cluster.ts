@@ -11,8 +11,8 @@ import { coverageInjector } from '../core/coverage/injector.js';
 import { injectorWebhook, type MutatingWebhookConfiguration as WebhookConfiguration } from '../core/selection/webhooks.js';
 import type { Pod } from '../core/k8s/pod.js';
 import type { KubeJson } from '../kube/json-client.js';
-import { settingsFromTexts } from '../webhook/core-injector.js';
-import { parsePathEnv } from '../webhook/path-params.js';
+import { settingsFromTexts } from '../config/load.js';
+import { parsePathEnv } from '../core/inject/path-params.js';
 
 export { SK_WEBHOOK_SUFFIX as OUR_WEBHOOK_SUFFIX } from '../core/selection/webhooks.js';
 import { SK_WEBHOOK_SUFFIX as OUR_WEBHOOK_SUFFIX } from '../core/selection/webhooks.js';

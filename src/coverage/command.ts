@@ -5,7 +5,7 @@
  * Optionally recreates them through their owners (--recreate). Exit 0: no problem found; 3:
  * problems listed; 1: the cluster could not be read; 2: usage.
  */
-import { ExitCode, flagBool, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec, type Sourced } from '../cli/convention.js';
+import { ExitCode, flagBool, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec, type Sourced } from '../cli-kit/convention.js';
 import { assessCoverage, isProblem } from '../core/coverage/assess.js';
 import { describeRepair, renderReport, type OutputFormat } from '../core/coverage/render.js';
 import { kubeJson } from '../kube/json-client.js';

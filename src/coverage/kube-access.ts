@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { FlagSpec, Sourced } from '../cli/convention.js';
+import type { FlagSpec, Sourced } from '../cli-kit/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 
 export const KUBECONFIG_FLAG: FlagSpec = { long: 'kubeconfig', value: 'FILE', env: ['KUBECONFIG'], help: 'kubeconfig file (default: ~/.kube/config, else the in-cluster service account)' };

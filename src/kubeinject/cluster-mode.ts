@@ -5,11 +5,11 @@
  * sidecars in `auto` mode, as the webhook decides them. Loaded only in cluster mode.
  */
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
-import { resolveSettings, type InjectionSettings } from '../config/settings.js';
+import { resolveSettings, type InjectionSettings } from '../core/config/settings.js';
 import type { ClusterFacts } from '../core/inject/environment.js';
 import { connectCluster } from '../cluster/load.js';
 import { locateConfigMaps, readConfigTexts } from '../cluster/injector-config.js';
-import type { ConfigKey } from '../webhook/config-source.js';
+import type { ConfigKey } from '../core/config/texts.js';
 import { readFile } from 'node:fs/promises';
 import { describeFsError } from '../core/format/fs-error.js';
 

@@ -21,10 +21,10 @@ import {
   type ParsedArgs,
 } from '../cli-kit/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
-import type { InjectionSettings } from '../config/settings.js';
+import type { InjectionSettings } from '../core/config/settings.js';
 import type { ClusterFacts, InjectionEnvironment } from '../core/inject/environment.js';
 import { describeFsError } from '../core/format/fs-error.js';
-import { ownValue } from '../core/own-keys.js';
+import { ownValue } from '../core/format/own-keys.js';
 import {
   DEFAULT_MAX_INPUT_BYTES,
   formatByteSize,

@@ -16,9 +16,9 @@ import {
   type CommandSpec,
   type FlagSpec,
   type ParsedArgs,
-} from '../cli/convention.js';
+} from '../cli-kit/convention.js';
 import { REV_LABEL } from '../core/selection/webhooks.js';
-import { renderTable } from '../checkinject/report.js';
+import { renderTable } from '../cli-kit/table.js';
 import type { ClusterClient, ClusterOptions } from '../cluster/types.js';
 import { listTags, planRemoveTag, planSetTag, TagError } from './tags.js';
 

@@ -3,7 +3,7 @@
  * Pure: the caller supplies the parsed body, the URL path and the injector.
  */
 import { z } from 'zod';
-import { parsePathEnv } from './path-params.js';
+import { parsePathEnv } from '../core/inject/path-params.js';
 import type { AdmissionOutcome, ClusterSnapshot, JsonObject, PodInjector } from './types.js';
 
 const API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const;

@@ -20,8 +20,9 @@ import type { WebhookMetrics } from './metrics.js';
 import type { InjectorSource, PodInjector } from './types.js';
 import { watchFiles, type FileWatch, type WatchOptions } from './watch.js';
 
-export type ConfigKey = 'config' | 'values' | 'mesh';
-export const CONFIG_KEYS: readonly ConfigKey[] = ['config', 'values', 'mesh'];
+import { CONFIG_KEYS, type ConfigKey, type ConfigTexts } from '../core/config/texts.js';
+
+export { CONFIG_KEYS, type ConfigKey, type ConfigTexts };
 
 export interface ConfigPaths {
   readonly configDir?: string;
@@ -29,9 +30,6 @@ export interface ConfigPaths {
   readonly valuesFile?: string;
   readonly meshConfigFile?: string;
 }
-
-/** The text of each configured file; a key is absent when no file provides it. */
-export type ConfigTexts = Partial<Record<ConfigKey, string>>;
 
 /**
  * Turns file contents into an injector; throws (ideally a coded ConfigError naming the file and

@@ -5,17 +5,17 @@
  * message. The patch is the core's: it takes the pod exactly as the API server sent it to the
  * injected pod.
  */
-import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
-import { resolveSettings, type InjectionSettings } from '../config/settings.js';
+import { settingsFromTexts } from '../config/load.js';
+import type { InjectionSettings } from '../core/config/settings.js';
 import { decideInjection, skipMessage, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
 import { DEFAULT_CLUSTER_ID, type InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import type { Pod } from '../core/k8s/pod.js';
-import { ownValue } from '../core/own-keys.js';
+import { ownValue } from '../core/format/own-keys.js';
 import { createCachingInjector, type MemoLimits } from './cache.js';
-import type { ConfigKey, ConfigTexts, InjectorBuilder } from './config-source.js';
+import type { InjectorBuilder } from './config-source.js';
 import { encodePatch, type AdmissionInput, type AdmissionOutcome, type PodInjector } from './types.js';
 
 export function createCoreInjector(settings: InjectionSettings, env: InjectionEnvironment): PodInjector {
@@ -62,17 +62,9 @@ export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironme
   };
 }
 
-/** Settings from ConfigMap-layout file texts (YAML or JSON) over the built-in defaults. */
-export function settingsFromTexts(texts: ConfigTexts, revision: string, files: Partial<Record<ConfigKey, string>> = {}): InjectionSettings {
-  return resolveSettings({
-    values: texts.values === undefined ? undefined : parseSettingsText(texts.values, files.values ?? 'values', 'valuesFile'),
-    mesh: texts.mesh === undefined ? undefined : parseSettingsText(texts.mesh, files.mesh ?? 'mesh', 'meshConfigFile'),
-    injectConfig: texts.config === undefined ? undefined : parseInjectConfigText(texts.config, files.config ?? 'config'),
-    revision,
-  });
-}
-
 /** Each configuration version gets its own injector and its own outcome memo. */
 export function coreInjectorBuilder(revision: string, env: InjectionEnvironment, memo: MemoLimits = { maxEntries: 0, maxBytes: 0 }): InjectorBuilder {
   return (texts, files) => createCachingInjector(createCoreInjector(settingsFromTexts(texts, revision, files), env), memo);
 }
+
+export { settingsFromTexts };

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings } from '../core/config/settings.js';
 import { buildWebhookApp } from './app.js';
 import { createCoreInjector } from './core-injector.js';
 import { createDecisionEvents } from './decision-events.js';

@@ -28,7 +28,7 @@ import {
   type SharedCa,
 } from './kube/ca-secret.js';
 import type { KubeAccess } from './kube/client.js';
-import type { WatchedCache } from './kube/informer.js';
+import type { WatchedCache } from '../kube/informer.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { WebhookOptions } from './options.js';
 import type { WallClock } from './wall-clock.js';

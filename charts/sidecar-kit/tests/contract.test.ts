@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../../../src/cli/convention.js';
+import { parseArgs } from '../../../src/cli-kit/convention.js';
 import { agentSettings, spec as cniSpec } from '../../../src/cni/install-cli.js';
 import { FACTS_ANNOTATION } from '../../../src/core/cni/pod-facts.js';
 import { coreInjectorBuilder, injectionEnvironment } from '../../../src/webhook/core-injector.js';

@@ -2,7 +2,7 @@
  * Helm-style deep merge: objects merge key by key; arrays, scalars and null replace. Pure: the
  * inputs are not modified.
  */
-import { ownValue, setOwnKey } from '../core/own-keys.js';
+import { ownValue, setOwnKey } from '../format/own-keys.js';
 
 export type Plain = { [k: string]: unknown };
 

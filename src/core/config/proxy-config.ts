@@ -8,11 +8,11 @@
  * a message/wrapper (written whenever set).
  */
 import * as z from 'zod/mini';
-import { parseAddr } from '../core/capture/net.js';
-import { formatProtoDuration, GoDurationError, parseGoDurationNanos } from '../core/format/go-duration.js';
-import { goQuote } from '../core/template/go-quote.js';
-import { goJsonString } from '../core/format/go-json.js';
-import { jsonSyntaxError } from '../core/format/go-json-syntax.js';
+import { parseAddr } from '../format/net.js';
+import { formatProtoDuration, GoDurationError, parseGoDurationNanos } from '../format/go-duration.js';
+import { goQuote } from '../format/go-quote.js';
+import { goJsonString } from '../format/go-json.js';
+import { jsonSyntaxError } from '../format/go-json-syntax.js';
 
 export const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'] as const;
 

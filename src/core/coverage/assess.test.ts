@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../config/settings.js';
+import { resolveSettings } from '../config/settings.js';
 import { injectPod } from '../inject/inject.js';
 import type { Pod } from '../k8s/pod.js';
 import { assessCoverage, type CoverageEvent, type CoverageInput, type OwnerRef } from './assess.js';

@@ -4,7 +4,7 @@
  * strips what an earlier injection added first), with the same environment and cluster facts
  * the webhook uses.
  */
-import type { InjectionSettings } from '../../config/settings.js';
+import type { InjectionSettings } from '../config/settings.js';
 import { knownTemplateNames } from '../inject/templates/index.js';
 import { injectorViewOf } from '../selection/evaluate.js';
 import type { ClusterFacts, InjectionEnvironment } from '../inject/environment.js';

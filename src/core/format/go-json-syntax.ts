@@ -2,7 +2,7 @@
  * encoding/json's SyntaxError texts for the common ways a text fails to be JSON (empty, a bad
  * first character, junk after a number); other malformed texts get a generic sentence.
  */
-import { goQuote } from '../template/go-quote.js';
+import { goQuote } from './go-quote.js';
 
 /** encoding/json's SyntaxError text for a JSON text that is not a value (common cases). */
 export function jsonSyntaxError(text: string): string {

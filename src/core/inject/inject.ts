@@ -19,7 +19,7 @@ import { proxyConfigFor } from '../config/mesh.js';
 import type { ProxyConfig } from '../config/proxy-config.js';
 import type { InjectionSettings } from '../config/settings.js';
 import { K8sDecodeError } from '../k8s/errors.js';
-import { ownValue } from '../own-keys.js';
+import { ownValue } from '../format/own-keys.js';
 import { normalizeAs, withNormalizeSession } from '../k8s/normalize.js';
 import { deploymentMetaFromPod } from '../k8s/owner.js';
 import { findContainer, PROXY_CONTAINER, type Container, type DeploymentMeta, type Pod, type TypeMeta } from '../k8s/pod.js';

@@ -6,7 +6,7 @@
  * the best of three runs is taken. Absolute speed is measured in bench/, not here.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../../config/settings.js';
+import { resolveSettings } from '../config/settings.js';
 import type { Pod } from '../k8s/pod.js';
 import { injectPod } from './inject.js';
 

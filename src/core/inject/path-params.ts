@@ -8,7 +8,7 @@
  * `/inject/:ENV:cluster=c1:ENV:net=n1` is accepted too (there `--slash--` is not replaced,
  * as in Istio).
  */
-import { setOwnKey } from '../core/own-keys.js';
+import { setOwnKey } from '../format/own-keys.js';
 
 export interface PathEnv {
   readonly env: Readonly<Record<string, string>>;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../config/proxy-config.js';
 import { isValidQuantity } from '../format/quantity.js';
-import { ownValue } from '../own-keys.js';
+import { ownValue } from '../format/own-keys.js';
 import { parseProxyConfigText } from './proxy-config-annotation.js';
 
 type Validator = (value: string) => string | undefined;

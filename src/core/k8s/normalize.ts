@@ -10,7 +10,7 @@
  * with Go's own text (`json: cannot unmarshal number 4294967296 into Go struct field
  * ContainerPort.spec.containers.ports.containerPort of type int32`).
  */
-import { setOwnKey } from '../own-keys.js';
+import { setOwnKey } from '../format/own-keys.js';
 import { K8sDecodeError } from './errors.js';
 import { canonicalQuantityOf } from './quantity.js';
 import { compileStruct, type CompiledStruct, type CompileRuntime } from './normalize-compile.js';

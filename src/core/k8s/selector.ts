@@ -1,6 +1,6 @@
 /** metav1.LabelSelector matching (matchLabels AND matchExpressions). */
 
-import { ownValue } from '../own-keys.js';
+import { ownValue } from '../format/own-keys.js';
 
 export interface LabelSelectorRequirement {
   readonly key: string;

@@ -13,7 +13,7 @@
  *
  * Inputs are never mutated.
  */
-import { ownValue, setOwnKey } from '../own-keys.js';
+import { ownValue, setOwnKey } from '../format/own-keys.js';
 import { K8sDecodeError } from './errors.js';
 import { hasStruct, structSpec, type FieldType } from './schema.js';
 import './structs-workloads.js';

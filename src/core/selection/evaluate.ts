@@ -16,7 +16,7 @@
  * reason code and a sentence; the reasons for a configuration that does not select the pod use
  * `istioctl x check-inject`'s sentences. Pure: no I/O; the caller reads the objects.
  */
-import type { InjectorConfig } from '../../config/injector.js';
+import type { InjectorConfig } from '../config/injector.js';
 import { decideInjection, OFFLINE_POLICY, skipMessage, SkipReason, type DecisionPolicy } from '../inject/decide.js';
 import { selectTemplateNames } from '../inject/inject.js';
 import type { Pod } from '../k8s/pod.js';

@@ -5,7 +5,7 @@
  * (`{a b}`), and the `%!verb(type=value)` error forms.
  */
 import { formatFloat } from './go-float.js';
-import { goQuote, quoteRune } from './go-quote.js';
+import { goQuote, quoteRune } from '../format/go-quote.js';
 import { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, isPlainMap, mapKeys, mapLookup, sliceItems, structField, typeName } from './values.js';
 
 export interface Flags {
@@ -280,4 +280,4 @@ function fmtFloatVerb(x: number, verb: string, f: Flags): string {
   return padNumber(text, f);
 }
 
-export { goQuote } from './go-quote.js';
+export { goQuote } from '../format/go-quote.js';

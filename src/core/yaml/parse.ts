@@ -10,7 +10,7 @@
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { Alias, CST, Document, Node as YamlNode, Scalar } from 'yaml';
-import { setOwnKey } from '../own-keys.js';
+import { setOwnKey } from '../format/own-keys.js';
 import { decodeDoubleQuoted } from './double-quoted.js';
 import { YamlError, YamlErrorCode } from './errors.js';
 import { resolvePlain } from './resolve.js';

@@ -15,7 +15,8 @@ import { CoreV1Api, type V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CaInvalidError, checkCa, type CertificateAuthority } from '../certs/self-signed.js';
 import type { KubeAccess } from './client.js';
-import { startInformer, type WatchedCache } from './informer.js';
+import { apiStatus, describeApiError } from '../../kube/api-errors.js';
+import { startInformer, type WatchedCache } from '../../kube/informer.js';
 
 export const CA_SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key', trust: 'ca.crt' } as const;
 
@@ -189,31 +190,9 @@ export function watchCaSecret(opts: CaSecretWatchOptions): WatchedCache<V1Secret
   });
 }
 
-/** The HTTP status of a client-node ApiException, if any. */
-export function apiStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 function withVerb(err: unknown, verb: string): unknown {
   if (err instanceof Error) (err as Error & { verb?: string }).verb = verb;
   return err;
 }
 
-/** "create: HTTP 403: secrets is forbidden: …" from an ApiException, or the error's message. */
-export function describeApiError(err: unknown): string {
-  const verb = (err as { verb?: string } | null)?.verb;
-  const status = apiStatus(err);
-  let text = err instanceof Error ? err.message : String(err);
-  if (status !== undefined) {
-    const body = (err as { body?: unknown }).body;
-    let message: unknown;
-    try {
-      message = (typeof body === 'string' ? (JSON.parse(body) as { message?: unknown }) : (body as { message?: unknown } | undefined))?.message;
-    } catch {
-      message = undefined;
-    }
-    text = `HTTP ${status}${typeof message === 'string' ? `: ${message}` : ''}`;
-  }
-  return verb ? `${verb}: ${text}` : text;
-}
+export { apiStatus, describeApiError };

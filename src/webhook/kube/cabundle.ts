@@ -17,7 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeAccess } from './client.js';
-import { startInformer } from './informer.js';
+import { startInformer } from '../../kube/informer.js';
 
 export interface CaBundlePatcherOptions {
   readonly access: KubeAccess;

@@ -10,7 +10,7 @@ import { CoreV1Api, type V1Namespace, type V1Node } from '@kubernetes/client-nod
 import type { Logger } from 'pino';
 import type { ClusterFactsSource, ClusterSnapshot } from '../types.js';
 import type { KubeAccess } from './client.js';
-import { startInformer, type WatchedCache } from './informer.js';
+import { startInformer, type WatchedCache } from '../../kube/informer.js';
 
 
 export interface ClusterFactsWatch extends ClusterFactsSource {

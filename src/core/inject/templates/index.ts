@@ -2,7 +2,7 @@
  * Template selection: built-in typed templates, custom templates from the configuration, and
  * the seam where a Go text/template engine plugs in (`TemplateCompiler`).
  */
-import { ownValue } from '../../own-keys.js';
+import { ownValue } from '../../format/own-keys.js';
 import { InjectionError, InjectionErrorCode } from '../errors.js';
 import type { Template } from '../template-context.js';
 import { gatewayTemplate } from './gateway.js';
