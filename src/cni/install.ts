@@ -10,7 +10,7 @@ import type { InstallConfig } from '../core/config/cni.js';
 import { hasCurrentEntry, mergeConflist, PLUGIN_TYPE, removeOurEntries } from '../core/cni/conflist.js';
 import { buildPluginEntry, confFileCandidates, mergedFileName, resolveConfiguredName, STANDALONE_CONF_NAME } from '../core/cni/install-plan.js';
 import { buildKubeconfig, KUBECONFIG_FILE } from '../core/cni/kubeconfig.js';
-import { copyFileAtomic, existingMode, writeFileAtomic } from './fs-atomic.js';
+import { copyFileAtomic, existingMode, sameContent, writeFileAtomic } from './fs-atomic.js';
 import type { Logger } from './log.js';
 
 export interface InstallerDeps {
@@ -64,7 +64,7 @@ export function installBinary(cfg: InstallConfig, deps: InstallerDeps, state: Bi
   if (!existsSync(cfg.pluginBinary)) throw new InstallError(`plugin executable ${cfg.pluginBinary} does not exist`);
   const current = identity(target);
   if (current !== undefined && current === state.verified) return false;
-  if (current !== undefined && statSync(target).size === statSync(cfg.pluginBinary).size && readFileSync(target).equals(readFileSync(cfg.pluginBinary))) {
+  if (current !== undefined && sameContent(target, cfg.pluginBinary)) {
     state.verified = current;
     return false;
   }
