@@ -8,8 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE, pod as hostilePod, range, review as hostileReview } from '../../bench/webhook/hostile-requests.js';
 import { createAdmissionWorkerPool, DEFAULT_WORKER_LIMITS, type AdmissionWorkerLimits, type AdmissionWorkerPool } from './admission-workers.js';
@@ -18,29 +16,19 @@ import { startReloadingInjector, type ConfigSnapshot } from './config-source.js'
 import { coreInjectorBuilder, injectionEnvironment } from './core-injector.js';
 import { createWebhookMetrics } from './metrics.js';
 import { NO_CLUSTER, review, simplePod } from './testing/harness.js';
+import { bundleAdmissionWorker } from './testing/worker-bundle.js';
 import type { ClusterSnapshot, PodInjector } from './types.js';
 
 const silent = pino({ level: 'silent' });
 const env = { ENABLE_NATIVE_SIDECARS: 'false' };
 const pools: AdmissionWorkerPool[] = [];
-// The worker script bundled as the build bundles it (scripts/build.mjs): a thread loads it in a
-// fraction of the time the sources take through tsx.
-const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'sk-hostile-worker-'));
-const worker = { url: pathToFileURL(path.join(bundleDir, 'webhook-worker.mjs')) };
+let worker: { url: URL; remove(): void };
 beforeAll(async () => {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./admission-worker.ts', import.meta.url))],
-    outfile: fileURLToPath(worker.url),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    banner: { js: "import { createRequire as __skCreateRequire } from 'node:module'; const require = __skCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  worker = await bundleAdmissionWorker();
 }, 60_000);
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.close()));
-  rmSync(bundleDir, { recursive: true, force: true });
+  worker.remove();
 });
 
 function pool(limits: Partial<AdmissionWorkerLimits> = {}): AdmissionWorkerPool {
