@@ -151,7 +151,12 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
     if (!offload) throw new Error('unreachable');
     const config = offload.config();
     const request = { ...http, body: http.body as Buffer, cluster, config, wantSubject: deps.decisionEvents !== undefined };
-    return offload.pool.run(request).then((r) => answer(req, reply, deps, start, fromWorker(r)));
+    const answered = offload.pool.run(request);
+    deps.metrics.workerQueue.set(offload.pool.load().queued);
+    return answered.then((r) => {
+      deps.metrics.workerQueue.set(offload.pool.load().queued);
+      return answer(req, reply, deps, start, fromWorker(r));
+    });
   };
   if (offload && offload.pool.limits.workers > 0 && http.body && http.body.length >= offload.pool.limits.minBytes) return toWorker();
   const decoded = decodeInjectRequest(http);

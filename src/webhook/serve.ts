@@ -89,10 +89,7 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
               revision: deps.coreRevision,
               env: deps.env,
               logger,
-              onResult: (result) => {
-                metrics.workerAdmissions.inc({ result });
-                metrics.workerQueue.set(pool?.load().queued ?? 0);
-              },
+              onResult: (result) => metrics.workerAdmissions.inc({ result }),
             },
           )
         : undefined;
