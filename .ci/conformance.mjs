@@ -24,25 +24,30 @@ const log = (l) => {
 };
 const results = await runConformance({ suites: SUITES, log });
 
-// The webhook process over real TLS, started with the default settings Istio's chart renders.
+// The webhook process over real TLS, started with the default settings Istio's chart renders:
+// once as it runs by default, once with every admission answered on an admission worker thread
+// (ADMISSION_WORKER_MIN_BYTES=0; its cases are named webhook-tls-workers/…).
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sk-conformance-tls-'));
 try {
   const files = await defaultSettingsFiles(dir);
-  let server;
-  try {
-    server = await startWebhookProcess({
-      cli: path.join(root, 'dist', 'sidecar-kit.js'),
-      args: ['--valuesFile', files.values, '--meshConfigFile', files.mesh],
-      env: { ENABLE_NATIVE_SIDECARS: 'true' },
-    });
-  } catch (err) {
-    console.error(`webhook-tls: server did not start: ${err.message}`);
-  }
-  if (server) {
+  for (const [suite, extraEnv] of [['webhook-tls', {}], ['webhook-tls-workers', { ADMISSION_WORKER_MIN_BYTES: '0' }]]) {
+    let server;
     try {
-      results.push(...await runConformance({ suites: ['webhook-tls'], log, webhookServer: { url: server.url, caFile: server.caFile } }));
-    } finally {
-      await server.stop();
+      server = await startWebhookProcess({
+        cli: path.join(root, 'dist', 'sidecar-kit.js'),
+        args: ['--valuesFile', files.values, '--meshConfigFile', files.mesh],
+        env: { ENABLE_NATIVE_SIDECARS: 'true', ...extraEnv },
+      });
+    } catch (err) {
+      console.error(`${suite}: server did not start: ${err.message}`);
+    }
+    if (server) {
+      try {
+        const tls = await runConformance({ suites: ['webhook-tls'], log: suite === 'webhook-tls' ? log : (l) => log(l.replace(/^webhook-tls\b/, suite).replace(/^(PASS|FAIL|SKIP) webhook-tls\//, `$1 ${suite}/`)), webhookServer: { url: server.url, caFile: server.caFile } });
+        results.push(...tls.map((r) => ({ ...r, suite })));
+      } finally {
+        await server.stop();
+      }
     }
   }
 } finally {

@@ -21,6 +21,8 @@ const commands = {
   'cni-rules': 'src/cni/rules-cli.ts',
   'cni-install': 'src/cni/install-cli.ts',
   webhook: 'src/webhook/command.ts',
+  // The admission worker thread's script, started by the webhook command (admission-workers.ts).
+  'webhook-worker': 'src/webhook/admission-worker.ts',
   coverage: 'src/coverage/command.ts',
   version: 'src/cli/version-command.ts',
 };

@@ -5,6 +5,8 @@
 
 export const INJECT_KEY = 'sidecar.istio.io/inject';
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
+/** A ProxyConfig (YAML or JSON) merged over the mesh defaultConfig for this pod. */
+export const PROXY_CONFIG_ANNOTATION = 'proxy.istio.io/config';
 
 /**
  * The pod's `sidecar.istio.io/inject` switch: the label when the pod has it (even when it does

@@ -8,7 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { reviewJson } from './admission.js';
-import { handleInjectRequest, MAX_BODY_BYTES, MAX_DRAINED_BYTES } from './handle.js';
+import { costBeyondSize, type AdmissionWorkerPool, type OffloadResult } from './admission-workers.js';
+import type { ConfigSnapshot } from './config-source.js';
+import { decodeInjectRequest, reviewDecoded, MAX_BODY_BYTES, MAX_DRAINED_BYTES, type InjectHttpResult } from './handle.js';
 import type { DecisionEvents } from './decision-events.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { ClusterFactsSource, Clock, InjectorSource } from './types.js';
@@ -21,6 +23,11 @@ export interface WebhookDeps {
   readonly clock: Clock;
   /** Opt-in Events on the owners of skipped pods. */
   readonly decisionEvents?: DecisionEvents;
+  /**
+   * Admission worker threads for the requests that could hold the event loop (admission-workers.ts),
+   * and the configuration snapshot the loop's injector was built from (they build the same).
+   */
+  readonly offload?: { readonly pool: AdmissionWorkerPool; readonly config: () => ConfigSnapshot };
 }
 
 export interface WebhookAppOptions {
@@ -130,18 +137,51 @@ function readBody(payload: IncomingMessage, done: (err: Error | null, body?: Buf
   payload.resume();
 }
 
-function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps): FastifyReply {
-  const { metrics, clock } = deps;
-  const start = clock.now();
-  metrics.requests.inc();
+function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps): FastifyReply | Promise<FastifyReply> {
+  const start = deps.clock.now();
+  deps.metrics.requests.inc();
   const url = req.url;
   const q = url.indexOf('?');
-  const result = handleInjectRequest(
-    { body: req.body as Buffer | undefined, contentType: req.headers['content-type'], path: q < 0 ? url : url.slice(0, q) },
-    { injector: deps.injector.current(), cluster: deps.cluster.snapshot() },
-  );
+  const http = { body: req.body as Buffer | undefined, contentType: req.headers['content-type'], path: q < 0 ? url : url.slice(0, q) };
+  const offload = deps.offload;
+  // The injector and cluster facts of this moment: a thread answers with the same ones.
+  const injector = deps.injector.current();
+  const cluster = deps.cluster.snapshot();
+  const toWorker = () => {
+    if (!offload) throw new Error('unreachable');
+    const config = offload.config();
+    const request = { ...http, body: http.body as Buffer, cluster, config, wantSubject: deps.decisionEvents !== undefined };
+    const answered = offload.pool.run(request);
+    deps.metrics.workerQueue.set(offload.pool.load().queued);
+    return answered.then((r) => {
+      deps.metrics.workerQueue.set(offload.pool.load().queued);
+      return answer(req, reply, deps, start, fromWorker(r));
+    });
+  };
+  if (offload && offload.pool.limits.workers > 0 && http.body && http.body.length >= offload.pool.limits.minBytes) return toWorker();
+  const decoded = decodeInjectRequest(http);
+  if ('message' in decoded) return answer(req, reply, deps, start, decoded);
+  if (offload && offload.pool.limits.workers > 0 && costBeyondSize(decoded.body)) return toWorker();
+  return answer(req, reply, deps, start, reviewDecoded(decoded, { injector, cluster }));
+}
+
+/** What a thread's outcome means for the answer: its answer, or a refusal as one. */
+type Answer = InjectHttpResult | { readonly status: 503; readonly message: string };
+
+function fromWorker(r: OffloadResult): Answer {
+  if (r.kind === 'answered') return r.result;
+  // Without a decoded AdmissionReview there is no uid to answer with: a 503 (the API server
+  // applies the failurePolicy). With one, the pod is refused with the reason, like any failure.
+  if (!r.review) return { status: 503, message: r.message };
+  const code = r.cause === 'busy' || r.cause === 'closed' ? 'Unavailable' : 'InternalError';
+  const review = { apiVersion: r.review.apiVersion, kind: 'AdmissionReview', response: { uid: r.review.uid, allowed: false, status: { message: r.message } } } as const;
+  return { status: 200, review: review as Extract<InjectHttpResult, { status: 200 }>['review'], outcome: { kind: 'rejected', code, message: r.message } };
+}
+
+function answer(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps, start: number, result: Answer): FastifyReply {
+  const { metrics, clock } = deps;
   if (result.status !== 200) {
-    metrics.failure.inc({ reason: 'decode' });
+    metrics.failure.inc({ reason: result.status === 503 ? 'internal' : 'decode' });
     req.log.warn({ status: result.status, reason: result.message }, 'rejected webhook request');
     metrics.time.observe((clock.now() - start) / 1000);
     return reply.code(result.status).type('text/plain; charset=utf-8').send(`${result.message}\n`);
@@ -155,7 +195,7 @@ function serveInject(req: FastifyRequest, reply: FastifyReply, deps: WebhookDeps
       if (deps.decisionEvents && result.subject) deps.decisionEvents.skipped(result.subject, outcome.reason, outcome.message);
       break;
     case 'rejected':
-      metrics.failure.inc({ reason: outcome.code === 'InternalError' ? 'internal' : 'inject' });
+      metrics.failure.inc({ reason: outcome.code === 'InternalError' || outcome.code === 'Unavailable' ? 'internal' : 'inject' });
       req.log.warn({ uid, code: outcome.code }, `injection failed: ${outcome.message}`);
       break;
     case 'injected':

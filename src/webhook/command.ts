@@ -26,6 +26,7 @@ export async function run(args: readonly string[]): Promise<number> {
       logger,
       build: coreInjectorBuilder(opts.revision, injectionEnvironment(process.env), { maxEntries: opts.injectionCacheSize, maxBytes: opts.injectionCacheBytes }),
       env: process.env,
+      coreRevision: opts.revision,
     });
   } catch (err) {
     return reportFailure(describeStartError(err, opts));

@@ -86,7 +86,19 @@ export function readConfigTexts(files: Partial<Record<ConfigKey, string>>): Conf
   return texts;
 }
 
+/**
+ * The configuration an injector was built from: what an admission worker needs to build the same
+ * injector (`version` changes with every configuration applied).
+ */
+export interface ConfigSnapshot {
+  readonly version: number;
+  readonly texts: ConfigTexts;
+  readonly files: Partial<Record<ConfigKey, string>>;
+}
+
 export interface ReloadingInjector extends InjectorSource {
+  /** The configuration of `current()`. */
+  config(): ConfigSnapshot;
   /** Re-reads and rebuilds now; returns false when the files are invalid (old injector kept). */
   reload(): boolean;
   close(): void;
@@ -114,7 +126,7 @@ export function startReloadingInjector(opts: ReloadingInjectorOptions): Reloadin
       if (was !== undefined && files[key] === undefined) throw new ConfigLoadError(`${was} (key "${key}" of --configDir) disappeared`);
     }
     const texts = readConfigTexts(files);
-    return { files, texts, injector: opts.build(texts, files) };
+    return { files, texts, injector: opts.build(texts, files), version: 0 };
   };
   let state = load();
   metrics.configLastReloadSuccess.set({ source: 'files' }, 1);
@@ -138,7 +150,7 @@ export function startReloadingInjector(opts: ReloadingInjectorOptions): Reloadin
     }
     metrics.configLastReloadSuccess.set({ source: 'files' }, 1);
     if (sameTexts(next.texts, state.texts) && sameTexts(next.files, state.files)) return true;
-    state = next;
+    state = { ...next, version: state.version + 1 };
     metrics.configReloads.inc({ source: 'files' });
     logger.info({ files: state.files }, 'injector configuration reloaded');
     return true;
@@ -151,6 +163,7 @@ export function startReloadingInjector(opts: ReloadingInjectorOptions): Reloadin
   const watch: FileWatch | undefined = opts.watch === false ? undefined : watchFiles(watched, () => void reload(), opts.watch);
   return {
     current: () => state.injector,
+    config: () => state,
     reload,
     close: () => watch?.close(),
   };

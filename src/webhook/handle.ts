@@ -35,6 +35,19 @@ export const MESSAGES = {
 } as const;
 
 export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): InjectHttpResult {
+  const decoded = decodeInjectRequest(req);
+  return 'message' in decoded ? decoded : reviewDecoded(decoded, deps);
+}
+
+/** A request whose body is decoded JSON, ready for `reviewDecoded`. */
+export interface DecodedInjectRequest {
+  readonly body: unknown;
+  /** The URL path, percent-decoded. */
+  readonly path: string;
+}
+
+/** The HTTP-level checks and the JSON decoding of `handleInjectRequest`, without the review. */
+export function decodeInjectRequest(req: InjectHttpRequest): DecodedInjectRequest | { readonly status: 400 | 415; readonly message: string } {
   if (!req.body || req.body.length === 0) return { status: 400, message: MESSAGES.noBody };
   if (!isJsonContentType(req.contentType)) return { status: 415, message: MESSAGES.contentType };
   let path: string;
@@ -48,13 +61,16 @@ export function handleInjectRequest(req: InjectHttpRequest, deps: ReviewDeps): I
   if (deepAt >= 0) {
     return { status: 400, message: `could not decode body: exceeded max depth of ${MAX_JSON_DEPTH} (nesting at byte ${deepAt})` };
   }
-  let body: unknown;
   try {
-    body = sjson.parse(req.body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+    return { body: sjson.parse(req.body.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }), path };
   } catch (err) {
     return { status: 400, message: `could not decode body: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const result = reviewAdmission(body, path, deps);
+}
+
+/** The rest of `handleInjectRequest`: the AdmissionReview's answer. */
+export function reviewDecoded(req: DecodedInjectRequest, deps: ReviewDeps): InjectHttpResult {
+  const result = reviewAdmission(req.body, req.path, deps);
   return result.status === 200 ? { status: 200, review: result.body, outcome: result.outcome, ...(result.subject ? { subject: result.subject } : {}) } : result;
 }
 

@@ -25,6 +25,8 @@ export interface WebhookMetrics {
   readonly certReloads: Counter<'result'>;
   readonly caBundlePatches: Counter<'result'>;
   readonly decisionEvents: Counter<'result'>;
+  readonly workerAdmissions: Counter<'result'>;
+  readonly workerQueue: Gauge;
 }
 
 export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -87,6 +89,17 @@ export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): W
       name: 'sidecar_injection_decision_events_total',
       help: 'Skip decisions considered for a Kubernetes Event on the pod owner (--decisionEvents), by result (sent, failed, duplicate, throttled, dropped, noOwner).',
       labelNames: ['result'],
+      registers,
+    }),
+    workerAdmissions: new Counter({
+      name: 'sidecar_injection_worker_admissions_total',
+      help: 'Admissions answered on an admission worker thread, by result (answered; refused: timeout, memory, crashed, busy, closed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    workerQueue: new Gauge({
+      name: 'sidecar_injection_worker_queue',
+      help: 'Admissions waiting for a free admission worker thread.',
       registers,
     }),
   };

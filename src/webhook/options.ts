@@ -4,6 +4,7 @@
  * name the flag (and the env var when the value came from there).
  */
 import { z } from 'zod';
+import { DEFAULT_WORKER_LIMITS } from './admission-workers.js';
 import { flagValue, noPositionals, parseArgs, parseGoBool, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from '../cli-kit/convention.js';
 
 export interface WebhookOptions {
@@ -30,6 +31,12 @@ export interface WebhookOptions {
   readonly injectionCacheBytes: number;
   /** Kubernetes Events on the pod's owner for skip decisions (rate-limited). */
   readonly decisionEvents: boolean;
+  /** Admission worker threads (admission-workers.ts); 0: every admission on the event loop. */
+  readonly admissionWorkers: number;
+  readonly admissionWorkerMinBytes: number;
+  readonly admissionWorkerQueue: number;
+  readonly admissionWorkerTimeoutMs: number;
+  readonly admissionWorkerHeapMb: number;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -56,6 +63,11 @@ export const ENV_VARS = {
   injectionCacheSize: 'INJECTION_CACHE_SIZE',
   injectionCacheBytes: 'INJECTION_CACHE_BYTES',
   decisionEvents: 'DECISION_EVENTS',
+  admissionWorkers: 'ADMISSION_WORKERS',
+  admissionWorkerMinBytes: 'ADMISSION_WORKER_MIN_BYTES',
+  admissionWorkerQueue: 'ADMISSION_WORKER_QUEUE',
+  admissionWorkerTimeoutMs: 'ADMISSION_WORKER_TIMEOUT_MS',
+  admissionWorkerHeapMb: 'ADMISSION_WORKER_HEAP_MB',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 /** A bad flag or variable: a usage error (exit 2) whose message names it. */
@@ -99,6 +111,11 @@ export const FLAGS: readonly WebhookFlag[] = [
   flag('shutdownTimeoutSeconds', 'SECONDS', 'on SIGTERM, how long in-flight requests may take', '25'),
   flag('injectionCacheSize', 'N', 'admission outcomes remembered for identical pods (replicas); 0 disables', '256'),
   flag('injectionCacheBytes', 'BYTES', 'bytes the remembered outcomes may take at most (approximately); 0 disables the memo', String(64 * 1024 * 1024)),
+  flag('admissionWorkers', 'N', 'worker threads answering the admissions that could hold the event loop (large bodies, YAML aliases in proxy.istio.io/config); 0: all on the loop', String(DEFAULT_WORKER_LIMITS.workers)),
+  flag('admissionWorkerMinBytes', 'BYTES', 'requests of at least this size go to an admission worker', String(DEFAULT_WORKER_LIMITS.minBytes)),
+  flag('admissionWorkerQueue', 'N', 'admissions that may wait for a free worker; beyond, HTTP 503 at once', String(DEFAULT_WORKER_LIMITS.maxQueue)),
+  flag('admissionWorkerTimeoutMs', 'MS', 'an admission on a worker not answered within this (queue time included) is refused and its worker replaced', String(DEFAULT_WORKER_LIMITS.timeoutMs)),
+  flag('admissionWorkerHeapMb', 'MIB', "each worker's heap limit; an admission that needs more is refused and its worker replaced", String(DEFAULT_WORKER_LIMITS.heapMb)),
   {
     key: 'decisionEvents',
     long: 'decisionEvents',
@@ -130,6 +147,9 @@ export const spec: CommandSpec = {
 
 const port = (name: string) =>
   z.coerce.number({ error: () => `${name}: must be a port number` }).int(`${name}: must be an integer`).min(0, `${name}: must be 0-65535`).max(65535, `${name}: must be 0-65535`);
+
+const count = (name: string | undefined, min: number) =>
+  z.coerce.number({ error: () => `${name}: must be a number` }).int(`${name}: must be an integer`).min(min, `${name}: must be at least ${min}`).max(Number.MAX_SAFE_INTEGER, `${name}: too large`);
 
 /** Parses argv (without the command name) and the environment. Throws OptionsError. */
 export function parseWebhookOptions(argv: readonly string[], env: NodeJS.ProcessEnv): WebhookOptions {
@@ -167,6 +187,11 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     shutdownTimeoutSeconds: z.coerce.number({ error: () => `${origin.shutdownTimeoutSeconds}: must be a number` }).min(0, `${origin.shutdownTimeoutSeconds}: must not be negative`),
     injectionCacheSize: z.coerce.number({ error: () => `${origin.injectionCacheSize}: must be a number` }).int(`${origin.injectionCacheSize}: must be an integer`).min(0, `${origin.injectionCacheSize}: must not be negative`),
     injectionCacheBytes: z.coerce.number({ error: () => `${origin.injectionCacheBytes}: must be a number` }).int(`${origin.injectionCacheBytes}: must be an integer`).min(0, `${origin.injectionCacheBytes}: must not be negative`),
+    admissionWorkers: count(origin.admissionWorkers, 0),
+    admissionWorkerMinBytes: count(origin.admissionWorkerMinBytes, 0),
+    admissionWorkerQueue: count(origin.admissionWorkerQueue, 0),
+    admissionWorkerTimeoutMs: count(origin.admissionWorkerTimeoutMs, 1),
+    admissionWorkerHeapMb: count(origin.admissionWorkerHeapMb, 16),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const checked = schema.safeParse(raw);

@@ -9,6 +9,7 @@
 import type { Server as HttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { createAdmissionWorkerPool } from './admission-workers.js';
 import { buildWebhookApp } from './app.js';
 import { createDecisionEvents, type DecisionEvents } from './decision-events.js';
 import { kubeJson } from '../kube/json-client.js';
@@ -31,6 +32,12 @@ export interface ServeDeps {
   readonly wallClock?: WallClock;
   /** Tests inject API access (a test double); default: kubeconfig / in-cluster discovery. */
   readonly kubeAccess?: KubeAccess | null;
+  /**
+   * `build` is `coreInjectorBuilder(revision, injectionEnvironment(env))` with this revision:
+   * admission worker threads (--admissionWorkers) can build the same injector. Without it (a test
+   * double as `build`) every admission is answered on the event loop.
+   */
+  readonly coreRevision?: string;
 }
 
 export interface RunningWebhook {
@@ -68,10 +75,28 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
       : undefined;
     if (selfSigned) stoppers.push(() => selfSigned.stop());
     const initial = selfSigned ? selfSigned.certs.current() : loadTlsFiles(opts.tlsCertFile as string, opts.tlsKeyFile as string);
+    const pool =
+      opts.admissionWorkers > 0 && deps.coreRevision !== undefined
+        ? createAdmissionWorkerPool(
+            {
+              workers: opts.admissionWorkers,
+              minBytes: opts.admissionWorkerMinBytes,
+              maxQueue: opts.admissionWorkerQueue,
+              timeoutMs: opts.admissionWorkerTimeoutMs,
+              heapMb: opts.admissionWorkerHeapMb,
+            },
+            {
+              revision: deps.coreRevision,
+              env: deps.env,
+              logger,
+              onResult: (result) => metrics.workerAdmissions.inc({ result }),
+            },
+          )
+        : undefined;
     const decisionEvents = opts.decisionEvents ? startDecisionEvents(access, { logger, metrics, env: deps.env }) : undefined;
     if (decisionEvents) stoppers.push(() => decisionEvents.drain());
     const app = buildWebhookApp(
-      { injector, cluster, logger, metrics, clock: performance, ...(decisionEvents ? { decisionEvents } : {}) },
+      { injector, cluster, logger, metrics, clock: performance, ...(decisionEvents ? { decisionEvents } : {}), ...(pool ? { offload: { pool, config: () => injector.config() } } : {}) },
       { server: { https: secureContextOptions(initial), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
     );
     https.server = app.server as unknown as HttpsServer;
@@ -84,7 +109,11 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
           closing ? 'shutting down' : !app.server.listening ? 'webhook not listening' : !cluster.settled() ? 'waiting for the first list of nodes/namespaces' : undefined,
       },
     });
-    stoppers.push(() => app.close(), () => monitoring.close());
+    // The workers drain after the app: requests still being answered may yet hand them work.
+    stoppers.push(async () => {
+      await app.close();
+      await pool?.close();
+    }, () => monitoring.close());
     await app.listen({ port: opts.port, host: opts.listenAddress });
     await monitoring.listen({ port: opts.monitoringPort, host: opts.listenAddress });
     if (!opts.selfSigned) {

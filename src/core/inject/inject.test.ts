@@ -116,6 +116,20 @@ describe('injectPod', () => {
     expect(native.metadata?.annotations?.['proxy.istio.io/overrides']).toBe('{"initContainers":[{"name":"istio-proxy","image":"mine","resources":{}}]}');
   });
 
+  // Issue 12, checked against Istio's kube-inject (oracle/, istio.io/istio pinned in oracle/go.mod):
+  // `proxy.istio.io/overrides` is decoded into Go's int32 container ports, so Istio accepts ports
+  // outside 0-65535 that fit an int32 (-1, 70000; the API server's validation then refuses the
+  // pod, naming the field) and refuses what does not fit (2^31, 1.5, "80"). Ours agrees.
+  it.each([['-1', true], ['70000', true], ['2147483647', true], ['2147483648', false], ['1.5', false], ['"80"', false]])(
+    'proxy.istio.io/overrides with containerPort %s: accepted %s, as Istio',
+    (port, accepted) => {
+      const overrides = `{"containers":[{"name":"istio-proxy","image":"x","ports":[{"containerPort":${port}}]}]}`;
+      const run = () => injectPod({ pod: pod({ 'proxy.istio.io/overrides': overrides }) }, settings, { enableNativeSidecars: 'false' }).pod;
+      if (!accepted) return expect(run).toThrow(InjectionError);
+      expect(findSidecar(run())?.ports).toContainEqual({ containerPort: Number(port) });
+    },
+  );
+
   it('runs the proxy as the top of the OpenShift namespace range', () => {
     const facts = { namespaceAnnotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' } };
     const r = injectPod({ pod: pod() }, settings, { platform: 'openshift' }, facts);

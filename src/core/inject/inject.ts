@@ -30,7 +30,7 @@ import { imageUrl } from './image.js';
 import { reapplyOverwrittenContainers } from './overrides.js';
 import { createPatch, type PatchOperation } from './patch.js';
 import { postProcessPod } from './postprocess.js';
-import { parseProxyConfigText } from './proxy-config-annotation.js';
+import { parseProxyConfigText, withProxyConfigSession } from './proxy-config-annotation.js';
 import { reinsertOverrides, stripPod } from './strip.js';
 import { nativeSidecarOf, type TemplateContext } from './template-context.js';
 import { lookupTemplate, unsupportedTemplateCompiler } from './templates/index.js';
@@ -205,7 +205,7 @@ export function injectPod(
   // One normalisation and merge session: each template's output and the unchanged parts of the
   // pod are checked and normalised once, however many merge steps they go through (nothing
   // below modifies them).
-  return withNormalizeSession(() => withMergeSession(() => runInjection(request, settings, env, facts)));
+  return withNormalizeSession(() => withMergeSession(() => withProxyConfigSession(() => runInjection(request, settings, env, facts))));
 }
 
 function runInjection(request: InjectionRequest, settings: InjectionSettings, env: InjectionEnvironment, facts: ClusterFacts): InjectionResult {

@@ -143,9 +143,40 @@ class Decoder {
     return this.fail(YamlErrorCode.syntax, 'yaml: unsupported node', node);
   }
 
+  /**
+   * Each anchored node's value as an alias expanded it, and how many nodes that expansion decoded.
+   * go-yaml decodes an alias's target again at every alias; the value is the same each time, so
+   * it is decoded once and shared (decoded values are never modified: `toJson` builds new ones),
+   * while the budget counts every node as go-yaml does.
+   */
+  private readonly expanded = new Map<YamlNode, { value: unknown; nodes: number }>();
+
   private decodeAlias(target: YamlNode | undefined, alias: YamlNode): unknown {
     if (!target) return this.fail(YamlErrorCode.syntax, 'yaml: unknown anchor referenced', alias);
-    return this.expanding(target, alias, () => this.decode(target));
+    const known = this.expanded.get(target);
+    if (known && this.withinBudget(known.nodes)) {
+      // The target's nodes, all counted as aliased (the alias node itself was counted by decode).
+      this.decodeCount += known.nodes;
+      this.aliasCount += known.nodes;
+      return known.value;
+    }
+    // First expansion, or one that would exceed the budget: decoded node by node, so that the
+    // failure comes at the very node where go-yaml's does.
+    const before = this.decodeCount;
+    const value = this.expanding(target, alias, () => this.decode(target));
+    if (!known) this.expanded.set(target, { value, nodes: this.decodeCount - before });
+    return value;
+  }
+
+  /**
+   * Whether decoding `nodes` more aliased nodes keeps within go-yaml's budget at every step: each
+   * step adds one to both counters, so the ratio only grows and the allowed ratio only shrinks —
+   * checking the end state is enough.
+   */
+  private withinBudget(nodes: number): boolean {
+    const decoded = this.decodeCount + nodes;
+    const aliased = this.aliasCount + nodes;
+    return !(aliased > 100 && decoded > 1000 && aliased / decoded > allowedAliasRatio(decoded));
   }
 
   /** Runs `f` as the expansion of `alias` (its target counted as aliased nodes, cycles refused). */
