@@ -26,6 +26,7 @@ import { STATUS_ANNOTATION } from '../istio-keys.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import {
   findSidecar,
+  INIT_CONTAINER,
   PROXY_CONTAINER,
   VALIDATION_CONTAINER,
   type Container,
@@ -34,6 +35,7 @@ import {
   type Probe,
 } from '../k8s/pod.js';
 import { APP_PROBERS_ENV } from './probes.js';
+import { parseProxyConfigText } from './proxy-config-annotation.js';
 import { MERGE_METRICS_ANNOTATION, SECURE_PORT_ANNOTATION, clearPrometheusAnnotations } from './prometheus.js';
 import { OVERRIDES_ANNOTATION, parseOverrides, type InjectionStatus } from './strip.js';
 
@@ -165,9 +167,10 @@ export function uninjectPod(input: Pod, options: UninjectOptions): UninjectResul
     if ((spec[field] as unknown[] | undefined)?.length === 0) delete spec[field];
   }
 
-  if (proxyInjected && proxy) {
+  // The merged-metrics rewrite happens with or without a proxy (grpc-simple has none).
+  restorePrometheus(annotations, proxyInjected ? proxyEnv('ISTIO_PROMETHEUS_ANNOTATIONS') : undefined, notes);
+  if (proxyInjected) {
     restoreProbes(pod, proxyEnv(APP_PROBERS_ENV), notes);
-    restorePrometheus(annotations, proxyEnv('ISTIO_PROMETHEUS_ANNOTATIONS'), notes);
     const secure = proxyEnv('ENVOY_SECURE_MERGED_METRICS_PORT');
     if (secure !== undefined && annotations[SECURE_PORT_ANNOTATION] === secure) delete annotations[SECURE_PORT_ANNOTATION];
   }
@@ -187,7 +190,12 @@ export function uninjectPod(input: Pod, options: UninjectOptions): UninjectResul
   if (name !== undefined && name === derivedCanonicalName(labels, options.workloadName)) delete labels['service.istio.io/canonical-name'];
   const rev = labels['service.istio.io/canonical-revision'];
   if (rev !== undefined && rev === firstNonEmpty(labels['app.kubernetes.io/version'], labels.version, 'latest')) delete labels['service.istio.io/canonical-revision'];
-  if (status.initContainers.includes(VALIDATION_CONTAINER)) dropCniAnnotations(annotations, notes);
+  // CNI mode: istio-validation, or (interception NONE: no init container) the three capture
+  // annotations the CNI template always writes.
+  const cniAnnotationsPresent = ['sidecar.istio.io/interceptionMode', 'traffic.sidecar.istio.io/includeInboundPorts', 'traffic.sidecar.istio.io/excludeInboundPorts'].every((k) => annotations[k] !== undefined);
+  if (status.initContainers.includes(VALIDATION_CONTAINER) || (!status.initContainers.includes(INIT_CONTAINER) && cniAnnotationsPresent)) {
+    dropCniAnnotations(annotations, notes);
+  }
   const templates = (annotations[TEMPLATES_ANNOTATION] ?? '').split(',').map((t) => t.trim());
   if (templates.some((t) => t.startsWith('grpc-')) && annotations[REWRITE_PROBES_ANNOTATION] === 'false') delete annotations[REWRITE_PROBES_ANNOTATION];
   if (templates.includes('gateway')) dropGatewaySysctl(pod);
@@ -301,14 +309,14 @@ function dropCniAnnotations(annotations: Record<string, string>, notes: string[]
   const dropIf = (key: string, value: string): void => {
     if (annotations[key] === value) delete annotations[key];
   };
-  dropIf('sidecar.istio.io/interceptionMode', 'REDIRECT');
+  dropIf('sidecar.istio.io/interceptionMode', podInterceptionMode(annotations) ?? 'REDIRECT');
   dropIf('traffic.sidecar.istio.io/includeOutboundIPRanges', '*');
   dropIf('traffic.sidecar.istio.io/includeInboundPorts', '*');
   const statusPort = annotations[STATUS_PORT_ANNOTATION] ?? DEFAULT_STATUS_PORT;
   const excluded = annotations['traffic.sidecar.istio.io/excludeInboundPorts'];
-  if (excluded !== undefined && statusPort !== '0') {
+  if (excluded !== undefined) {
     const rest = excluded.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (rest.at(-1) === statusPort) rest.pop();
+    if (statusPort !== '0' && rest.at(-1) === statusPort) rest.pop();
     if (rest.length === 0) delete annotations['traffic.sidecar.istio.io/excludeInboundPorts'];
     else annotations['traffic.sidecar.istio.io/excludeInboundPorts'] = rest.join(',');
   }
@@ -319,6 +327,18 @@ function dropCniAnnotations(annotations: Record<string, string>, notes: string[]
   }
   for (const key of ['sidecar.istio.io/interceptionMode', 'traffic.sidecar.istio.io/includeOutboundIPRanges', 'traffic.sidecar.istio.io/includeInboundPorts']) {
     if (annotations[key] !== undefined) notes.push(`annotation ${key}=${annotations[key]} kept: the CNI template copies it from the manifest or from the install's values`);
+  }
+}
+
+/** The interception mode the pod's own `proxy.istio.io/config` sets (undefined: none, or it does not parse). */
+function podInterceptionMode(annotations: Readonly<Record<string, string>>): string | undefined {
+  const text = annotations['proxy.istio.io/config'];
+  if (text === undefined) return undefined;
+  try {
+    const mode = parseProxyConfigText(text).interceptionMode;
+    return typeof mode === 'string' ? mode : undefined;
+  } catch {
+    return undefined;
   }
 }
 
