@@ -127,7 +127,13 @@ export function describeCliCommands(c: CliCommandsContext): void {
       const r = sh([process.execPath, cliPath(), 'kube-uninject', '-f', file2], { timeoutMs: 120_000 });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(r.stdout).not.toMatch(/istio-proxy|istio-init|sidecar\.istio\.io\/status|app-health/);
+      // kubectl's last-applied-configuration (the injected manifest) stays: apply's three-way
+      // merge uses it to delete what injection added.
+      const back = parseAllDocuments(r.stdout)[0]?.toJS() as { spec: { template: { metadata: { annotations?: Record<string, string>; labels?: Record<string, string> }; spec: { containers: { name: string }[]; initContainers?: unknown[]; volumes?: unknown[] } } } };
+      const tmpl = back.spec.template;
+      expect(tmpl.spec.containers.map((x) => x.name)).toEqual(['web']);
+      expect([tmpl.spec.initContainers, tmpl.spec.volumes, tmpl.metadata.annotations?.['sidecar.istio.io/status']]).toEqual([undefined, undefined, undefined]);
+      expect(tmpl.metadata.labels).toEqual({ app: 'web' });
       c.kube.kubectl(['apply', '-f', '-'], r.stdout);
       const rollout = c.kube.tryKubectl(['rollout', 'status', 'deployment/web', '-n', UNINJECTED, '--timeout=150s'], undefined, 170_000);
       expect(rollout.code, rollout.stderr).toBe(0);
