@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +19,10 @@ beforeEach(() => {
   vi.spyOn(process.stdout, 'write').mockImplementation(takeWrites((s) => (out += s)));
   vi.spyOn(process.stderr, 'write').mockImplementation(takeWrites((s) => (err += s)));
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const file = (name: string, text: string): string => {
   const p = join(dir, name);
