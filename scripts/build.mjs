@@ -15,6 +15,7 @@ const banner = "import { createRequire as __skCreateRequire } from 'node:module'
 
 const commands = {
   'kube-inject': 'src/kubeinject/command.ts',
+  'kube-uninject': 'src/kubeinject/uninject-command.ts',
   'check-inject': 'src/checkinject/command.ts',
   tag: 'src/tag/command.ts',
   'istio-iptables': 'src/init/command.ts',

@@ -3,7 +3,8 @@
  * default release `sk` (istio-injection=enabled) and the CNI release `skcni` (revision `cni`)
  * installed, `kube-inject` in cluster mode reads each revision's ConfigMaps and the Nodes,
  * `check-inject` explains the sample's injection, and `tag set/list/remove` moves a namespace
- * between the two revisions, proven by the pods the API server admits. A few pods, seconds.
+ * between the two revisions, proven by the pods the API server admits; `kube-uninject` takes a
+ * Deployment read back from the API server out of the mesh again. A few pods, seconds.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { cliPath } from '../support/artefacts.js';
 import { sh } from '../support/process.js';
 import type { Kube } from './provider.js';
-import { barePod, namespace } from './sample.js';
+import { barePod, deployment, namespace } from './sample.js';
 
 export interface CliCommandsContext {
   readonly kube: Kube;
@@ -24,9 +25,11 @@ export interface CliCommandsContext {
 }
 
 const TAGGED = 'tagged';
+/** A namespace no webhook entry selects: what is applied there is what the manifest says. */
+const UNINJECTED = 'uninject';
 
 export function describeCliCommands(c: CliCommandsContext): void {
-  describe('cluster commands: kube-inject (cluster mode), check-inject, tag', () => {
+  describe('cluster commands: kube-inject (cluster mode), check-inject, tag, kube-uninject', () => {
     let dir = '';
     const cli = (args: readonly string[]) => {
       const r = sh([process.execPath, cliPath(), ...args, '--kubeconfig', c.kubeconfig()], { timeoutMs: 120_000 });
@@ -40,10 +43,10 @@ export function describeCliCommands(c: CliCommandsContext): void {
 
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'sk-cli-e2e-'));
-      c.kube.apply([namespace(TAGGED, { 'istio.io/rev': 'prod' })]);
+      c.kube.apply([namespace(TAGGED, { 'istio.io/rev': 'prod' }), namespace(UNINJECTED, {})]);
     });
     afterAll(() => {
-      c.kube.tryKubectl(['delete', 'namespace', TAGGED, '--ignore-not-found', '--wait=false']);
+      c.kube.tryKubectl(['delete', 'namespace', TAGGED, UNINJECTED, '--ignore-not-found', '--wait=false']);
       sh([process.execPath, cliPath(), 'tag', 'remove', 'prod', '-y', '--kubeconfig', c.kubeconfig()]);
       rmSync(dir, { recursive: true, force: true });
     });
@@ -105,5 +108,39 @@ export function describeCliCommands(c: CliCommandsContext): void {
       createPod('untagged');
       expect(statusRevision('untagged')).toBeUndefined();
     });
+
+    it('kube-uninject: a Deployment injected by kube-inject, applied, read back and uninjected rolls out without the sidecar', async () => {
+      const file = join(dir, 'web.yaml');
+      writeFileSync(file, JSON.stringify(deployment(UNINJECTED, 'web', c.appImage())));
+      const injected = cli(['kube-inject', '-f', file]);
+      expect(injected.code).toBe(0);
+      c.kube.kubectl(['apply', '-f', '-'], injected.stdout);
+      const podsOf = () => JSON.parse(c.kube.kubectl(['get', 'pods', '-n', UNINJECTED, '-l', 'app=web', '-o', 'json'])) as {
+        items: { metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }[];
+      };
+      const names = (p: { spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }) => [...(p.spec.initContainers ?? []), ...p.spec.containers].map((x) => x.name).sort();
+      await c.kube.until('the injected pod exists with istio-proxy', () => podsOf().items.some((p) => names(p).includes('istio-proxy')), 120_000);
+      // What a user has: the object as the API server stores it (status, managedFields and all).
+      const stored = c.kube.kubectl(['get', 'deployment', 'web', '-n', UNINJECTED, '-o', 'yaml']);
+      const file2 = join(dir, 'stored.yaml');
+      writeFileSync(file2, stored);
+      const r = sh([process.execPath, cliPath(), 'kube-uninject', '-f', file2], { timeoutMs: 120_000 });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // kubectl's last-applied-configuration (the injected manifest) stays: apply's three-way
+      // merge uses it to delete what injection added.
+      const back = parseAllDocuments(r.stdout)[0]?.toJS() as { spec: { template: { metadata: { annotations?: Record<string, string>; labels?: Record<string, string> }; spec: { containers: { name: string }[]; initContainers?: unknown[]; volumes?: unknown[] } } } };
+      const tmpl = back.spec.template;
+      expect(tmpl.spec.containers.map((x) => x.name)).toEqual(['web']);
+      expect([tmpl.spec.initContainers, tmpl.spec.volumes, tmpl.metadata.annotations?.['sidecar.istio.io/status']]).toEqual([undefined, undefined, undefined]);
+      expect(tmpl.metadata.labels).toEqual({ app: 'web' });
+      c.kube.kubectl(['apply', '-f', '-'], r.stdout);
+      const rollout = c.kube.tryKubectl(['rollout', 'status', 'deployment/web', '-n', UNINJECTED, '--timeout=150s'], undefined, 170_000);
+      expect(rollout.code, rollout.stderr).toBe(0);
+      await c.kube.until('only pods without the sidecar are left', () => {
+        const items = podsOf().items.filter((p) => !p.metadata.deletionTimestamp);
+        return items.length > 0 && items.every((p) => names(p).join() === 'web' && p.metadata.annotations?.['sidecar.istio.io/status'] === undefined);
+      }, 120_000);
+    }, 420_000);
   });
 }

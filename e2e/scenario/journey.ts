@@ -311,7 +311,7 @@ export function describeJourney(p: ClusterProvider): void {
       let report: FaultReport | undefined;
 
       beforeAll(async () => {
-        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm']);
+        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm', 'cni.readinessTaint.enabled=true']);
         const ds = byLabel('daemonsets', 'app.kubernetes.io/instance=skcni')[0] as string;
         kube.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '240s']);
         await deploySample('shop-cni', { 'istio.io/rev': 'cni' });
@@ -386,6 +386,31 @@ export function describeJourney(p: ClusterProvider): void {
           kube.tryKubectl(['delete', 'pod', '-n', 'shop-cni', 'early-bare', '--wait=false']);
         }
       }, 20 * 60_000);
+      it('the readiness taint: a meshed pod waits on a tainted node until the restarted installer has the plugin in place and removes the taint', async () => {
+        const TAINT = 'cni.istio.io/not-ready';
+        const node = kube.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']).trim();
+        const tainted = () => kube.kubectl(['get', 'node', node, '-o', 'jsonpath={.spec.taints}']).includes(TAINT);
+        const waiting = () => kube.getJson<PodJson & { spec: { nodeName?: string } }>(['pod', '-n', 'shop-cni', 'taint-wait']);
+        const ds = byLabel('daemonsets', 'app.kubernetes.io/instance=skcni')[0] as string;
+        // A node joining the cluster carries the taint (kubelet --register-with-taints); here it is added.
+        kube.kubectl(['taint', 'node', node, `${TAINT}=true:NoSchedule`]);
+        try {
+          kube.apply([barePod('shop-cni', 'taint-wait', img().app)]);
+          await kube.until('FailedScheduling for the taint', () => kube.getJson<{ items: { message: string }[] }>(['events', '-n', 'shop-cni', '--field-selector', 'involvedObject.name=taint-wait,reason=FailedScheduling']).items.some((e) => /untolerated taint/.test(e.message)), 120_000);
+          expect(waiting().spec.nodeName ?? '').toBe('');
+          const installer = byLabel('pods', 'app.kubernetes.io/instance=skcni,app.kubernetes.io/component=cni')[0] as string;
+          kube.kubectl(['delete', 'pod', '-n', CHART_NS, installer, '--wait=false']);
+          await kube.until('the installer removed the taint', () => !tainted(), 300_000);
+          await kube.until('the waiting pod scheduled and Ready', () => ready(waiting()), 300_000);
+          expect(exitCode(waiting(), 'istio-validation')).toBe(0);
+          expect(releaseLogs('skcni')).toMatch(/readiness taint removed from the node/);
+        } finally {
+          if (tainted()) kube.tryKubectl(['taint', 'node', node, `${TAINT}-`]);
+          kube.tryKubectl(['delete', 'pod', '-n', 'shop-cni', 'taint-wait', '--wait=false']);
+          kube.tryKubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '300s'], undefined, 320_000);
+        }
+      }, 15 * 60_000);
+
       describe('Pod Security (issue 17)', () => {
         podSecurityScenario({ kube, image: () => img().app, chartNamespace: CHART_NS, cniRevision: 'cni' });
       });

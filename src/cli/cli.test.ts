@@ -16,6 +16,7 @@ import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
 import { spec as checkInjectSpec } from '../checkinject/command.js';
 import { spec as kubeInjectSpec } from '../kubeinject/command.js';
+import { spec as kubeUninjectSpec } from '../kubeinject/uninject-command.js';
 import { spec as tagSpec } from '../tag/command.js';
 import { FLAGS as WEBHOOK_FLAGS, spec as webhookSpec } from '../webhook/options.js';
 import { commands } from './commands.js';
@@ -54,6 +55,7 @@ const MISSING = '/nonexistent-sk-dir/missing.yaml';
 /** Every command and subcommand, with its spec and argv prefix. */
 const SPECS: readonly { argv: string[]; spec: CommandSpec }[] = [
   { argv: ['kube-inject'], spec: kubeInjectSpec },
+  { argv: ['kube-uninject'], spec: kubeUninjectSpec },
   { argv: ['check-inject'], spec: checkInjectSpec },
   { argv: ['tag'], spec: tagSpec },
   { argv: ['webhook'], spec: webhookSpec },
@@ -130,6 +132,7 @@ describe('a missing input file exits 1 naming the flag as typed', () => {
   it.each<[string, string[], Record<string, string>, string]>([
     ['kube-inject -f', ['kube-inject', '-f', MISSING], {}, `-f: ${MISSING}: no such file`],
     ['kube-inject --filename', ['kube-inject', '--filename', MISSING], {}, `--filename: ${MISSING}: no such file`],
+    ['kube-uninject -f', ['kube-uninject', '-f', MISSING], {}, `-f: ${MISSING}: no such file`],
     ['kube-inject --valuesFile', ['kube-inject', '-f', pod, '--valuesFile', MISSING], {}, `--valuesFile: ${MISSING}: no such file`],
     ['cni-rules --pod', ['cni-rules', '--pod', MISSING], {}, `--pod: ${MISSING}: no such file`],
     ['cni-install merge-conflist --existing', ['cni-install', 'merge-conflist', '--existing', MISSING, '--plugin-config', entry], {}, `--existing: ${MISSING}: no such file`],

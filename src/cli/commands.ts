@@ -33,6 +33,11 @@ export const commands: readonly CommandEntry[] = [
     load: () => (bundled ? loadBuilt('kube-inject') : import('../kubeinject/command.js')),
   },
   {
+    name: 'kube-uninject',
+    summary: 'take workload manifests out of the mesh: remove what kube-inject or the webhook added (the inverse of kube-inject)',
+    load: () => (bundled ? loadBuilt('kube-uninject') : import('../kubeinject/uninject-command.js')),
+  },
+  {
     name: 'check-inject',
     summary: 'explain whether a pod, workload or manifest would be injected, by which webhook entry and templates, or why not',
     load: () => (bundled ? loadBuilt('check-inject') : import('../checkinject/command.js')),

@@ -27,7 +27,8 @@ export class ManifestError extends Error {
   }
 }
 
-function describe(doc: unknown, index: number): string {
+/** How messages name a document: `Deployment "shop/web" (document 2)`. */
+export function describe(doc: unknown, index: number): string {
   const at = `document ${index + 1}`;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return at;
   const o = doc as Record<string, unknown>;

@@ -30,7 +30,7 @@ export interface InjectContext {
   readonly warn: (message: string) => void;
 }
 
-interface PodTemplateRef {
+export interface PodTemplateRef {
   readonly metadata: ObjectMeta;
   readonly spec: PodSpec;
   readonly put: (metadata: ObjectMeta, spec: PodSpec) => void;
@@ -39,7 +39,7 @@ interface PodTemplateRef {
 }
 
 /** Where each kind keeps its pod metadata and spec. */
-function podTemplateOf(kind: string, obj: Obj): PodTemplateRef {
+export function podTemplateOf(kind: string, obj: Obj): PodTemplateRef {
   const meta = (obj.metadata ?? {}) as ObjectMeta;
   const own = {
     typeMeta: { apiVersion: (obj.apiVersion as string | undefined) ?? '', kind: (obj.kind as string | undefined) ?? '' },
