@@ -21,6 +21,21 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('injectPod', () => {
+  it("takes the proxy's image type from ProxyConfig or global.variant, the init image's from global.variant only (Istio's ProxyImage/ProxyInitImage; oracle: webhook)", () => {
+    const images = (s: ReturnType<typeof resolveSettings>, annotations: Record<string, string> = {}): [string | undefined, string | undefined] => {
+      const r = injectPod({ pod: pod(annotations) }, s);
+      return [findSidecar(r.pod)?.image, r.pod.spec?.initContainers?.find((c) => c.name === 'istio-init')?.image];
+    };
+    const distroless = resolveSettings({ mesh: { defaultConfig: { image: { imageType: 'distroless' } } } });
+    const [proxy, init] = images(distroless);
+    expect(proxy).toMatch(/-distroless$/);
+    expect(init).not.toMatch(/-distroless$/);
+    // An empty ProxyConfig image type falls back to the variant, for both.
+    const variant = resolveSettings({ values: { global: { variant: 'debug' } }, mesh: { defaultConfig: { image: { imageType: '' } } } });
+    expect(images(variant).map((i) => i?.endsWith('-debug'))).toEqual([true, true]);
+    // The annotation wins for both, even over ProxyConfig.
+    expect(images(distroless, { 'sidecar.istio.io/proxyImageType': 'debug' }).map((i) => i?.endsWith('-debug'))).toEqual([true, true]);
+  });
   it('rejects invalid annotations with Istio\'s message', () => {
     expect(() => injectPod({ pod: pod({ 'traffic.sidecar.istio.io/excludeInboundPorts': 'x' }) }, settings)).toThrow(
       /^failed to run injection template: 1 error occurred:\n\t\* invalid value 'x' for annotation 'traffic.sidecar.istio.io\/excludeInboundPorts'/,
