@@ -298,11 +298,27 @@ export const webhookDomain: Domain<WebhookInput> = {
     }
     const mine = await norm(JSON.parse(answer.patched));
     const theirs = await norm(istio.patched);
+    // Deliberate (docs/oracle.md): Istio's pod names a container twice (a user `istio-proxy` left
+    // in containers beside the native sidecar): the API server refuses it; ours is a valid pod.
+    if (mine !== theirs && duplicateContainerName(JSON.parse(theirs)) !== undefined && duplicateContainerName(JSON.parse(mine)) === undefined) {
+      return { same: true, deviation: 'istio-pod-duplicate-container-name' };
+    }
     if (mine !== theirs) return differ(`patched pod differs${istio.patchError ? ` (Istio's patch does not apply: ${istio.patchError}; its pod with missing parents added)` : ''}`, JSON.parse(mine), JSON.parse(theirs));
     // Istio's patch that the API server would reject; ours gives the pod Istio meant (docs/oracle.md).
     return istio.patchError ? { same: true, deviation: 'istio-patch-does-not-apply' } : same;
   },
 };
+
+/** A name shared by two of the pod's containers and init containers (the API server's "Duplicate value"). */
+function duplicateContainerName(pod: { spec?: { containers?: { name?: string }[]; initContainers?: { name?: string }[] } }): string | undefined {
+  const seen = new Set<string>();
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    if (c.name === undefined) continue;
+    if (seen.has(c.name)) return c.name;
+    seen.add(c.name);
+  }
+  return undefined;
+}
 
 // ---- istio-iptables / nft dry runs ----
 
