@@ -131,6 +131,25 @@ describe('injectPod', () => {
     expect(native.metadata?.annotations?.['proxy.istio.io/overrides']).toBe('{"initContainers":[{"name":"istio-proxy","image":"mine","resources":{}}]}');
   });
 
+  it("adjusts only the first of istio-init and istio-validation for a user istio-proxy's ids, as Istio's adjustInitContainerUser (oracle: webhook)", () => {
+    const cni = resolveSettings({ values: { pilot: { cni: { enabled: true } } } });
+    const validation = (p: Pod): unknown => p.spec?.initContainers?.find((c) => c.name === 'istio-validation')?.securityContext;
+    const proxy = { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000, runAsGroup: 0 } };
+    // CNI pod: istio-validation takes the user's ids...
+    const alone = injectPod({ pod: pod({}, { containers: [{ name: 'app', image: 'a' }, proxy] }) }, cni).pod;
+    expect(validation(alone)).toMatchObject({ runAsUser: 1000, runAsGroup: 0 });
+    // ...unless the user's own istio-init init container comes first in Istio's lookup.
+    const withInit = injectPod({ pod: pod({}, { containers: [{ name: 'app', image: 'a' }, proxy], initContainers: [{ name: 'istio-init', image: 'b' }] }) }, cni).pod;
+    expect(validation(withInit)).toMatchObject({ runAsUser: 1337, runAsGroup: 1337 });
+  });
+
+  it('resets a user istio-proxy runAsUser to root when ProxyConfig says TPROXY, whatever the annotation says (Istio: either one)', () => {
+    const tproxy = resolveSettings({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
+    const proxy = { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } };
+    const r = injectPod({ pod: pod({ 'sidecar.istio.io/interceptionMode': 'REDIRECT' }, { containers: [{ name: 'app', image: 'a' }, proxy] }) }, tproxy).pod;
+    expect(findSidecar(r)?.securityContext?.runAsUser).toBe(0);
+  });
+
   it('runs the proxy as the top of the OpenShift namespace range', () => {
     const facts = { namespaceAnnotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' } };
     const r = injectPod({ pod: pod() }, settings, { platform: 'openshift' }, facts);

@@ -231,7 +231,9 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
   const { merged: rendered, templatePod } = applyTemplates(original, ctx, settings, env);
   let merged = rendered;
 
-  const interceptionMode = annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT';
+  // Istio: TPROXY when ProxyConfig says so or the pod's annotation does (whichever the other says).
+  const tproxy = proxyConfig.interceptionMode === 'TPROXY' || annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY';
+  const interceptionMode = tproxy ? 'TPROXY' : (annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT');
   try {
     merged = reapplyOverwrittenContainers(merged, original, templatePod, interceptionMode);
   } catch (e) {
