@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { chartValuesSchema } from '../charts/sidecar-kit/schema/values.js';
+import { GO_VALUE_META } from '../src/core/config/proxy-config.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const VALUES_SCHEMA_PATH = join(root, 'charts', 'sidecar-kit', 'values.schema.json');
@@ -21,6 +22,19 @@ interface Def {
   readonly type: string;
   readonly in?: { readonly _zod: { readonly def: Def } };
 }
+
+/**
+ * The forms Istio's jsonpb accepts for a Go value: a duration is a string in Go's syntax
+ * (`45s`, `1m30s`, `1.5h`, `0`; a number is refused), an integer a JSON integer in range or a
+ * string holding one (quotes are dropped first).
+ */
+const GO_DURATION = '^[-+]?(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$';
+const QUOTED_INT = '^\\s*-?(0|[1-9][0-9]*)\\s*$';
+const GO_VALUE_SCHEMAS: Readonly<Record<string, Record<string, unknown>>> = {
+  duration: { type: 'string', pattern: GO_DURATION, description: "A Go duration, e.g. '45s', '1m30s', '500ms'" },
+  int32: { anyOf: [{ type: 'integer', minimum: -(2 ** 31), maximum: 2 ** 31 - 1 }, { type: 'string', pattern: QUOTED_INT }] },
+  uint32: { anyOf: [{ type: 'integer', minimum: 0, maximum: 2 ** 32 - 1 }, { type: 'string', pattern: QUOTED_INT }] },
+};
 
 /** The JSON Schema text (with a trailing newline) the chart must carry. */
 export function renderValuesSchema(): string {
@@ -35,6 +49,13 @@ export function renderValuesSchema(): string {
       if (def.type === 'pipe' && def.in?._zod.def.type === 'transform') {
         for (const k of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[k];
         Object.assign(ctx.jsonSchema, { anyOf: [{ type: 'string' }, { type: 'number' }] });
+      }
+      // ProxyConfig fields read as Go values by Istio's jsonpb (see GO_VALUE_META).
+      const js = ctx.jsonSchema as Record<string, unknown>;
+      const go = js[GO_VALUE_META];
+      if (typeof go === 'string') {
+        delete js[GO_VALUE_META];
+        Object.assign(js, GO_VALUE_SCHEMAS[go] ?? {});
       }
     },
   });

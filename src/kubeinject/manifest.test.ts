@@ -54,6 +54,23 @@ describe('injectManifest', () => {
     expect(output).not.toContain('istio-proxy');
   });
 
+  it('fails on a proxy.istio.io/config it cannot read even when the pod is not injected, as istioctl (oracle: kube-inject)', () => {
+    const pod = (ann: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    sidecar.istio.io/inject: "false"
+    proxy.istio.io/config: '${ann}'
+spec:
+  containers:
+  - name: app
+    image: nginx
+`;
+    expect(() => injectManifest(pod('concurrency: "x"'), ctx)).toThrow(/could not parse proxy config/);
+    expect(() => injectManifest(pod('concurrency: 2'), ctx)).not.toThrow();
+  });
+
   it('does not add injectedAnnotations (istioctl leaves them to the webhook)', () => {
     const settings = resolveSettings({ values: { sidecarInjectorWebhook: { injectedAnnotations: { 'team.example/owner': 'shop' } } } });
     expect(injectManifest(deployment('web'), { ...ctx, settings }).output).not.toContain('team.example/owner');

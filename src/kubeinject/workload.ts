@@ -6,6 +6,7 @@ import type { InjectionSettings } from '../core/config/settings.js';
 import { decideInjection, OFFLINE_POLICY, SkipReason } from '../core/inject/decide.js';
 import type { ClusterFacts, InjectionEnvironment } from '../core/inject/environment.js';
 import { injectPod } from '../core/inject/inject.js';
+import { parseProxyConfigText } from '../core/inject/proxy-config-annotation.js';
 import { normalizeAs } from '../core/k8s/normalize.js';
 import { deploymentMetaFromPod } from '../core/k8s/owner.js';
 import type { DeploymentMeta, ObjectMeta, Pod, PodSpec, TypeMeta } from '../core/k8s/pod.js';
@@ -87,6 +88,16 @@ export function intoObject(raw: Obj, ctx: InjectContext): Obj {
   const fullName = ref.deploymentMeta.namespace ? `${ref.deploymentMeta.namespace}/${name}` : name;
   const subject = ref.typeMeta.kind ? `${ref.typeMeta.kind} ${JSON.stringify(fullName)}` : JSON.stringify(fullName);
   const pod: Pod = { metadata, spec };
+  // istioctl applies proxy.istio.io/config before deciding whether to inject: a config it cannot
+  // read fails the manifest even for a workload that is not injected.
+  const proxyConfigText = metadata.annotations?.['proxy.istio.io/config'];
+  if (proxyConfigText !== undefined) {
+    try {
+      parseProxyConfigText(proxyConfigText);
+    } catch (e) {
+      throw new WorkloadError(`could not parse proxy config: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
   const decision = decideInjection(pod, metadata.namespace ?? '', OFFLINE_POLICY);
   if (!decision.inject) {
     const why = decision.reason === SkipReason.hostNetwork ? 'has host networking enabled' : 'has sidecar injection disabled';

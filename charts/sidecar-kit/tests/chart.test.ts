@@ -190,10 +190,22 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['secret mode without a secret', ['--set', 'certificates.mode=secret'], /certificates\.secret\.name is required/],
     ['a revision that is no DNS label', ['--set', 'revision=Canary_1'], /revision/],
     ['a CA Secret name that is no Secret name', ['--set', 'certificates.selfSigned.caSecretName=My_CA'], /certificates[./]selfSigned[./]caSecretName/],
+    ['a ProxyConfig duration not in Go syntax', ['--set-string', 'meshConfig.defaultConfig.drainDuration=45 seconds'], /drainDuration/],
+    ['a ProxyConfig duration given as a number', ['--set', 'meshConfig.defaultConfig.terminationDrainDuration=5'], /terminationDrainDuration/],
+    ['a ProxyConfig port that is no integer', ['--set-string', 'meshConfig.defaultConfig.statusPort=x'], /statusPort/],
   ] as const)('bad values fail rendering naming the value: %s', (_n, args, message) => {
     const r = helm(['template', 'sk', CHART_DIR, ...args]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['Go durations', ['--set-string', 'meshConfig.defaultConfig.drainDuration=1m30s,meshConfig.defaultConfig.terminationDrainDuration=.5s']],
+    ['a port as a number or a quoted one', ['--set', 'meshConfig.defaultConfig.statusPort=15021', '--set-string', 'meshConfig.defaultConfig.proxyAdminPort=15000']],
+  ] as const)('ProxyConfig values in the forms Istio reads render: %s', (_n, args) => {
+    const r = helm(['template', 'sk', CHART_DIR, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, parseDocument, type YAMLMap } from 'yaml';
 import { renderValuesSchema, VALUES_SCHEMA_PATH } from '../../../scripts/gen-values-schema.js';
 import { DEFAULT_VALUES } from '../../../src/core/config/values.js';
+import { parseGoDurationNanos } from '../../../src/core/format/go-duration.js';
 import { chartValuesSchema } from '../schema/values.js';
 import { CHART_DIR, VARIANTS } from './helm.js';
 
@@ -68,6 +69,34 @@ function deepMerge(a: unknown, b: unknown): unknown {
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
   return out;
 }
+
+describe("values.schema.json's Go forms", () => {
+  const schema = JSON.parse(readFileSync(VALUES_SCHEMA_PATH, 'utf8')) as Record<string, unknown>;
+  /** The first sub-schema named `key` anywhere in the schema. */
+  const find = (o: unknown, key: string): Record<string, unknown> | undefined => {
+    if (!o || typeof o !== 'object') return undefined;
+    const props = (o as { properties?: Record<string, unknown> }).properties;
+    if (props?.[key]) return props[key] as Record<string, unknown>;
+    for (const v of Object.values(o)) {
+      const r = find(v, key);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  it("a ProxyConfig duration's pattern accepts exactly what Go's time.ParseDuration parses", () => {
+    const pattern = new RegExp(String(find(schema, 'drainDuration')?.pattern));
+    const samples = ['45s', '1m30s', '1.5h', '.5s', '1.s', '0', '-0', '+2ms', '3us', '3\u00b5s', '300ns', '1h2m3s4ms', '', 's', '.s', '1', '10', '1x', '1 s', '1s ', 'x1s', '1.2.3s', '--1s', '0s', '00', '1e3s'];
+    for (const d of samples) {
+      let go = true;
+      try {
+        parseGoDurationNanos(d);
+      } catch {
+        go = false;
+      }
+      expect([d, pattern.test(d)]).toEqual([d, go]);
+    }
+  });
+});
 
 describe('values.yaml', () => {
   it('documents every value with a `# --` comment (a documented map covers its children)', () => {

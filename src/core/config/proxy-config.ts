@@ -17,6 +17,12 @@ import { jsonSyntaxError } from '../format/go-json-syntax.js';
 export const INTERCEPTION_MODES = ['REDIRECT', 'TPROXY', 'NONE'] as const;
 
 type GoIntType = 'int32' | 'uint32';
+
+/**
+ * Metadata naming the Go value a preprocessed field is read as (`duration`, `int32`, `uint32`),
+ * for JSON Schema generation (scripts/gen-values-schema.ts turns it into the accepted forms).
+ */
+export const GO_VALUE_META = 'x-go-value';
 const INT_RANGE: Readonly<Record<GoIntType, readonly [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1] };
 
 /**
@@ -65,7 +71,7 @@ function buildProxyConfigSchema() {
         return z.NEVER;
       }
     }),
-  );
+  ).check(z.meta({ [GO_VALUE_META]: 'duration' }));
   const int = z.number().check(z.int());
   // An integer field as Istio's jsonpb reads it: a number, or a string whose text is one.
   const goInt = (type: GoIntType) =>
@@ -77,7 +83,7 @@ function buildProxyConfigSchema() {
         ctx.issues.push({ code: 'custom', message: r, input: v, params: { istioText: true } });
         return z.NEVER;
       }),
-    );
+    ).check(z.meta({ [GO_VALUE_META]: type }));
   const int32 = goInt('int32');
   const enumOf = (names: readonly string[]) =>
     z.union([z.enum(names as [string, ...string[]]), z.pipe(int, z.transform((n: number) => names[n] ?? String(n)))]);

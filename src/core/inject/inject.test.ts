@@ -21,6 +21,21 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('injectPod', () => {
+  it("takes the proxy's image type from ProxyConfig or global.variant, the init image's from global.variant only (Istio's ProxyImage/ProxyInitImage; oracle: webhook)", () => {
+    const images = (s: ReturnType<typeof resolveSettings>, annotations: Record<string, string> = {}): [string | undefined, string | undefined] => {
+      const r = injectPod({ pod: pod(annotations) }, s);
+      return [findSidecar(r.pod)?.image, r.pod.spec?.initContainers?.find((c) => c.name === 'istio-init')?.image];
+    };
+    const distroless = resolveSettings({ mesh: { defaultConfig: { image: { imageType: 'distroless' } } } });
+    const [proxy, init] = images(distroless);
+    expect(proxy).toMatch(/-distroless$/);
+    expect(init).not.toMatch(/-distroless$/);
+    // An empty ProxyConfig image type falls back to the variant, for both.
+    const variant = resolveSettings({ values: { global: { variant: 'debug' } }, mesh: { defaultConfig: { image: { imageType: '' } } } });
+    expect(images(variant).map((i) => i?.endsWith('-debug'))).toEqual([true, true]);
+    // The annotation wins for both, even over ProxyConfig.
+    expect(images(distroless, { 'sidecar.istio.io/proxyImageType': 'debug' }).map((i) => i?.endsWith('-debug'))).toEqual([true, true]);
+  });
   it('rejects invalid annotations with Istio\'s message', () => {
     expect(() => injectPod({ pod: pod({ 'traffic.sidecar.istio.io/excludeInboundPorts': 'x' }) }, settings)).toThrow(
       /^failed to run injection template: 1 error occurred:\n\t\* invalid value 'x' for annotation 'traffic.sidecar.istio.io\/excludeInboundPorts'/,
@@ -129,6 +144,25 @@ describe('injectPod', () => {
       expect(findSidecar(run())?.ports).toContainEqual({ containerPort: Number(port) });
     },
   );
+
+  it("adjusts only the first of istio-init and istio-validation for a user istio-proxy's ids, as Istio's adjustInitContainerUser (oracle: webhook)", () => {
+    const cni = resolveSettings({ values: { pilot: { cni: { enabled: true } } } });
+    const validation = (p: Pod): unknown => p.spec?.initContainers?.find((c) => c.name === 'istio-validation')?.securityContext;
+    const proxy = { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000, runAsGroup: 0 } };
+    // CNI pod: istio-validation takes the user's ids...
+    const alone = injectPod({ pod: pod({}, { containers: [{ name: 'app', image: 'a' }, proxy] }) }, cni).pod;
+    expect(validation(alone)).toMatchObject({ runAsUser: 1000, runAsGroup: 0 });
+    // ...unless the user's own istio-init init container comes first in Istio's lookup.
+    const withInit = injectPod({ pod: pod({}, { containers: [{ name: 'app', image: 'a' }, proxy], initContainers: [{ name: 'istio-init', image: 'b' }] }) }, cni).pod;
+    expect(validation(withInit)).toMatchObject({ runAsUser: 1337, runAsGroup: 1337 });
+  });
+
+  it('resets a user istio-proxy runAsUser to root when ProxyConfig says TPROXY, whatever the annotation says (Istio: either one)', () => {
+    const tproxy = resolveSettings({ mesh: { defaultConfig: { interceptionMode: 'TPROXY' } } });
+    const proxy = { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 1000 } };
+    const r = injectPod({ pod: pod({ 'sidecar.istio.io/interceptionMode': 'REDIRECT' }, { containers: [{ name: 'app', image: 'a' }, proxy] }) }, tproxy).pod;
+    expect(findSidecar(r)?.securityContext?.runAsUser).toBe(0);
+  });
 
   it('runs the proxy as the top of the OpenShift namespace range', () => {
     const facts = { namespaceAnnotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000', 'openshift.io/sa.scc.supplemental-groups': '1000620000/10000' } };

@@ -142,8 +142,12 @@ function templateContext(
   const derived = deploymentMetaFromPod(original);
   const values = settings.values;
   const mode = settings.mesh.inboundTrafficPolicy?.mode;
-  const variant = proxyConfig.image ? (proxyConfig.image.imageType ?? '') : (values.global.variant ?? '');
-  const imageType = original.metadata?.annotations?.['sidecar.istio.io/proxyImageType'] ?? variant;
+  // Istio's ProxyImage / ProxyInitImage: the image type is the annotation if present, else (the
+  // proxy only) ProxyConfig's image type, else global.variant; the init image ignores ProxyConfig.
+  const typeAnnotation = original.metadata?.annotations?.['sidecar.istio.io/proxyImageType'];
+  const variant = values.global.variant ?? '';
+  const imageType = typeAnnotation ?? (proxyConfig.image?.imageType || variant);
+  const initImageType = typeAnnotation ?? variant;
   const ids = proxyIds(env, facts);
   return {
     typeMeta: request.typeMeta ?? derived.typeMeta,
@@ -156,7 +160,7 @@ function templateContext(
     revision: settings.revision,
     nativeSidecars: detectNativeSidecar(env, facts, original),
     proxyImage: imageUrl(values.global.hub, values.global.proxy?.image || 'proxyv2', values.global.tag, imageType),
-    proxyInitImage: imageUrl(values.global.hub, values.global.proxy_init?.image || 'proxyv2', values.global.tag, imageType),
+    proxyInitImage: imageUrl(values.global.hub, values.global.proxy_init?.image || 'proxyv2', values.global.tag, initImageType),
     proxyUID: ids.uid,
     proxyGID: ids.gid,
     inboundTrafficPolicyMode: mode === 'LOCALHOST' || mode === 1 ? 'localhost' : 'passthrough',
@@ -227,7 +231,9 @@ function runInjection(request: InjectionRequest, settings: InjectionSettings, en
   const { merged: rendered, templatePod } = applyTemplates(original, ctx, settings, env);
   let merged = rendered;
 
-  const interceptionMode = annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT';
+  // Istio: TPROXY when ProxyConfig says so or the pod's annotation does (whichever the other says).
+  const tproxy = proxyConfig.interceptionMode === 'TPROXY' || annotations['sidecar.istio.io/interceptionMode'] === 'TPROXY';
+  const interceptionMode = tproxy ? 'TPROXY' : (annotations['sidecar.istio.io/interceptionMode'] ?? proxyConfig.interceptionMode ?? 'REDIRECT');
   try {
     merged = reapplyOverwrittenContainers(merged, original, templatePod, interceptionMode);
   } catch (e) {

@@ -70,18 +70,26 @@ function updateContainer(pod: Pod, field: Field, name: string, update: (c: Conta
 }
 
 /**
- * When the user's istio-proxy sets runAsUser/runAsGroup: in TPROXY mode the proxy must still run
- * as root; otherwise istio-validation runs as the same user. The iptables `-u` argument follows
- * a non-zero user id so the proxy's own traffic is still recognised.
+ * When the user's istio-proxy sets runAsUser/runAsGroup, as Istio's adjustInitContainerUser:
+ * one init container is adjusted, the first of istio-init and istio-validation the pod has (a
+ * user's own `istio-init` beside a CNI pod's istio-validation is the one taken). In TPROXY mode a
+ * user runAsUser is reset to root on the sidecar (the first istio-proxy, containers before init
+ * containers); otherwise an istio-validation taken runs as the user's ids. Its iptables `-u`
+ * argument follows a non-zero user id so the proxy's own traffic is still recognised.
  */
 function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: string): Pod {
   const user = findSidecar(original)?.securityContext;
   if (!user || (user.runAsUser === undefined && user.runAsGroup === undefined)) return pod;
+  const inits = pod.spec?.initContainers ?? [];
+  const chosen = [INIT_CONTAINER, VALIDATION_CONTAINER].find((name) => inits.some((c) => c.name === name));
+  if (chosen === undefined) return pod;
   let out = pod;
-  if (interceptionMode === 'TPROXY') {
-    const asRoot = (c: Container): Container => ({ ...c, securityContext: { ...c.securityContext, runAsUser: 0 } });
-    out = updateContainer(updateContainer(out, 'containers', PROXY_CONTAINER, asRoot), 'initContainers', PROXY_CONTAINER, asRoot);
-  } else {
+  const tproxy = interceptionMode === 'TPROXY';
+  if (tproxy && user.runAsUser !== undefined) {
+    const field: Field = pod.spec?.containers?.some((c) => c.name === PROXY_CONTAINER) ? 'containers' : 'initContainers';
+    out = updateContainer(out, field, PROXY_CONTAINER, (c) => ({ ...c, securityContext: { ...c.securityContext, runAsUser: 0 } }));
+  }
+  if (!tproxy && chosen === VALIDATION_CONTAINER) {
     out = updateContainer(out, 'initContainers', VALIDATION_CONTAINER, (c) => ({
       ...c,
       securityContext: {
@@ -93,11 +101,9 @@ function adjustInitContainerUser(pod: Pod, original: Pod, interceptionMode: stri
   }
   if (user.runAsUser === undefined || user.runAsUser === 0) return out;
   const uid = String(user.runAsUser);
-  const withUid = (c: Container): Container => {
+  return updateContainer(out, 'initContainers', chosen, (c) => {
     const at = c.args?.indexOf('-u') ?? -1;
     if (!c.args || at < 0 || at + 1 >= c.args.length) return c;
     return { ...c, args: [...c.args.slice(0, at + 1), uid, ...c.args.slice(at + 2)] };
-  };
-  for (const name of [INIT_CONTAINER, VALIDATION_CONTAINER]) out = updateContainer(out, 'initContainers', name, withUid);
-  return out;
+  });
 }

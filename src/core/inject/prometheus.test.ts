@@ -50,10 +50,28 @@ describe('applyPrometheusMerge', () => {
     expect(p.metadata?.annotations).toEqual({ 'prometheus.io/port': '9000' });
   });
 
-  it.each([['15090', 'is reserved by the Istio proxy'], ['0', 'must be a port number between 1 and 65535'], ['http', 'must be a port number']])(
-    'rejects scrape port %s',
-    (port, why) => {
-      expect(() => applyPrometheusMerge(pod({ 'prometheus.io/port': port }), mesh, 15020)).toThrow(why);
-    },
-  );
+  // Istio's words (webhook.go applyPrometheusMerge), checked against the oracle.
+  it.each([
+    [{ 'prometheus.io/port': '15090' }, 'invalid prometheus scrape configuration: port 15090 is reserved for Istio (Envoy Prometheus (already merged)) and cannot be scraped'],
+    [{ 'prometheus.io/port': '0' }, 'invalid prometheus scrape configuration: invalid port "0"'],
+    [{ 'prometheus.io/port': 'x' }, 'invalid prometheus scrape configuration: invalid port "x"'],
+    [{ 'prometheus.io/port': '+15021' }, 'invalid prometheus scrape configuration: port +15021 is reserved for Istio (Envoy health) and cannot be scraped'],
+    [{ 'prometheus.io/port': '015020' }, 'invalid prometheus scrape configuration: port 015020 conflicts with agent port'],
+    [{ 'prometheus.istio.io/scrape-targets': '8080,15000:/m' }, 'invalid prometheus scrape targets: target port 15000 is reserved for Istio (Envoy admin) and cannot be scraped'],
+    // With scrape targets the legacy port annotation is not checked; the targets are.
+    [{ 'prometheus.io/port': 'x', 'prometheus.istio.io/scrape-targets': '70000' }, 'invalid prometheus scrape targets: invalid target port "70000"'],
+  ])('rejects %j: %s', (annotations, message) => {
+    let thrown = '';
+    try {
+      applyPrometheusMerge(pod(annotations), mesh, 15020);
+    } catch (e) {
+      thrown = (e as Error).message;
+    }
+    expect(thrown).toBe(message);
+  });
+
+  it('ignores scrape targets with an empty port (Istio only logs them) and checks the legacy port instead', () => {
+    expect(() => applyPrometheusMerge(pod({ 'prometheus.io/port': '8080', 'prometheus.istio.io/scrape-targets': ':/m' }), mesh, 15020)).not.toThrow();
+    expect(() => applyPrometheusMerge(pod({ 'prometheus.io/port': 'x', 'prometheus.istio.io/scrape-targets': '8080,:/m' }), mesh, 15020)).toThrow('invalid port "x"');
+  });
 });

@@ -8,6 +8,7 @@ import type { MeshConfig } from '../config/mesh.js';
 import { goJsonMarshalOrdered } from '../format/go-json.js';
 import { findSidecar, type Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
+import { goQuote } from '../format/go-quote.js';
 
 const SCRAPE = 'prometheus_io_scrape';
 const PORT = 'prometheus_io_port';
@@ -16,8 +17,18 @@ const TARGETS = 'prometheus_istio_io_scrape_targets';
 export const MERGE_METRICS_ANNOTATION = 'prometheus.istio.io/merge-metrics';
 export const SECURE_PORT_ANNOTATION = 'prometheus.istio.io/secure-port';
 
-/** Istio's reserved proxy ports, which an application cannot ask Prometheus to scrape. */
-const RESERVED_PORTS = new Set([15000, 15001, 15004, 15006, 15008, 15020, 15021, 15053, 15090]);
+/** Istio's reserved data-plane ports (pilot-agent's istioReservedPorts), with the reason Istio names. */
+const RESERVED_PORTS: ReadonlyMap<string, string> = new Map([
+  ['15000', 'Envoy admin'],
+  ['15001', 'outbound traffic capture'],
+  ['15004', 'pilot debug'],
+  ['15006', 'inbound traffic capture'],
+  ['15008', 'HBONE tunnel'],
+  ['15020', 'pilot-agent status / merged Prometheus'],
+  ['15021', 'Envoy health'],
+  ['15053', 'DNS proxy'],
+  ['15090', 'Envoy Prometheus (already merged)'],
+]);
 
 const sanitize = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, '_');
 /** All the sanitised names looked for start with `prometheus`, so only such keys can match. */
@@ -65,24 +76,43 @@ function mergeEnabled(mesh: MeshConfig, annotations: Readonly<Record<string, str
   return mesh.enablePrometheusMerge ?? true;
 }
 
-function checkPort(port: string, statusPort: number, what: string): void {
-  const n = /^\d+$/.test(port) ? Number(port) : NaN;
-  let why: string | undefined;
-  if (!(n >= 1 && n <= 65535)) why = 'must be a port number between 1 and 65535';
-  else if (n === statusPort) why = 'must not be the proxy status port';
-  else if (RESERVED_PORTS.has(n)) why = 'is reserved by the Istio proxy';
-  if (why) throw new InjectionError(InjectionErrorCode.invalidPrometheus, `invalid prometheus scrape ${what} "${port}": ${why}`);
+/** Go's strconv.Atoi on a port text: the number, or undefined for a syntax or range error. */
+function atoi(text: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < -(2n ** 63n) || n >= 2n ** 63n ? undefined : Number(n);
 }
 
-function parseTargets(text: string, statusPort: number): { port: string; path: string }[] {
+/**
+ * Istio's check of a port to scrape: a number 1..65535 (as strconv.Atoi reads it), not the
+ * agent's status port, not a reserved data-plane port; the message names the port as written.
+ */
+function checkPort(port: string, statusPort: number, target: boolean): void {
+  const [prefix, noun] = target ? ['invalid prometheus scrape targets', 'target port'] : ['invalid prometheus scrape configuration', 'port'];
+  const n = atoi(port);
+  let why: string | undefined;
+  if (n === undefined || n < 1 || n > 65535) why = `invalid ${noun} ${goQuote(port)}`;
+  else if (n === statusPort) why = `${noun} ${port} conflicts with agent port`;
+  else {
+    const reason = RESERVED_PORTS.get(String(n));
+    if (reason !== undefined) why = `${noun} ${port} is reserved for Istio (${reason}) and cannot be scraped`;
+  }
+  if (why) throw new InjectionError(InjectionErrorCode.invalidPrometheus, `${prefix}: ${why}`);
+}
+
+/**
+ * pilot-agent's ParseScrapeTargets: `port[:path]` entries, blanks trimmed, `/metrics` by
+ * default; undefined (the annotation is ignored, as Istio only logs it) when a port is empty.
+ */
+function parseTargets(text: string): { port: string; path: string }[] | undefined {
   const out: { port: string; path: string }[] = [];
   for (const raw of text.split(',')) {
     const entry = raw.trim();
     if (entry === '') continue;
     const colon = entry.indexOf(':');
     const port = (colon < 0 ? entry : entry.slice(0, colon)).trim();
+    if (port === '') return undefined;
     const path = colon < 0 ? '' : entry.slice(colon + 1).trim();
-    checkPort(port, statusPort, 'target port');
     out.push({ port, path: path || '/metrics' });
   }
   return out;
@@ -103,13 +133,16 @@ export function applyPrometheusMerge(pod: Pod, mesh: MeshConfig, statusPort: num
   let path = lookup(annotations, 'prometheus.io/path', PATH) ?? '';
   let port = prometheusPort(annotations) ?? '';
   const targetsText = lookup(annotations, 'prometheus.istio.io/scrape-targets', TARGETS);
-  if (port !== '') checkPort(port, statusPort, 'port');
-  const targets = targetsText === undefined ? [] : parseTargets(targetsText, statusPort);
+  const targets = (targetsText === undefined ? undefined : parseTargets(targetsText)) ?? [];
   const first = targets[0];
-  // With scrape targets, the first one is also the legacy port/path (old agents read only those).
   if (first) {
+    // With scrape targets, the first one is also the legacy port/path (old agents read only
+    // those); the targets are checked, the legacy port annotation is not.
     port = first.port;
     path = first.path;
+    for (const t of targets) checkPort(t.port, statusPort, true);
+  } else if (port !== '') {
+    checkPort(port, statusPort, false);
   }
   // Istio's PrometheusScrapeConfiguration: scrape, path and port always, targets when present.
   const cfg: Record<string, unknown> = { scrape, path, port, ...(targets.length > 0 ? { targets } : {}) };

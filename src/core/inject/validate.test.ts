@@ -8,7 +8,7 @@ describe('annotation validation', () => {
     ['status.sidecar.istio.io/port', '70000', `excludeInboundPorts invalid: failed parsing port '70000': strconv.ParseUint: parsing "70000": value out of range`],
     ['readiness.status.sidecar.istio.io/periodSeconds', '-1', 'strconv.ParseUint: parsing "-1": invalid syntax'],
     ['traffic.sidecar.istio.io/includeOutboundIPRanges', 'bad', `includeIPRanges invalid: failed parsing cidr 'bad': netip.ParsePrefix("bad"): no '/'`],
-    ['traffic.sidecar.istio.io/includeOutboundIPRanges', '10.0.0.0/8, 10.1.0.0/16', `includeIPRanges invalid: failed parsing cidr ' 10.1.0.0/16': netip.ParsePrefix(" 10.1.0.0/16"): ParseAddr(" 10.1.0.0"): unable to parse IP`],
+    ['traffic.sidecar.istio.io/includeOutboundIPRanges', '10.0.0.0/8, 10.1.0.0/16', `includeIPRanges invalid: failed parsing cidr ' 10.1.0.0/16': netip.ParsePrefix(" 10.1.0.0/16"): ParseAddr(" 10.1.0.0"): unexpected character (at " 10.1.0.0")`],
     ['traffic.sidecar.istio.io/excludeOutboundIPRanges', '*', `excludeIPRanges invalid: failed parsing cidr '*': netip.ParsePrefix("*"): no '/'`],
     ['traffic.sidecar.istio.io/excludeOutboundIPRanges', '10.0.0.0/33', `excludeIPRanges invalid: failed parsing cidr '10.0.0.0/33': netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`],
     ['traffic.sidecar.istio.io/includeInboundPorts', 'bad', `includeInboundPorts invalid: failed parsing port 'bad': failed parsing port 'bad': strconv.ParseUint: parsing "bad": invalid syntax`],

@@ -3,6 +3,7 @@
  * failures are collected into one hashicorp-multierror text; each names the annotation.
  */
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../config/proxy-config.js';
+import { goParsePrefixError } from '../format/go-netip.js';
 import { isValidQuantity } from '../format/quantity.js';
 import { ownValue } from '../format/own-keys.js';
 import { parseProxyConfigText } from './proxy-config-annotation.js';
@@ -38,50 +39,10 @@ function portListError(ports: string): string | undefined {
   return undefined;
 }
 
-/** netip.ParsePrefix error text, or undefined when `s` is a valid prefix. */
-export function parsePrefixError(s: string): string | undefined {
-  const fail = (why: string): string => `netip.ParsePrefix(${goQuote(s)}): ${why}`;
-  const slash = s.lastIndexOf('/');
-  if (slash < 0) return fail("no '/'");
-  const addr = s.slice(0, slash);
-  const bitsText = s.slice(slash + 1);
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
-  let maxBits: number;
-  if (v4) {
-    if (v4.slice(1).some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith('0')))) {
-      return fail(`ParseAddr(${goQuote(addr)}): IPv4 field has value >255 or leading zero`);
-    }
-    maxBits = 32;
-  } else if (addr.includes(':') && isIPv6(addr)) {
-    maxBits = 128;
-  } else {
-    return fail(`ParseAddr(${goQuote(addr)}): ${addr.includes(':') ? 'invalid IPv6 address' : 'unable to parse IP'}`);
-  }
-  if (!/^(0|[1-9]\d{0,2})$/.test(bitsText)) return fail(`bad bits after slash: ${goQuote(bitsText)}`);
-  if (Number(bitsText) > maxBits) return fail('prefix length out of range');
-  return undefined;
-}
-
-function isIPv6(a: string): boolean {
-  if (a.includes('%')) return false;
-  const parts = a.split('::');
-  if (parts.length > 2) return false;
-  const groups = (p: string): string[] => (p === '' ? [] : p.split(':'));
-  const all = parts.flatMap(groups);
-  let count = all.length;
-  const last = all[all.length - 1];
-  if (last !== undefined && last.includes('.')) {
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(last)) return false;
-    count += 1;
-  }
-  if (!all.every((g, i) => /^[0-9a-fA-F]{1,4}$/.test(g) || (i === all.length - 1 && g.includes('.')))) return false;
-  return parts.length === 2 ? count < 8 : count === 8;
-}
-
 function cidrListError(cidrs: string): string | undefined {
   if (cidrs.length === 0) return undefined;
   for (const c of cidrs.split(',')) {
-    const e = parsePrefixError(c);
+    const e = goParsePrefixError(c);
     if (e) return `failed parsing cidr '${c}': ${e}`;
   }
   return undefined;

@@ -31,6 +31,37 @@ describe('parseYamlDocument errors', () => {
     if (line !== undefined) expect((error as YamlError).line).toBe(line);
   });
 
+  // Messages recorded with the go-yaml v2 oracle (./oracle): libyaml allows an empty key only
+  // after `?` or with its own anchor or tag; the `yaml` package reads one anywhere.
+  it.each([
+    [': nope', 'yaml: did not find expected key'],
+    ['a: 1\n: 2', 'yaml: line 1: did not find expected key'],
+    ['a:\n  - x\n: y', 'yaml: line 2: did not find expected key'],
+    ['x: 1\ny:\n  z: 2\n  : 3', 'yaml: line 3: did not find expected key'],
+    ['x: &a\n  : 1', 'yaml: line 1: did not find expected key'],
+    ['- a\n- : b', 'yaml: line 1: did not find expected key'],
+    ['a: |\n  text: y\n: z', 'yaml: line 2: did not find expected key'],
+    ['{: x}', 'yaml: did not find expected node content'],
+    ['a: [b, : c]', 'yaml: did not find expected node content'],
+    ['{a: 1,\n : 2}', 'yaml: line 1: did not find expected node content'],
+    ['a: 1\n: 2\nb: [: x]', 'yaml: line 1: did not find expected key'],
+    // An empty key of its own (`?`, an anchor, a tag) is a null key: the conversion fails.
+    ['? \n: x', 'unsupported map key of type: %!s(<nil>)'],
+    ['&a : x', 'unsupported map key of type: %!s(<nil>)'],
+    ['x:\n  &a : 1', 'unsupported map key of type: %!s(<nil>)'],
+    ['{&a : 1}', 'unsupported map key of type: %!s(<nil>)'],
+    ['- !!null : x', 'unsupported map key of type: %!s(<nil>)'],
+  ])('an entry without a key: %j fails %j, as go-yaml v2', (yaml, message) => {
+    let error: unknown;
+    try {
+      parseYamlDocument(yaml);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(YamlError);
+    expect((error as YamlError).message).toBe(message);
+  });
+
   it('a null key replaced by a later null key does not fail, like go-yaml (conversion after decoding)', () => {
     expect(parseYamlDocument('a: {~: 1}\na: 2\n')).toEqual({ a: 2 });
   });

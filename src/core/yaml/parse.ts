@@ -382,6 +382,36 @@ function* cstTokens(text: string, lines: LineCounter, maxDepth: number): Generat
 }
 
 /**
+ * The first `: value` entry without a key (`: nope`, `a: 1\n: 2`, `{: x}`): the `yaml` package
+ * reads an empty key there, but libyaml (go-yaml v2) only allows an empty key after `?` or
+ * with an anchor or tag of its own, and fails "did not find expected key" in a block mapping,
+ * "did not find expected node content" in a flow collection. go-yaml prints the 0-based line of
+ * the `:` (parser errors are not shifted like scanner errors), none when it is 0.
+ */
+function missingKey(doc: CST.Document, text: string): { offset: number; message: string } | null {
+  // Iterative walk: collections can nest MAX_YAML_DEPTH deep.
+  const stack: (CST.Token | undefined)[] = [doc.value];
+  let first: { offset: number; message: string } | null = null;
+  while (stack.length) {
+    const t = stack.pop();
+    if (!t || (t.type !== 'block-map' && t.type !== 'block-seq' && t.type !== 'flow-collection')) continue;
+    for (const item of t.items) {
+      stack.push(item.key ?? undefined, item.value);
+      if (t.type === 'block-seq' || item.key || item.start.some((s) => s.type === 'explicit-key-ind')) continue;
+      const colon = item.sep?.find((s) => s.type === 'map-value-ind');
+      if (!colon) continue;
+      // An anchor or tag on the line before the `:` is the (empty) key's own: a null key.
+      const lineStart = text.lastIndexOf('\n', colon.offset - 1) + 1;
+      if (/[&!]/.test(text.slice(lineStart, colon.offset))) continue;
+      if (!first || colon.offset < first.offset) {
+        first = { offset: colon.offset, message: t.type === 'block-map' ? 'did not find expected key' : 'did not find expected node content' };
+      }
+    }
+  }
+  return first;
+}
+
+/**
  * Parse the first YAML document of `text` into a JSON value (`null` for an empty document), as
  * sigs.k8s.io/yaml.Unmarshal sees it. Errors are `YamlError`s with a 1-based `line`.
  *
@@ -392,14 +422,27 @@ export function parseYamlDocument(text: string, options: ParseYamlOptions = {}):
   const lines = new LineCounter();
   const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, });
   let doc: Document.Parsed | undefined;
+  let cst: CST.Document | undefined;
+  const tokens = function* (): Generator<CST.Token> {
+    for (const t of cstTokens(text, lines, MAX_YAML_DEPTH)) {
+      if (t.type === 'document' && !cst) cst = t;
+      yield t;
+    }
+  };
   // Only the first document matters: stop composing once it is complete.
-  for (const d of composer.compose(cstTokens(text, lines, MAX_YAML_DEPTH))) {
+  for (const d of composer.compose(tokens())) {
     doc = d;
     break;
   }
   if (!doc) return null; // empty stream
   // Escapes in double-quoted scalars are checked with go-yaml's rules by the decoder.
   const err = doc.errors.find((e) => e.code !== 'BAD_DQ_ESCAPE');
+  // go-yaml parses the whole document before decoding it: the first syntax problem wins.
+  const missing = cst ? missingKey(cst, text) : null;
+  if (missing && (!err || missing.offset < err.pos[0])) {
+    const line0 = lines.linePos(missing.offset).line - 1;
+    throw new YamlError(YamlErrorCode.syntax, `yaml: ${line0 !== 0 ? `line ${line0}: ` : ''}${missing.message}`, line0 + 1);
+  }
   if (err) {
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlError(YamlErrorCode.syntax, `yaml: line ${line}: ${firstLine(err.message)}`, line, { cause: err });

@@ -76,7 +76,7 @@ describe("Istio's template functions", () => {
     expect(seen.yaml).toEqual([[{ containerPort: 8080 }, { containerPort: 9090 }]]);
   });
 
-  it('otelResourceAttributes: annotations win; only app.kubernetes.io/version gives the version', () => {
+  it("otelResourceAttributes: annotations win; the instance id is Istio's namespace.$(POD_NAME).<containers[0]>", () => {
     const d = sidecarTemplateData({
       deploymentMeta: { name: 'shop', namespace: 'web' },
       objectMeta: { annotations: { 'resource.opentelemetry.io/service.namespace': 'team' }, labels: { version: 'v1' } },
@@ -84,7 +84,7 @@ describe("Istio's template functions", () => {
       meshConfig: { extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c', serviceAttributeEnrichment: 'OTEL_SEMANTIC_CONVENTIONS' } }] },
     });
     expect(parseTemplate('t', '{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels .DeploymentMeta.Namespace .Spec.Containers }}', funcs).execute(d)).toBe(
-      'service.namespace=team,service.instance.id=team.$(POD_NAME).app',
+      'service.namespace=team,service.instance.id=web.$(POD_NAME).istio-proxy',
     );
   });
 

@@ -111,12 +111,14 @@ function stringsOf(m: unknown): Record<string, string> {
   return out;
 }
 
-/** otelResourceAttributes over Go values: the mesh's providers, string maps, container names. */
+/** otelResourceAttributes over Go values: the mesh's providers, string maps, container names and images. */
 function goOtelResourceAttributes(mesh: unknown, annotations: unknown, labels: unknown, namespace: string, containers: unknown): string {
   const raw = rawOf(mesh);
   const providers = isPlainMap(raw) && Array.isArray(raw['extensionProviders']) ? (raw['extensionProviders'] as unknown[]) : undefined;
-  const names = (sliceItems(containers) ?? []).map((c) => ({ name: c instanceof GoStruct ? String(structField(c, 'Name').value) : '' }));
-  return otelResourceAttributes(providers, stringsOf(annotations), stringsOf(labels), namespace, names);
+  const named = (sliceItems(containers) ?? []).map((c) =>
+    c instanceof GoStruct ? { name: String(structField(c, 'Name').value ?? ''), image: String(structField(c, 'Image').value ?? '') } : { name: '', image: '' },
+  );
+  return otelResourceAttributes(providers, stringsOf(annotations), stringsOf(labels), namespace, named);
 }
 
 /** omitNil: drop nil values from maps, recursively (Helm-style null "unset" values). */

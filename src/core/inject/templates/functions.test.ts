@@ -82,14 +82,30 @@ describe('otelResourceAttributes', () => {
     expect(otelResourceAttributes([{ name: 'o', opentelemetry: { service: 's' } }], {}, {}, 'ns', [{ name: 'a' }])).toBe('');
   });
   it('derives namespace, version and instance id, annotations winning', () => {
-    expect(otelResourceAttributes(providers, {}, { 'app.kubernetes.io/version': '2' }, 'shop', [{ name: 'istio-proxy' }, { name: 'web' }])).toBe(
+    expect(otelResourceAttributes(providers, {}, { 'app.kubernetes.io/version': '2' }, 'shop', [{ name: 'web' }, { name: 'istio-proxy' }])).toBe(
       'service.namespace=shop,service.version=2,service.instance.id=shop.$(POD_NAME).web',
     );
-    expect(otelResourceAttributes(providers, { 'resource.opentelemetry.io/service.namespace': 'team' }, {}, 'shop', [{ name: 'web' }])).toBe(
-      'service.namespace=team,service.instance.id=team.$(POD_NAME).web',
+    // The namespace annotation names service.namespace only; the instance id keeps the namespace.
+    expect(otelResourceAttributes(providers, { 'resource.opentelemetry.io/service.namespace': 'team' }, {}, 'shop', [{ name: 'web' }, { name: 'b' }])).toBe(
+      'service.namespace=team,service.instance.id=shop.$(POD_NAME).web',
+    );
+    expect(otelResourceAttributes(providers, { 'resource.opentelemetry.io/service.instance.id': 'i-1', 'resource.opentelemetry.io/service.version': '9' }, {}, 'shop', [{ name: 'web' }])).toBe(
+      'service.namespace=shop,service.version=9,service.instance.id=i-1',
     );
   });
-  it('takes the version from app.kubernetes.io/version only, and $(POD_NAMESPACE) when no namespace is known', () => {
-    expect(otelResourceAttributes(providers, {}, { version: 'v1' }, '', [{ name: 'web' }])).toBe('service.instance.id=$(POD_NAMESPACE).$(POD_NAME).web');
+  it('takes the first container, whatever its name (Istio: containers[0])', () => {
+    expect(otelResourceAttributes(providers, {}, {}, 'shop', [{ name: 'istio-proxy' }, { name: 'web' }])).toBe('service.namespace=shop,service.instance.id=shop.$(POD_NAME).istio-proxy');
+  });
+  it('writes the empty namespace of a manifest without one, as Istio (oracle: kube-inject of a Deployment without metadata.namespace)', () => {
+    expect(otelResourceAttributes(providers, {}, { version: 'v1' }, '', [{ name: 'web' }, { name: 'b' }])).toBe('service.instance.id=.$(POD_NAME).web');
+    expect(otelResourceAttributes(providers, {}, {}, '', [])).toBe('');
+  });
+  it("falls back to the single container's image tag and digest for the version", () => {
+    const one = (image: string): string => otelResourceAttributes(providers, {}, {}, 'n', [{ name: 'a', image }]);
+    expect(one('busybox:1.36')).toBe('service.namespace=n,service.version=1.36,service.instance.id=n.$(POD_NAME).a');
+    expect(one('registry:5000/app@sha256:ab')).toBe('service.namespace=n,service.version=sha256:ab,service.instance.id=n.$(POD_NAME).a');
+    expect(one('registry:5000/app:2@sha256:ab')).toBe('service.namespace=n,service.version=2@sha256:ab,service.instance.id=n.$(POD_NAME).a');
+    expect(one('registry:5000/app')).toBe('service.namespace=n,service.instance.id=n.$(POD_NAME).a');
+    expect(otelResourceAttributes(providers, {}, {}, 'n', [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y:2' }])).toBe('service.namespace=n,service.instance.id=n.$(POD_NAME).a');
   });
 });

@@ -81,17 +81,22 @@ export function appendMultusNetwork(existing: string, network: string): string {
 
 /**
  * `otelResourceAttributes`: OpenTelemetry service attributes for the proxy when a mesh
- * OpenTelemetry extension provider asks for OTEL_SEMANTIC_CONVENTIONS enrichment. Each value
- * comes from the `resource.opentelemetry.io/<attr>` annotation, else from the workload
- * (namespace, `app.kubernetes.io/version` label, `<ns>.$(POD_NAME).<first container>` with the
- * first container other than istio-proxy).
+ * OpenTelemetry extension provider asks for OTEL_SEMANTIC_CONVENTIONS enrichment, as Istio's
+ * template function derives them:
+ * - `service.namespace`: the `resource.opentelemetry.io/service.namespace` annotation, else the
+ *   namespace (left out when both are empty);
+ * - `service.version`: the annotation, else the `app.kubernetes.io/version` label, else the
+ *   tag and/or digest of the image when the pod has exactly one container;
+ * - `service.instance.id`: the annotation, else `<namespace>.$(POD_NAME).<first container>` —
+ *   the namespace as the injection knows it (empty for a manifest without one, giving
+ *   `.$(POD_NAME).app` as Istio does), never the namespace annotation.
  */
 export function otelResourceAttributes(
   extensionProviders: readonly unknown[] | undefined,
   annotations: Readonly<Record<string, string>>,
   labels: Readonly<Record<string, string>>,
   namespace: string,
-  containers: readonly { readonly name: string }[],
+  containers: readonly { readonly name: string; readonly image?: string }[],
 ): string {
   const enabled = (extensionProviders ?? []).some(
     (p) => isObject(p) && isObject(p.opentelemetry) && p.opentelemetry.serviceAttributeEnrichment === 'OTEL_SEMANTIC_CONVENTIONS',
@@ -100,12 +105,22 @@ export function otelResourceAttributes(
   const attrs: string[] = [];
   const ns = annotations['resource.opentelemetry.io/service.namespace'] || namespace;
   if (ns) attrs.push(`service.namespace=${ns}`);
-  const version = annotations['resource.opentelemetry.io/service.version'] || labels['app.kubernetes.io/version'] || '';
+  let version = annotations['resource.opentelemetry.io/service.version'] || labels['app.kubernetes.io/version'] || '';
+  if (!version && containers.length === 1) {
+    const { tag, digest } = imageTagDigest(containers[0]?.image ?? '');
+    version = tag && digest ? `${tag}@${digest}` : digest || tag;
+  }
   if (version) attrs.push(`service.version=${version}`);
-  const first = containers.find((c) => c.name !== 'istio-proxy')?.name ?? '';
-  const instance =
-    annotations['resource.opentelemetry.io/service.instance.id'] ||
-    (first ? `${ns || '$(POD_NAMESPACE)'}.$(POD_NAME).${first}` : '');
+  const instance = annotations['resource.opentelemetry.io/service.instance.id'] || (containers.length ? `${namespace}.$(POD_NAME).${containers[0]?.name ?? ''}` : '');
   if (instance) attrs.push(`service.instance.id=${instance}`);
   return attrs.join(',');
+}
+
+/** `[registry[:port]/]name[:tag][@digest]` → tag (after the last `:` past the last `/`) and digest. */
+export function imageTagDigest(image: string): { tag: string; digest: string } {
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at + 1) : '';
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const colon = name.lastIndexOf(':');
+  return { tag: colon > name.lastIndexOf('/') ? name.slice(colon + 1) : '', digest };
 }

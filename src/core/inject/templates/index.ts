@@ -17,7 +17,7 @@ export const BUILTIN_TEMPLATES: ReadonlyMap<string, Template> = new Map<string, 
 ]);
 
 /** Istio ships these too (ambient waypoints, Gateway API deployments); sidecar-kit does not implement them. */
-const UNIMPLEMENTED_BUILTINS = ['waypoint', 'kube-gateway', 'agentgateway', 'agentgateway-waypoint'];
+export const UNIMPLEMENTED_BUILTINS: readonly string[] = ['waypoint', 'kube-gateway', 'agentgateway', 'agentgateway-waypoint'];
 
 /** Turns a custom template text into a Template (the Go text/template engine, when present). */
 export type TemplateCompiler = (name: string, text: string) => Template;
