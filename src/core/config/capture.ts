@@ -16,6 +16,9 @@
 import { parseGoBool } from '../format/go-strconv.js';
 import { parseAddr, parseCidr, type Cidr } from '../format/net.js';
 
+/** Istio's proxy uid when none is given or found (istio-iptables, the CNI plugin, the injector's templates). */
+export const DEFAULT_PROXY_UID = '1337';
+
 /** Every setting as text, keyed by setting name. Missing keys take `captureDefaults`. */
 export const captureDefaults = {
   proxyPort: '15001',
