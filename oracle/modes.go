@@ -42,6 +42,27 @@ func readSettingsFiles(values, config, mesh string) (*request, error) {
 	return req, nil
 }
 
+// webhookFromFiles is the set-up both webhook modes share: Istio's settings from the files, the
+// webhook built on them (revision "default", no cluster facts), istiod's environment applied.
+func webhookFromFiles(values, config, mesh, native string) (*webhookInstance, error) {
+	quietLogs()
+	req, err := readSettingsFiles(values, config, mesh)
+	if err != nil {
+		return nil, err
+	}
+	req.Native = native
+	s, err := loadSettings(req)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := newWebhook(s, "default", nil, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	applyEnv(req)
+	return inst, nil
+}
+
 // runServeWebhook serves Istio's injection webhook (NewWebhook's /inject handler, as istiod
 // registers it) over HTTPS until SIGTERM/SIGINT. It prints "listening <addr>" when ready.
 func runServeWebhook(args []string) error {
@@ -56,21 +77,10 @@ func runServeWebhook(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	quietLogs()
-	req, err := readSettingsFiles(*values, *config, *mesh)
+	inst, err := webhookFromFiles(*values, *config, *mesh, *native)
 	if err != nil {
 		return err
 	}
-	req.Native = *native
-	s, err := loadSettings(req)
-	if err != nil {
-		return err
-	}
-	inst, err := newWebhook(s, "default", nil, nil, "")
-	if err != nil {
-		return err
-	}
-	applyEnv(req)
 	pair, err := tls.LoadX509KeyPair(*cert, *key)
 	if err != nil {
 		return err
@@ -110,21 +120,10 @@ func runBenchInject(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	quietLogs()
-	req, err := readSettingsFiles(*values, *config, *mesh)
+	inst, err := webhookFromFiles(*values, *config, *mesh, *native)
 	if err != nil {
 		return err
 	}
-	req.Native = *native
-	s, err := loadSettings(req)
-	if err != nil {
-		return err
-	}
-	inst, err := newWebhook(s, "default", nil, nil, "")
-	if err != nil {
-		return err
-	}
-	applyEnv(req)
 	enc := json.NewEncoder(os.Stdout)
 	for _, file := range fs.Args() {
 		podJSON, err := os.ReadFile(file)

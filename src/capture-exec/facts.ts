@@ -3,10 +3,8 @@
  * computed from injected inputs so they are testable: the proxy uid from /etc/passwd, whether
  * IPv6 rules are needed from the interface addresses, DNS resolvers from /etc/resolv.conf.
  */
+import { DEFAULT_PROXY_UID } from '../core/config/capture.js';
 import { parseAddr, isLoopback } from '../core/format/net.js';
-
-/** Istio's fallback when `$ENVOY_USER` has no passwd entry. */
-export const DEFAULT_PROXY_UID = '1337';
 
 /** The uid of `user` in passwd-format text, else 1337. */
 export function proxyUidFromPasswd(passwd: string | undefined, user: string): string {

@@ -13,6 +13,7 @@
  * (measured in the commit that introduced this module). Help text is rendered by ./help.ts, which
  * only `--help` loads.
  */
+import { parseGoBool } from '../core/format/go-strconv.js';
 
 /** Exit codes of every command (documented in docs/cli.md and in every `--help`). */
 export const ExitCode = {
@@ -72,12 +73,8 @@ export interface ParsedArgs {
   readonly help: boolean;
 }
 
-/** Go `strconv.ParseBool`. */
-export function parseGoBool(s: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(s)) return false;
-  return undefined;
-}
+/** Flag booleans are Go `strconv.ParseBool` values, as pflag parses them. */
+export { parseGoBool };
 
 export function flagName(f: FlagSpec): string {
   return f.short ? `-${f.short}/--${f.long}` : `--${f.long}`;

@@ -13,7 +13,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
 import { podAddresses } from '../core/cni/ip-family.js';
-import type { CniRedirect } from '../core/cni/redirect.js';
 import { CniError, CniErrorCode } from '../core/cni/spec.js';
 import type { Family } from '../core/capture/model.js';
 import { applyCapture } from '../capture-exec/apply.js';
@@ -23,7 +22,7 @@ import { detectIpv6, type InterfaceAddress } from '../capture-exec/facts.js';
 import { isExecutable, readTextFile } from '../capture-exec/host-files.js';
 import type { Runner } from '../capture-exec/runner.js';
 import type { Logger } from './log.js';
-import type { CaptureTarget } from './plugin.js';
+import type { CaptureTarget, PreparedCapture } from './plugin.js';
 
 export interface NetnsCaptureDeps {
   readonly runner: Runner;
@@ -32,11 +31,6 @@ export interface NetnsCaptureDeps {
   readonly isExecutable?: (path: string) => boolean;
   /** Reads a file of the plugin's own (the node's) namespace; default: readFileSync. */
   readonly readFile?: (path: string) => string | undefined;
-}
-
-/** Capture for one pod whose environment is being probed; `apply` programs the rules. */
-export interface PreparedCapture {
-  apply(redirect: CniRedirect): Promise<void>;
 }
 
 /** Milliseconds since the process started, for debug logs: ADD is on the pod's start-up path. */

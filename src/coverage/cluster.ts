@@ -5,7 +5,7 @@
  * ConfigMaps it mounts and the environment it runs with, the nodes (native sidecars in `auto`
  * mode), namespaces, pods, ReplicaSets (to find Deployments) and the controllers' create events.
  */
-import type { InjectionEnvironment, NodeFact } from '../core/inject/environment.js';
+import { parseIstiodEnvironment, type InjectionEnvironment, type NodeFact } from '../core/inject/environment.js';
 import type { CoverageEvent, CoverageInput, Injector, OwnerRef } from '../core/coverage/assess.js';
 import { coverageInjector } from '../core/coverage/injector.js';
 import { injectorWebhook, type MutatingWebhookConfiguration as WebhookConfiguration } from '../core/selection/webhooks.js';
@@ -82,11 +82,8 @@ export async function readInjectors(api: KubeJson, configurations: readonly Webh
       const env = Object.fromEntries((container?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
       const revision = (container?.args ?? []).find((a) => a.startsWith('--revision='))?.slice('--revision='.length) ?? '';
       const settings = settingsFromTexts(texts, revision);
-      const environment: InjectionEnvironment = {
-        enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
-        compliancePolicy: env.COMPLIANCE_POLICY ?? '',
-        platform: env.PLATFORM ?? '',
-      };
+      // As that istiod reads its environment (a value it only warns about applies as it does).
+      const environment: InjectionEnvironment = parseIstiodEnvironment(env).environment;
       out.set(name, coverageInjector(settings, environment, { nodes }, parsePathEnv(svc.path ?? '/inject').env));
     } catch (err) {
       warn(`${name}: cannot read the injector behind it (deployment ${svc.namespace}/${svc.name}): ${(err as Error).message}; staleness is not judged for its pods`);

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { parseCaptureSettings, parseGoBool, type CaptureConfig, type CaptureSettingName } from '../core/config/capture.js';
+import { DEFAULT_PROXY_UID, parseCaptureSettings, parseGoBool, type CaptureConfig, type CaptureSettingName } from '../core/config/capture.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { renderNft } from '../core/capture/nft.js';
 import { applyCapture } from '../capture-exec/apply.js';
@@ -37,7 +37,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const ipv6Mode = settings.ipv6 ?? 'auto';
   if (!['auto', 'true', 'false'].includes(ipv6Mode)) return reportUsageError(spec.name, new UsageError(`invalid value ${JSON.stringify(ipv6Mode)} for flag --ipv6: expected auto, true or false`));
   // Every value is checked before the machine is looked at: a bad flag or variable is a usage error.
-  const early = parseCaptureSettings({ ...settings, ipv6: 'false', proxyUid: settings.proxyUid ?? '1337' });
+  const early = parseCaptureSettings({ ...settings, ipv6: 'false', proxyUid: settings.proxyUid ?? DEFAULT_PROXY_UID });
   if (!early.ok) return badSettings(early.issues, sources);
   const factsRunner = new ProcessRunner();
   const resolved = await resolveFacts(settings, ipv6Mode === 'auto', factsRunner);

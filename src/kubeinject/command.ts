@@ -20,7 +20,7 @@ import {
 } from '../cli-kit/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../core/config/settings.js';
-import type { ClusterFacts, InjectionEnvironment } from '../core/inject/environment.js';
+import { ISTIOD_ENV_DEFAULTS, parseIstiodEnvironment, type ClusterFacts, type InjectionEnvironment } from '../core/inject/environment.js';
 import { ownValue } from '../core/format/own-keys.js';
 import {
   DEFAULT_MAX_INPUT_BYTES,
@@ -67,8 +67,6 @@ const FLAGS: readonly FlagSpec[] = [
 /** Bound of each Kubernetes API request in cluster mode. */
 const API_TIMEOUT_MS = 30_000;
 
-const NATIVE_SIDECARS = ['auto', 'true', 'false'];
-
 export const spec: CommandSpec = {
   name: 'kube-inject',
   summary: 'inject the Istio sidecar into workload manifests, like istioctl kube-inject (offline or from a cluster)',
@@ -83,7 +81,7 @@ export const spec: CommandSpec = {
     'flag replacing its part, and the cluster\'s Nodes decide native sidecars in `auto` mode.',
   flags: FLAGS,
   environment: [
-    { name: 'ENABLE_NATIVE_SIDECARS', help: "auto, true or false: istio-proxy as a native sidecar (auto: off offline; in cluster mode on when every Node's kubelet is 1.33+)", default: 'auto' },
+    { name: 'ENABLE_NATIVE_SIDECARS', help: "auto, true or false: istio-proxy as a native sidecar (auto: off offline; in cluster mode on when every Node's kubelet is 1.33+)", default: ISTIOD_ENV_DEFAULTS.ENABLE_NATIVE_SIDECARS },
     { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
     { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range (needs a cluster: ignored)' },
   ],
@@ -100,11 +98,9 @@ export const spec: CommandSpec = {
 const flag = (long: string): FlagSpec => FLAGS.find((f) => f.long === long) as FlagSpec;
 
 function environment(env: NodeJS.ProcessEnv): InjectionEnvironment {
-  const native = env.ENABLE_NATIVE_SIDECARS || 'auto';
-  if (!NATIVE_SIDECARS.includes(native)) {
-    throw new UsageError(`ENABLE_NATIVE_SIDECARS: ${JSON.stringify(native)}: expected auto, true or false`);
-  }
-  return { enableNativeSidecars: native, compliancePolicy: env.COMPLIANCE_POLICY ?? '', platform: env.PLATFORM ?? '' };
+  const { environment, problems } = parseIstiodEnvironment(env);
+  if (problems[0] !== undefined) throw new UsageError(problems[0]);
+  return environment;
 }
 
 /**

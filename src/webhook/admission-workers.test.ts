@@ -135,21 +135,25 @@ describe('admission workers', () => {
   const answersAgain = async (a: ReturnType<typeof app>['app']) => {
     for (let i = 0; ; i++) {
       const ok = await send(a, JSON.stringify(review(simplePod())));
-      if (ok.statusCode === 200) return expect(ok.json().response.allowed).toBe(true);
+      // A refusal for time (a thread still warming up under a small budget) is asked again.
+      const timedOut = ok.statusCode === 200 && /not answered within/.test(JSON.stringify(ok.json().response.status ?? ''));
+      if (ok.statusCode === 200 && !timedOut) return expect(ok.json().response.allowed).toBe(true);
       expect(i).toBeLessThan(20);
       await new Promise((res) => setTimeout(res, 500));
     }
   };
 
   it('refuses an admission over its time budget (by uid once decoded), replaces the thread and answers the next one', async () => {
-    const threads = pool({ minBytes: 0, timeoutMs: 1500 });
+    // A budget far below the slow pod's cost (~0.7 s of injection here for 120 000 init
+    // containers) so the refusal does not depend on how fast the machine is.
+    const threads = pool({ minBytes: 0, timeoutMs: 150 });
     const a = app({ pool: threads });
     await answersAgain(a.app); // the thread has started
     const slow = hostileReview(hostilePod('slow', { initContainers: range(120_000).map((i) => ({ name: `c${i}`, image: 'b' })) }), 'slow-uid');
     const started = performance.now();
     const r = await send(a.app, slow);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(refusal(r, 'slow-uid')).toContain('not answered within 1500 ms (--admissionWorkerTimeoutMs)');
+    expect(refusal(r, 'slow-uid')).toContain('not answered within 150 ms (--admissionWorkerTimeoutMs)');
     await answersAgain(a.app);
   }, 60_000);
 

@@ -9,7 +9,7 @@ import { settingsFromTexts } from '../config/load.js';
 import type { InjectionSettings } from '../core/config/settings.js';
 import { decideInjection, skipMessage, type DecisionPolicy } from '../core/inject/decide.js';
 import { compileCustomTemplates, createGoTemplateCompiler } from '../core/inject/custom-templates.js';
-import { DEFAULT_CLUSTER_ID, type InjectionEnvironment } from '../core/inject/environment.js';
+import { DEFAULT_CLUSTER_ID, parseIstiodEnvironment, type InjectionEnvironment } from '../core/inject/environment.js';
 import { InjectionError } from '../core/inject/errors.js';
 import { injectPod } from '../core/inject/inject.js';
 import type { Pod } from '../core/k8s/pod.js';
@@ -52,9 +52,7 @@ export function createCoreInjector(settings: InjectionSettings, env: InjectionEn
 /** istiod's environment variables that shape injection. */
 export function injectionEnvironment(env: NodeJS.ProcessEnv): InjectionEnvironment {
   return {
-    enableNativeSidecars: env.ENABLE_NATIVE_SIDECARS ?? 'auto',
-    compliancePolicy: env.COMPLIANCE_POLICY ?? '',
-    platform: env.PLATFORM ?? '',
+    ...parseIstiodEnvironment(env).environment,
     // The cluster whose nodes and namespaces this webhook watches (istiod's CLUSTER_ID).
     clusterId: env.CLUSTER_ID ?? DEFAULT_CLUSTER_ID,
     // Custom (Go text/template) templates; `env KEY DEFAULT` in them reads istiod's environment.

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_WORKER_LIMITS } from './admission-workers.js';
+import { ISTIOD_ENV_DEFAULTS, parseIstiodEnvironment } from '../core/inject/environment.js';
 import { flagValue, noPositionals, parseArgs, parseGoBool, UsageError, type CommandSpec, type FlagSpec, type ParsedArgs } from '../cli-kit/convention.js';
 
 export interface WebhookOptions {
@@ -134,7 +135,7 @@ export const spec: CommandSpec = {
     'hot-reload; SIGTERM drains in-flight requests. Start-up errors print `error: …` and exit 1.',
   flags: FLAGS,
   environment: [
-    { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto: when every node runs Kubernetes >= 1.33)', default: 'auto' },
+    { name: 'ENABLE_NATIVE_SIDECARS', help: 'auto, true or false: istio-proxy as a native sidecar (auto: when every node runs Kubernetes >= 1.33)', default: ISTIOD_ENV_DEFAULTS.ENABLE_NATIVE_SIDECARS },
     { name: 'COMPLIANCE_POLICY', help: 'passed to the proxy as COMPLIANCE_POLICY (e.g. fips-140-3)' },
     { name: 'PLATFORM', help: 'openshift: proxy UID/GID from the namespace range' },
     { name: 'CLUSTER_ID', help: "this cluster's ID: pods injected for another cluster (URL `cluster` override or values.global.multiCluster.clusterName) get no node or namespace facts, as in istiod", default: 'Kubernetes' },
@@ -169,8 +170,8 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     raw[f.key] = v?.text ?? (f.default !== undefined && !f.default.includes('<') ? f.default : undefined);
     origin[f.key] = v?.from ?? `--${f.key}`;
   }
-  const native = env.ENABLE_NATIVE_SIDECARS || 'auto';
-  if (!['auto', 'true', 'false'].includes(native)) throw new OptionsError(`ENABLE_NATIVE_SIDECARS: ${JSON.stringify(native)}: expected auto, true or false`);
+  const [istiodProblem] = parseIstiodEnvironment(env).problems;
+  if (istiodProblem !== undefined) throw new OptionsError(istiodProblem);
   const selfSignedFlag = FLAGS.find((f) => f.key === 'selfSigned') as WebhookFlag;
   const selfSignedValue = flagValue(parsed, selfSignedFlag, env);
   const selfSigned = selfSignedValue === undefined ? false : parseGoBool(selfSignedValue.text);

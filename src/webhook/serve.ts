@@ -17,6 +17,7 @@ import { loadTlsFiles, secureContextOptions, startTlsReloader, type TlsMaterial 
 import { startReloadingInjector, type InjectorBuilder } from './config-source.js';
 import { findKubeAccess, type KubeAccess } from './kube/client.js';
 import { startClusterFacts } from './kube/cluster-facts.js';
+import { parseIstiodEnvironment } from '../core/inject/environment.js';
 import { createWebhookMetrics } from './metrics.js';
 import { buildMonitoringApp } from './monitoring.js';
 import type { WebhookOptions } from './options.js';
@@ -62,8 +63,8 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
     metrics,
   });
   if (access) logger.info({ source: access.source }, 'Kubernetes API access');
-  const nativeMode = deps.env.ENABLE_NATIVE_SIDECARS ?? 'auto';
-  const cluster = startClusterFacts({ access, logger, nodes: nativeMode === 'auto', namespaces: deps.env.PLATFORM === 'openshift' });
+  const istiod = parseIstiodEnvironment(deps.env).environment;
+  const cluster = startClusterFacts({ access, logger, nodes: istiod.enableNativeSidecars === 'auto', namespaces: istiod.platform === 'openshift' });
   const stoppers: (() => unknown)[] = [() => injector.close(), () => cluster.stop()];
   const stopAll = () => Promise.all(stoppers.splice(0).map((f) => f()));
   try {

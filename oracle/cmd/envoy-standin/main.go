@@ -386,6 +386,18 @@ func runSDS(ctx context.Context, b *bootstrap, st *state) error {
 	}
 }
 
+// sortedStats lists the stat names (those matching filter, when given) in order; the caller holds st.mu.
+func (s *state) sortedStats(filter *regexp.Regexp) []string {
+	names := make([]string, 0, len(s.stats))
+	for n := range s.stats {
+		if filter == nil || filter.MatchString(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 func serveAdmin(b *bootstrap, st *state) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
@@ -398,17 +410,10 @@ func serveAdmin(b *bootstrap, st *state) {
 			}
 		}
 		st.mu.Lock()
-		names := make([]string, 0, len(st.stats))
-		for n := range st.stats {
-			if re == nil || re.MatchString(n) {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		defer st.mu.Unlock()
+		for _, n := range st.sortedStats(re) {
 			fmt.Fprintf(w, "%s: %d\n", n, st.stats[n])
 		}
-		st.mu.Unlock()
 	})
 	mux.HandleFunc("/ready", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "LIVE\n") })
 	mux.HandleFunc("/quitquitquit", func(w http.ResponseWriter, _ *http.Request) {
@@ -465,12 +470,7 @@ func servePrometheus(b *bootstrap, st *state) {
 	mux.HandleFunc("/stats/prometheus", func(w http.ResponseWriter, _ *http.Request) {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		names := make([]string, 0, len(st.stats))
-		for n := range st.stats {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range st.sortedStats(nil) {
 			m := "envoy_" + strings.NewReplacer(".", "_").Replace(n)
 			fmt.Fprintf(w, "# TYPE %s gauge\n%s %d\n", m, m, st.stats[n])
 		}

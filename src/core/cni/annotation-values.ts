@@ -60,5 +60,5 @@ export function interfaceListError(value: string): string | undefined {
   return undefined;
 }
 
-/** Go `strconv.ParseBool` (the capture config's). */
-export { parseGoBool } from '../config/capture.js';
+/** Go `strconv.ParseBool`. */
+export { parseGoBool } from '../format/go-strconv.js';

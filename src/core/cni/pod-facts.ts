@@ -13,9 +13,7 @@
  */
 import * as z from 'zod/mini';
 import { INJECT_KEY } from '../istio-keys.js';
-
-export const PROXY_CONTAINER = 'istio-proxy';
-export const ISTIO_INIT_CONTAINER = 'istio-init';
+import { INIT_CONTAINER, PROXY_CONTAINER } from '../k8s/pod.js';
 
 /** The annotation the injector writes in CNI mode (opt-in) so ADD needs no API call. */
 export const FACTS_ANNOTATION = 'cni.sidecar-kit.io/capture';
@@ -127,7 +125,7 @@ export function podFactsFromPod(pod: PodLike): PodFacts {
   return {
     annotations: { ...(pod.metadata?.annotations ?? {}) },
     ...(injectLabel !== undefined ? { injectLabel } : {}),
-    hasIstioInit: containers.some((c) => c.name === ISTIO_INIT_CONTAINER),
+    hasIstioInit: containers.some((c) => c.name === INIT_CONTAINER),
     ...(proxy ? { proxy: proxyFacts(proxy) } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
   portListWithWildcardError,
   type InterceptionMode,
 } from './annotation-values.js';
+import { DEFAULT_PROXY_UID } from '../config/capture.js';
 import { injectSwitch, STATUS_ANNOTATION } from '../istio-keys.js';
 import { podFactsFromPod, type PodFacts, type PodLike } from './pod-facts.js';
 import { CniError, CniErrorCode } from './spec.js';
@@ -52,7 +53,6 @@ export type RedirectDecision =
   | { readonly kind: 'redirect'; readonly redirect: CniRedirect };
 
 /** Istio's plugin defaults: port 15020 is excluded outbound too, unlike istio-init's. */
-const DEFAULT_PROXY_UID = '1337';
 const DEFAULT_EXCLUDED_INBOUND = ['15020', '15021', '15090'];
 
 interface AnnotationSpec {

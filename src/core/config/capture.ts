@@ -13,7 +13,11 @@
  * `bench/capture/config-startup.ts` re-measures them (figures in docs/capture.md). The table
  * is the single source instead: one parser per setting, errors that name the setting.
  */
+import { parseGoBool } from '../format/go-strconv.js';
 import { parseAddr, parseCidr, type Cidr } from '../format/net.js';
+
+/** Istio's proxy uid when none is given or found (istio-iptables, the CNI plugin, the injector's templates). */
+export const DEFAULT_PROXY_UID = '1337';
 
 /** Every setting as text, keyed by setting name. Missing keys take `captureDefaults`. */
 export const captureDefaults = {
@@ -70,12 +74,8 @@ export function splitList(s: string): string[] {
   return s.split(',').filter((x) => x !== '');
 }
 
-/** Go `strconv.ParseBool`. */
-export function parseGoBool(s: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(s)) return false;
-  return undefined;
-}
+/** Go `strconv.ParseBool` (settings and annotations use it). */
+export { parseGoBool };
 
 function parseUint(s: string, max: number, what: string): Parsed<number> {
   if (!/^[0-9]+$/.test(s) || Number(s) > max) return { error: `expected ${what}` };

@@ -3,6 +3,7 @@
  * what the istiod chart derives from Helm values when there is no such file.
  */
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 import type { Values } from './values.js';
 
 function buildInjectorConfigSchema() {
@@ -25,13 +26,8 @@ function buildInjectorConfigSchema() {
   });
 }
 
-let built: ReturnType<typeof buildInjectorConfigSchema> | undefined;
-
 /** The injector config schema, built on first use (only an inject config file needs it). */
-export function injectorConfigSchemaOf(): ReturnType<typeof buildInjectorConfigSchema> {
-  built ??= buildInjectorConfigSchema();
-  return built;
-}
+export const injectorConfigSchemaOf = /* @__PURE__ */ lazy(buildInjectorConfigSchema);
 
 /** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
 export const injectorConfigSchema = /* @__PURE__ */ injectorConfigSchemaOf();

@@ -3,6 +3,7 @@
  * injector reads are typed; the rest are accepted and preserved.
  */
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, proxyConfigSchemaOf, type ProxyConfig } from './proxy-config.js';
 
 function buildMeshConfigSchema() {
@@ -22,13 +23,8 @@ function buildMeshConfigSchema() {
   });
 }
 
-let built: ReturnType<typeof buildMeshConfigSchema> | undefined;
-
 /** The MeshConfig schema, built on first use (only a mesh config source needs it). */
-export function meshConfigSchemaOf(): ReturnType<typeof buildMeshConfigSchema> {
-  built ??= buildMeshConfigSchema();
-  return built;
-}
+export const meshConfigSchemaOf = /* @__PURE__ */ lazy(buildMeshConfigSchema);
 
 /** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
 export const meshConfigSchema = /* @__PURE__ */ meshConfigSchemaOf();

@@ -8,6 +8,7 @@
  * a message/wrapper (written whenever set).
  */
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 import { parseAddr } from '../format/net.js';
 import { formatProtoDuration, GoDurationError, parseGoDurationNanos } from '../format/go-duration.js';
 import { goQuote } from '../format/go-quote.js';
@@ -131,13 +132,8 @@ function buildProxyConfigSchema() {
   });
 }
 
-let built: ReturnType<typeof buildProxyConfigSchema> | undefined;
-
 /** The ProxyConfig schema, built on first use (a mesh config file or a `proxy.istio.io/config` annotation). */
-export function proxyConfigSchemaOf(): ReturnType<typeof buildProxyConfigSchema> {
-  built ??= buildProxyConfigSchema();
-  return built;
-}
+export const proxyConfigSchemaOf = /* @__PURE__ */ lazy(buildProxyConfigSchema);
 
 /** The same schema as a value, for importers that want one; dropped from bundles that do not use it. */
 export const proxyConfigSchema = /* @__PURE__ */ proxyConfigSchemaOf();

@@ -6,6 +6,7 @@
  * read them).
  */
 import * as z from 'zod/mini';
+import { lazy } from './lazy.js';
 
 /** Builds the schema (zod schema construction is not free: it is done on first use). */
 function buildValuesSchema() {
@@ -102,13 +103,8 @@ function buildValuesSchema() {
   });
 }
 
-let built: ReturnType<typeof buildValuesSchema> | undefined;
-
 /** The values schema, built on first use (kube-inject without a values file never needs it). */
-export function valuesSchemaOf(): ReturnType<typeof buildValuesSchema> {
-  built ??= buildValuesSchema();
-  return built;
-}
+export const valuesSchemaOf = /* @__PURE__ */ lazy(buildValuesSchema);
 
 /** The same schema for importers that want a value (the chart's values schema); dropped from bundles that do not use it. */
 export const valuesSchema = /* @__PURE__ */ valuesSchemaOf();

@@ -9,7 +9,7 @@
  * server) and the probe-rewrite variable `ISTIO_KUBE_APP_PROBERS` (the running pod's probes are
  * already rewritten, so its re-injection cannot reproduce it) are not compared.
  */
-import type { Container, EnvVar, Pod } from '../k8s/pod.js';
+import { PROXY_CONTAINER, type Container, type EnvVar, type Pod } from '../k8s/pod.js';
 import { parseInjectionStatus } from '../inject/strip.js';
 
 /** One difference, e.g. `istio-proxy image: docker.io/istio/proxyv2:1.30.0 -> docker.io/istio/proxyv2:1.31.0`. */
@@ -54,11 +54,11 @@ function injectedContainers(pod: Pod): Map<string, { c: Container; native: boole
   if (!status) return out;
   for (const c of pod.spec?.initContainers ?? []) {
     if (status.initContainers.includes(c.name) || status.containers.includes(c.name)) {
-      out.set(c.name, { c, native: c.name === 'istio-proxy' ? c.restartPolicy === 'Always' : undefined });
+      out.set(c.name, { c, native: c.name === PROXY_CONTAINER ? c.restartPolicy === 'Always' : undefined });
     }
   }
   for (const c of pod.spec?.containers ?? []) {
-    if (status.containers.includes(c.name)) out.set(c.name, { c, native: c.name === 'istio-proxy' ? false : undefined });
+    if (status.containers.includes(c.name)) out.set(c.name, { c, native: c.name === PROXY_CONTAINER ? false : undefined });
   }
   return out;
 }

@@ -1,48 +1,9 @@
 /**
- * Go number formatting (strconv) reproduced for finite float64 values.
- *
- * Go and JavaScript both print the *shortest* decimal digits that round-trip a float64, so the
- * digits come from `Number.prototype.toExponential()`; only the layout rules differ.
+ * Go number formatting (strconv) reproduced for finite float64 values: the layouts YAML and
+ * encoding/json use, on top of the one strconv.FormatFloat in go-float.ts.
  */
 
-interface DecimalDigits {
-  readonly negative: boolean;
-  /** Significant digits without leading/trailing zeros ("0" for zero). */
-  readonly digits: string;
-  /** Position of the decimal point relative to the digits (Go's `decimal.dp`). */
-  readonly point: number;
-}
-
-function shortestDigits(value: number): DecimalDigits {
-  const negative = value < 0 || Object.is(value, -0);
-  if (value === 0) return { negative, digits: '0', point: 1 };
-  const text = Math.abs(value).toExponential();
-  const ePos = text.indexOf('e');
-  const mantissa = text.slice(0, ePos).replace('.', '');
-  const exponent = Number(text.slice(ePos + 1));
-  return { negative, digits: mantissa, point: exponent + 1 };
-}
-
-function formatExponent(d: DecimalDigits): string {
-  const head = d.digits[0] ?? '0';
-  const tail = d.digits.slice(1);
-  const exp = d.digits === '0' ? 0 : d.point - 1;
-  const expAbs = Math.abs(exp);
-  return `${d.negative ? '-' : ''}${head}${tail ? `.${tail}` : ''}e${exp < 0 ? '-' : '+'}${expAbs < 10 ? '0' : ''}${expAbs}`;
-}
-
-function formatFixed(d: DecimalDigits): string {
-  const { digits, point } = d;
-  let intPart: string;
-  if (point <= 0) intPart = '0';
-  else if (point >= digits.length) intPart = digits + '0'.repeat(point - digits.length);
-  else intPart = digits.slice(0, point);
-  let frac = '';
-  if (digits.length > point) {
-    frac = point < 0 ? '0'.repeat(-point) + digits : digits.slice(point);
-  }
-  return `${d.negative ? '-' : ''}${intPart}${frac ? `.${frac}` : ''}`;
-}
+import { formatFloat } from './go-float.js';
 
 function assertFinite(value: number): void {
   if (!Number.isFinite(value)) throw new RangeError(`unsupported non-finite number ${value}`);
@@ -54,10 +15,7 @@ function assertFinite(value: number): void {
  */
 export function formatGoFloatG(value: number): string {
   assertFinite(value);
-  const d = shortestDigits(value);
-  const exp = d.point - 1;
-  if (d.digits !== '0' && (exp < -4 || exp >= 6)) return formatExponent(d);
-  return formatFixed(d);
+  return formatFloat(value, 'g', -1);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goParseInt64, goParseUint64, goUnderscoreOK, parseIntBase0 } from './go-strconv.js';
+import { goParseInt64, goParseUint64, goUnderscoreOK, parseGoBool, parseIntBase0 } from './go-strconv.js';
 
 describe('strconv base-0 integers', () => {
   it.each<[string, bigint | null, bigint | null, bigint | null]>([
@@ -35,5 +35,15 @@ describe('strconv base-0 integers', () => {
     ['1._5', false],
   ])('underscoreOK(%j)', (text, ok) => {
     expect(goUnderscoreOK(text)).toBe(ok);
+  });
+});
+
+describe('parseGoBool (strconv.ParseBool)', () => {
+  it('accepts exactly Go’s twelve spellings', () => {
+    for (const t of ['1', 't', 'T', 'true', 'TRUE', 'True']) expect(parseGoBool(t)).toBe(true);
+    for (const f of ['0', 'f', 'F', 'false', 'FALSE', 'False']) expect(parseGoBool(f)).toBe(false);
+  });
+  it('refuses everything else', () => {
+    for (const s of ['', 'yes', 'no', 'tRUE', 'FaLsE', ' true', 'true ', '01', '2', 'on']) expect(parseGoBool(s)).toBeUndefined();
   });
 });

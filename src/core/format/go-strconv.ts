@@ -74,3 +74,13 @@ export function goUnderscoreOK(text: string): boolean {
   }
   return saw !== '_';
 }
+
+/** Go `strconv.ParseBool`: the boolean, or undefined on a syntax error. */
+export function parseGoBool(s: string): boolean | undefined {
+  if (GO_TRUE.has(s)) return true;
+  if (GO_FALSE.has(s)) return false;
+  return undefined;
+}
+
+const GO_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze } from '../config/merge.js';
 import { resolveSettings } from '../config/settings.js';
-import { injectPod } from './index.js';
+import { injectPod } from './inject.js';
 import type { Pod } from '../k8s/pod.js';
 import { FACTS_ANNOTATION, podFactsFromAnnotations } from '../cni/pod-facts.js';
 import { redirectFromFacts, redirectFromPod } from '../cni/redirect.js';

@@ -5,6 +5,47 @@
 import type { Pod } from '../k8s/pod.js';
 import type { TemplateCompiler } from './templates/index.js';
 
+/** ENABLE_NATIVE_SIDECARS as istiod reads it. */
+export type NativeSidecarsMode = 'auto' | 'true' | 'false';
+
+/** istiod's environment variables that shape injection, with istiod's defaults (one place). */
+export const ISTIOD_ENV_DEFAULTS = {
+  ENABLE_NATIVE_SIDECARS: 'auto',
+  COMPLIANCE_POLICY: '',
+  PLATFORM: '',
+} as const;
+
+/** The validated istiod environment the edges pass to the core. */
+export interface IstiodEnvironment {
+  readonly enableNativeSidecars: NativeSidecarsMode;
+  readonly compliancePolicy: string;
+  readonly platform: string;
+}
+
+/**
+ * Reads istiod's injection variables once, as istiod does (pilot/pkg/features): unset takes the
+ * default; ENABLE_NATIVE_SIDECARS other than auto/true/false means false. `problems` names each
+ * value istiod would only warn about, so an edge that owns its environment (the webhook,
+ * kube-inject) can refuse it, and one that mirrors another istiod (coverage) can use the values
+ * as that istiod does. An empty ENABLE_NATIVE_SIDECARS is false without a problem: charts render
+ * an unset value as "", and istiod reads it as false.
+ */
+export function parseIstiodEnvironment(env: Readonly<Record<string, string | undefined>>): { readonly environment: IstiodEnvironment; readonly problems: readonly string[] } {
+  const native = env.ENABLE_NATIVE_SIDECARS ?? ISTIOD_ENV_DEFAULTS.ENABLE_NATIVE_SIDECARS;
+  const problems: string[] = [];
+  let enableNativeSidecars: NativeSidecarsMode = 'false';
+  if (native === 'auto' || native === 'true' || native === 'false') enableNativeSidecars = native;
+  else if (native !== '') problems.push(`ENABLE_NATIVE_SIDECARS: ${JSON.stringify(native)}: expected auto, true or false`);
+  return {
+    environment: {
+      enableNativeSidecars,
+      compliancePolicy: env.COMPLIANCE_POLICY ?? ISTIOD_ENV_DEFAULTS.COMPLIANCE_POLICY,
+      platform: env.PLATFORM ?? ISTIOD_ENV_DEFAULTS.PLATFORM,
+    },
+    problems,
+  };
+}
+
 export interface InjectionEnvironment {
   /** ENABLE_NATIVE_SIDECARS: `auto` (default), `true`, `false`; anything else is `false`. */
   readonly enableNativeSidecars?: string;
@@ -66,7 +107,7 @@ function kubeletSupportsNative(version: string): boolean {
 
 /** DetectNativeSidecar: the per-request default before the pod's own annotation. */
 export function detectNativeSidecar(env: InjectionEnvironment, facts: ClusterFacts, pod: Pod): boolean {
-  const mode = env.enableNativeSidecars ?? 'auto';
+  const mode = env.enableNativeSidecars ?? ISTIOD_ENV_DEFAULTS.ENABLE_NATIVE_SIDECARS;
   if (mode === 'true') return true;
   if (mode !== 'auto') return false;
   const nodes = facts.nodes;

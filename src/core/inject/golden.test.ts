@@ -1,10 +1,12 @@
 /**
  * Golden fixtures (testdata/*.yaml, written for this project): each holds a pod, optional
  * values/mesh overrides and the injection environment. The injected pod is compared with
- * testdata/<name>.golden.yaml (regenerate with UPDATE_GOLDENS=1 and review the diff), and on
- * every fixture the core's invariants are checked: the input is never modified, every patch
- * reproduces the injected pod, and injecting the result again changes nothing, or changes
- * exactly what Istio's re-injection changes (REINJECTION), after which it is a fixed point.
+ * testdata/<name>.golden.yaml (regenerate with UPDATE_GOLDENS=1 and review the diff; a missing
+ * golden, a stale one and a golden without its fixture fail), and on every fixture the core's
+ * invariants are checked: the input is never modified, every patch reproduces the injected pod,
+ * and injecting the result again changes nothing, or changes exactly what Istio's re-injection
+ * changes (REINJECTION), after which it is a fixed point. src/webhook/golden-route.test.ts
+ * sends every fixture through the webhook's HTTP route too: it must agree with the core.
  */
 import fastJsonPatch from 'fast-json-patch';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -82,6 +84,12 @@ function run(f: Fixture, pod: Pod) {
   const settings = resolveSettings({ values: deepMerge(baseValues, f.values ?? {}), mesh: f.mesh });
   return injectPod({ pod, envOverrides: f.envOverrides }, settings, { enableNativeSidecars: f.env?.enableNativeSidecars ?? 'true', compliancePolicy: f.env?.compliancePolicy });
 }
+
+it('every golden has its fixture (a golden left behind by a removed or renamed fixture fails)', () => {
+  const goldens = readdirSync(dir).filter((f) => f.endsWith('.golden.yaml'));
+  expect(goldens.filter((g) => !fixtures.includes(g.replace(/\.golden\.yaml$/, '.yaml')))).toEqual([]);
+  expect(goldens.length).toBe(fixtures.length);
+});
 
 describe.each(fixtures)('fixture %s', (name) => {
   const fixture = load(name);

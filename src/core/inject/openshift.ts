@@ -7,10 +7,9 @@
  * template's UID (the top of the namespace's range) applies; a different UID set on purpose is
  * kept. Istio does this in the webhook only (kube-inject has no namespace to read).
  */
-import type { Container, Pod } from '../k8s/pod.js';
+import { INIT_CONTAINER, PROXY_CONTAINER as PROXY, VALIDATION_CONTAINER, type Container, type Pod } from '../k8s/pod.js';
 
-const PROXY = 'istio-proxy';
-const NOT_APP = new Set([PROXY, 'istio-validation', 'istio-init']);
+const NOT_APP = new Set([PROXY, VALIDATION_CONTAINER, INIT_CONTAINER]);
 
 /**
  * The UID comparison exactly as Istio makes it: containers, then init containers; the proxy's UID

@@ -4,9 +4,9 @@
  * the agent in ISTIO_KUBE_APP_PROBERS so it can run them from inside the mesh.
  */
 import { goJsonMarshalOrdered } from '../format/go-json.js';
+import { parseGoBool } from '../format/go-strconv.js';
 import { normalizeAs } from '../k8s/normalize.js';
 import { findSidecar, PROXY_CONTAINER, type Container, type EnvVar, type Handler, type Pod, type Probe } from '../k8s/pod.js';
-import { parseGoBool } from './prometheus.js';
 
 export const APP_PROBERS_ENV = 'ISTIO_KUBE_APP_PROBERS';
 export const REWRITE_PROBES_ANNOTATION = 'sidecar.istio.io/rewriteAppHTTPProbers';

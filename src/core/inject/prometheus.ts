@@ -6,6 +6,7 @@
  */
 import type { MeshConfig } from '../config/mesh.js';
 import { goJsonMarshalOrdered } from '../format/go-json.js';
+import { parseGoBool } from '../format/go-strconv.js';
 import { findSidecar, type Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { goQuote } from '../format/go-quote.js';
@@ -33,13 +34,6 @@ const RESERVED_PORTS: ReadonlyMap<string, string> = new Map([
 const sanitize = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, '_');
 /** All the sanitised names looked for start with `prometheus`, so only such keys can match. */
 const mayMatch = (name: string): boolean => name.startsWith('prometheus');
-
-/** Go's strconv.ParseBool; undefined when not a boolean. */
-export function parseGoBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
-}
 
 /** The value of the first annotation (exact key first) whose sanitised name is `sanitized`. */
 function lookup(annotations: Readonly<Record<string, string>>, exact: string, sanitized: string): string | undefined {

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_PROXY_CONFIG, mergeProxyConfig, validateProxyConfig } from '../config/proxy-config.js';
 import { goParsePrefixError } from '../format/go-netip.js';
+import { parseGoBool } from '../format/go-strconv.js';
 import { isValidQuantity } from '../format/quantity.js';
 import { ownValue } from '../format/own-keys.js';
 import { parseProxyConfigText } from './proxy-config-annotation.js';
@@ -62,8 +63,6 @@ function interfaceListError(v: string): string | undefined {
   return undefined;
 }
 
-const GO_BOOL = new Set(['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False']);
-
 function quantityError(v: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(v)) return 'contains control characters';
@@ -116,7 +115,7 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
   'traffic.sidecar.istio.io/excludeInterfaces': interfaceListError,
   'traffic.sidecar.istio.io/kubevirtInterfaces': interfaceListError,
   'istio.io/reroute-virtual-interfaces': interfaceListError,
-  'prometheus.istio.io/merge-metrics': (v) => (GO_BOOL.has(v) ? undefined : `strconv.ParseBool: parsing ${goQuote(v)}: invalid syntax`),
+  'prometheus.istio.io/merge-metrics': (v) => (parseGoBool(v) !== undefined ? undefined : `strconv.ParseBool: parsing ${goQuote(v)}: invalid syntax`),
   'proxy.istio.io/config': proxyConfigError,
   'sidecar.istio.io/proxyCPU': quantityError,
   'sidecar.istio.io/proxyMemory': quantityError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAs } from './normalize.js';
+import { normalizeAs, setNormalizeContractChecks, withNormalizeSession } from './normalize.js';
 
 describe('normalizeAs (typed-struct round trip)', () => {
   it.each([
@@ -97,5 +97,43 @@ describe('normalizeAs (typed-struct round trip)', () => {
 
   it('keeps int64 fields wider than int32', () => {
     expect(normalizeAs('SecurityContext', { runAsUser: 2 ** 40 })).toEqual({ runAsUser: 2 ** 40 });
+  });
+});
+
+describe('the memo contract, checked (setNormalizeContractChecks: on in the unit tests)', () => {
+  const container = () => ({ name: 'app', image: 'nginx', env: [{ name: 'A', value: '1' }] });
+
+  it('refuses a frozen input with a part that is not frozen', () => {
+    const c = Object.freeze(container());
+    expect(() => normalizeAs('Container', c)).toThrow(/frozen input with a part that is not frozen/);
+  });
+
+  it('accepts a deeply frozen input and remembers its result across calls', () => {
+    const c = container();
+    for (const e of c.env) Object.freeze(e);
+    Object.freeze(c.env);
+    Object.freeze(c);
+    expect(normalizeAs('Container', c)).toBe(normalizeAs('Container', c));
+  });
+
+  it('refuses an object modified after a session normalised it', () => {
+    const spec = { containers: [container()] };
+    expect(() =>
+      withNormalizeSession(() => {
+        normalizeAs('PodSpec', spec);
+        spec.containers.push({ name: 'late', image: 'x', env: [] });
+        return normalizeAs('PodSpec', spec);
+      }),
+    ).toThrow(/modified after it was normalised in this session/);
+  });
+
+  it('checks nothing when off (the product’s default)', () => {
+    setNormalizeContractChecks(false);
+    try {
+      const c = Object.freeze(container());
+      expect(normalizeAs('Container', c).name).toBe('app');
+    } finally {
+      setNormalizeContractChecks(true);
+    }
   });
 });

@@ -96,6 +96,7 @@ const FROZEN_INPUTS = new WeakMap<object, readonly [string | FieldType, unknown]
  */
 function remember(input: object, kind: string | FieldType, out: object, outputKnown: boolean): void {
   if (Object.isFrozen(input)) {
+    if (contractChecks) assertDeeplyFrozen(input, typeof kind === 'string' ? kind : kind.kind);
     const entry = [kind, Object.freeze(out)] as const;
     FROZEN_INPUTS.set(input, entry);
     if (out !== input) FROZEN_INPUTS.set(out, entry);
@@ -104,7 +105,45 @@ function remember(input: object, kind: string | FieldType, out: object, outputKn
   if (!session) return;
   const entry = [kind, out] as const;
   session.set(input, entry);
+  if (contractChecks) SESSION_TEXT.set(input, JSON.stringify(input));
   if (out !== input && !outputKnown) session.set(out, entry);
+}
+
+/** An earlier result for `v`: across calls when it is frozen, else within the session. */
+function seenBefore(v: object, frozen: boolean): readonly [string | FieldType, unknown] | undefined {
+  if (frozen) return FROZEN_INPUTS.get(v);
+  const seen = session?.get(v);
+  if (seen && contractChecks) assertUnchanged(v);
+  return seen;
+}
+
+/*
+ * The two promises the memos rest on, checked when `setNormalizeContractChecks(true)` (the unit
+ * tests turn it on in their setup file; the product leaves it off: the checks walk every input):
+ * a frozen input is frozen all the way down, and an input normalised in a session is not
+ * modified afterwards. A broken promise throws instead of returning a stale result.
+ */
+let contractChecks = false;
+const DEEP_FROZEN = new WeakSet<object>();
+const SESSION_TEXT = new WeakMap<object, string>();
+
+/** Tests and debug builds: verify the frozen-input and session promises (see above). */
+export function setNormalizeContractChecks(on: boolean): void {
+  contractChecks = on;
+}
+
+function assertDeeplyFrozen(v: object, where: string): void {
+  if (DEEP_FROZEN.has(v)) return;
+  if (!Object.isFrozen(v)) throw new Error(`internal: normalizeAs(${where}) got a frozen input with a part that is not frozen: a frozen input must be deeply frozen (deepFreeze)`);
+  for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) assertDeeplyFrozen(child, where);
+  DEEP_FROZEN.add(v);
+}
+
+function assertUnchanged(v: object): void {
+  const before = SESSION_TEXT.get(v);
+  if (before !== undefined && before !== JSON.stringify(v)) {
+    throw new Error('internal: an object was modified after it was normalised in this session (normalizeAs results are remembered: copy before changing)');
+  }
 }
 
 /** Whether field paths are being built (only while re-running to report an error). */
@@ -132,7 +171,7 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
   const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value);
   if (typeof value === 'object' && value !== null && (memo || !listItem || frozen)) {
     if (NORMALIZED.get(value) === name) return value as JsonObject;
-    const seen = frozen ? FROZEN_INPUTS.get(value) : session?.get(value);
+    const seen = seenBefore(value, frozen);
     if (seen && seen[0] === name) return seen[1] as JsonObject;
   }
   if (value !== null && value !== undefined && !isObject(value)) {
@@ -285,7 +324,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     case 'list': {
       if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
       if (NORMALIZED_LISTS.get(v) === t) return v;
-      const seen = Object.isFrozen(v) ? FROZEN_INPUTS.get(v) : session?.get(v);
+      const seen = seenBefore(v, Object.isFrozen(v));
       if (seen && seen[0] === t) return seen[1];
       const list: unknown[] = [];
       const of = t.of;
@@ -310,7 +349,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     }
     case 'map': {
       if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`);
-      const seen = Object.isFrozen(v) ? FROZEN_INPUTS.get(v) : session?.get(v);
+      const seen = seenBefore(v, Object.isFrozen(v));
       if (seen && seen[0] === t) return seen[1];
       const out: JsonObject = {};
       const of = t.of;

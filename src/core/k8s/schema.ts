@@ -109,3 +109,8 @@ export function structSpec(name: string): StructSpec {
 export function hasStruct(name: string): boolean {
   return registry.has(name);
 }
+
+/** The names of every described struct (for tests that compare this model with another). */
+export function structNames(): string[] {
+  return [...registry.keys()];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFloat } from './go-float.js';
+import { formatFloat } from '../format/go-float.js';
 import { goQuote, sprint, sprintln } from './go-fmt.js';
 import { sprintf } from './go-sprintf.js';
 

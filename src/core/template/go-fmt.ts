@@ -4,7 +4,7 @@
  * printing of maps (`map[a:1 b:2]`, sorted keys), slices (`[a b]`), nil (`<nil>`) and structs
  * (`{a b}`), and the `%!verb(type=value)` error forms.
  */
-import { formatFloat } from './go-float.js';
+import { formatFloat } from '../format/go-float.js';
 import { goQuote, quoteRune } from '../format/go-quote.js';
 import { GoEnum, GoMap, GoPtr, GoSlice, GoStruct, isPlainMap, mapKeys, mapLookup, sliceItems, structField, typeName } from './values.js';
 

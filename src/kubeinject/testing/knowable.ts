@@ -63,6 +63,11 @@ export function makeKnowable(doc: Obj, cni: boolean): boolean {
     if (templates.includes('grpc-')) delete ann['sidecar.istio.io/rewriteAppHTTPProbers'];
     if (templates.includes('grpc-simple')) for (const k of Object.keys(ann)) if (k.startsWith('prometheus')) delete ann[k];
     for (const k of Object.keys(ann)) if (k.startsWith('prometheus.io/') && ann[k] === '') delete ann[k];
+    // Injection keeps scrape targets as port + path (`8080` becomes `8080:/metrics`): only that
+    // spelling comes back.
+    for (const k of Object.keys(ann)) {
+      if (/scrape-targets$/i.test(k) && !ann[k].split(',').every((t) => /^\d+:\/\S*$/.test(t))) delete ann[k];
+    }
     if (cni) {
       if (ann['sidecar.istio.io/interceptionMode'] === 'REDIRECT') delete ann['sidecar.istio.io/interceptionMode'];
       for (const k of ['traffic.sidecar.istio.io/includeOutboundIPRanges', 'traffic.sidecar.istio.io/includeInboundPorts']) if (ann[k] === '*') delete ann[k];

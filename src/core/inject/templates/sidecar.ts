@@ -3,6 +3,7 @@
  * annotations (§c.1–c.2), the istio-init / istio-validation container (§c.3), the istio-proxy
  * container (§c.4), volumes (§c.5) and image pull secrets.
  */
+import { DEFAULT_PROXY_UID } from '../../config/capture.js';
 import type { Container, EnvVar } from '../../k8s/pod.js';
 import {
   annotationOr,
@@ -110,7 +111,7 @@ export function iptablesArgs(ctx: TemplateContext): string[] {
   const proxy = g.proxy ?? {};
   const a = (name: string, fallback: unknown): string => annotationOr(meta, name, fallback);
   const mode = interceptionModeOf(ctx);
-  const uid = mode === 'TPROXY' ? '1337' : String(ctx.proxyUID || 1337);
+  const uid = mode === 'TPROXY' ? DEFAULT_PROXY_UID : String(ctx.proxyUID || DEFAULT_PROXY_UID);
   const excluded = excludeInboundPort(statusPortText(ctx), a('traffic.sidecar.istio.io/excludeInboundPorts', proxy.excludeInboundPorts));
   const args = [
     'istio-iptables',
