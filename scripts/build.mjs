@@ -22,6 +22,7 @@ const commands = {
   'cni-install': 'src/cni/install-cli.ts',
   webhook: 'src/webhook/command.ts',
   coverage: 'src/coverage/command.ts',
+  preflight: 'src/coverage/preflight-command.ts',
   version: 'src/cli/version-command.ts',
 };
 

@@ -1,0 +1,52 @@
+/**
+ * What the node agent reports about its host for `sidecar-kit preflight` (docs/preflight.md), as
+ * the labels of its `sidecar_kit_cni_node_info` gauge: whether legacy x_tables hold tables in the
+ * host's network namespace (iptables-legacy in use: the agent runs on the host network), whether
+ * the kernel offers nf_tables and ip_tables (module loaded or built in), whether IPv6 is disabled,
+ * and whether the plugin programs native nftables. Read once at start from /proc and /sys.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { LEGACY_TABLE_FILES } from '../capture-exec/backend.js';
+
+export interface HostReport {
+  readonly legacyTables: boolean;
+  readonly nfTables: boolean;
+  readonly ipTables: boolean;
+  readonly ipv6Disabled: boolean;
+  readonly nativeNftables: boolean;
+}
+
+export interface HostFiles {
+  readonly read: (path: string) => string | undefined;
+  readonly exists: (path: string) => boolean;
+}
+
+export const systemHostFiles: HostFiles = {
+  read: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  exists: existsSync,
+};
+
+export function readHostReport(files: HostFiles, nativeNftables: boolean): HostReport {
+  const modules = files.read('/proc/modules') ?? '';
+  const kernelHas = (m: string) => files.exists(`/sys/module/${m}`) || modules.split('\n').some((l) => l.startsWith(`${m} `));
+  const disable = files.read('/proc/sys/net/ipv6/conf/all/disable_ipv6');
+  return {
+    legacyTables: Object.values(LEGACY_TABLE_FILES).some((f) => (files.read(f) ?? '').trim() !== ''),
+    nfTables: kernelHas('nf_tables'),
+    ipTables: kernelHas('ip_tables'),
+    // No such file: the kernel has no IPv6 at all.
+    ipv6Disabled: disable === undefined || disable.trim() === '1',
+    nativeNftables,
+  };
+}
+
+/** The gauge's labels (strings `true`/`false`). */
+export function hostReportLabels(r: HostReport): Record<string, string> {
+  return { legacy_tables: String(r.legacyTables), nf_tables: String(r.nfTables), ip_tables: String(r.ipTables), ipv6_disabled: String(r.ipv6Disabled), native_nftables: String(r.nativeNftables) };
+}
