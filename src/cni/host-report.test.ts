@@ -14,8 +14,11 @@ describe('the node agent\'s host report', () => {
   });
 
   it('no legacy tables, neither module, IPv6 disabled or absent from the kernel', () => {
-    expect(readHostReport(files({ '/proc/net/ip_tables_names': '', '/proc/sys/net/ipv6/conf/all/disable_ipv6': '1' }), true)).toEqual({ legacyTables: false, nfTables: false, ipTables: false, ipv6Disabled: true, nativeNftables: true });
+    expect(readHostReport(files({ '/proc/modules': 'x_tables 1 2\n', '/proc/sys/net/ipv6/conf/all/disable_ipv6': '1' }), true)).toEqual({ legacyTables: false, nfTables: false, ipTables: false, ipv6Disabled: true, nativeNftables: true });
     expect(readHostReport(files({}), false).ipv6Disabled).toBe(true);
+    // No /proc/modules (some sandboxed kernels): unknown, unless the legacy table files exist (ip_tables is there).
+    expect(readHostReport(files({ '/proc/net/ip_tables_names': '' }), false)).toMatchObject({ legacyTables: false, nfTables: undefined, ipTables: true });
+    expect(readHostReport(files({}), false)).toMatchObject({ nfTables: undefined, ipTables: undefined });
     // v6 legacy tables alone count too; a module named like a prefix does not.
     const r = readHostReport(files({ '/proc/net/ip6_tables_names': 'filter\n', '/proc/modules': 'nf_tables_set 1 0\n', '/proc/sys/net/ipv6/conf/all/disable_ipv6': '0' }), false);
     expect(r).toMatchObject({ legacyTables: true, nfTables: false });
@@ -31,5 +34,9 @@ describe('the node agent\'s host report', () => {
     m.installReady.set(0);
     expect(parseAgentMetrics(await m.registry.metrics()).installReady).toBe(false);
     expect(parseAgentMetrics('# nothing\n')).toEqual({});
+    const unknown = { ...report, nfTables: undefined };
+    m.nodeInfo.reset();
+    m.nodeInfo.set(hostReportLabels(unknown), 1);
+    expect(parseAgentMetrics(await m.registry.metrics()).host).toEqual(unknown);
   });
 });

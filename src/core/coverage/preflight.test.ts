@@ -199,6 +199,8 @@ describe('preflight checks', () => {
     expect(r[1]?.message).toMatch(/native nftables needs nf_tables/);
     expect(r[5]?.message).toMatch(/istio_cni_install_ready 0/);
     expect(r[7]?.message).toMatch(/readiness only/);
+    const unknown = facts(config('cni'), [{ name: 'n5', ipv6Address: false, unschedulable: false, agent: { pod: 'cni-5', ready: true, installReady: true, host: { ...host, nfTables: undefined, ipTables: undefined } } }]);
+    expect(find(unknown, 'nodeNetfilter', 'node n5')).toMatchObject({ status: 'pass', message: expect.stringMatching(/nf_tables unknown \(the host does not list its modules\)/) });
   });
 
   it('no sidecar-kit configuration: one failure naming what to install', () => {

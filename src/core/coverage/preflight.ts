@@ -58,10 +58,10 @@ export type ServingOutcome =
 export interface NodeHostReport {
   /** Legacy x_tables hold tables in the host's network namespace (iptables-legacy in use). */
   readonly legacyTables: boolean;
-  /** The kernel offers nf_tables (module loaded or built in). */
-  readonly nfTables: boolean;
-  /** The kernel offers legacy ip_tables. */
-  readonly ipTables: boolean;
+  /** The kernel offers nf_tables (module loaded or built in); undefined: unknown. */
+  readonly nfTables: boolean | undefined;
+  /** The kernel offers legacy ip_tables; undefined: unknown. */
+  readonly ipTables: boolean | undefined;
   readonly ipv6Disabled: boolean;
   /** The agent's plugin programs native nftables rather than iptables. */
   readonly nativeNftables: boolean;
@@ -146,7 +146,8 @@ export function parseAgentMetrics(text: string): { installReady?: boolean; host?
   if (info?.[1] !== undefined) {
     const labels = Object.fromEntries([...info[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const b = (k: string) => labels[k] === 'true';
-    out.host = { legacyTables: b('legacy_tables'), nfTables: b('nf_tables'), ipTables: b('ip_tables'), ipv6Disabled: b('ipv6_disabled'), nativeNftables: b('native_nftables') };
+    const tri = (k: string) => (labels[k] === 'true' ? true : labels[k] === 'false' ? false : undefined);
+    out.host = { legacyTables: b('legacy_tables'), nfTables: tri('nf_tables'), ipTables: tri('ip_tables'), ipv6Disabled: b('ipv6_disabled'), nativeNftables: b('native_nftables') };
   }
   return out;
 }
@@ -313,9 +314,10 @@ function judgeNode(n: NodeFacts, cni: ConfigurationFacts | undefined): CheckResu
   if (!h) {
     out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'warn', message: `could not read the agent's report (pod ${a.pod}): ${a.metricsError ?? 'no sidecar_kit_cni_node_info gauge'}`, fix: `kubectl get --raw /api/v1/namespaces/${(cni.cniDaemonSet ?? '<ns>/').split('/')[0]}/pods/${a.pod}:15014/proxy/metrics   # needs pods/proxy` });
   } else {
-    const facts = `legacy tables ${h.legacyTables ? 'in use' : 'unused'}, nf_tables ${h.nfTables ? 'available' : 'unavailable'}, ip_tables ${h.ipTables ? 'available' : 'unavailable'}; IPv6 ${h.ipv6Disabled ? 'disabled' : 'enabled'}; the plugin programs ${h.nativeNftables ? 'native nftables' : 'iptables'}`;
-    if (h.nativeNftables && !h.nfTables) out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'fail', message: `${facts}: native nftables needs nf_tables`, fix: `ssh ${n.name} modprobe nf_tables   # or: helm upgrade <release> <chart> --reuse-values --set global.nativeNftables=false` });
-    else if (!h.nfTables && !h.ipTables) out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'fail', message: `${facts}: the kernel offers neither nf_tables nor ip_tables`, fix: `ssh ${n.name} modprobe nf_tables` });
+    const has = (b: boolean | undefined) => (b === undefined ? 'unknown (the host does not list its modules)' : b ? 'available' : 'unavailable');
+    const facts = `legacy tables ${h.legacyTables ? 'in use' : 'unused'}, nf_tables ${has(h.nfTables)}, ip_tables ${has(h.ipTables)}; IPv6 ${h.ipv6Disabled ? 'disabled' : 'enabled'}; the plugin programs ${h.nativeNftables ? 'native nftables' : 'iptables'}`;
+    if (h.nativeNftables && h.nfTables === false) out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'fail', message: `${facts}: native nftables needs nf_tables`, fix: `ssh ${n.name} modprobe nf_tables   # or: helm upgrade <release> <chart> --reuse-values --set global.nativeNftables=false` });
+    else if (h.nfTables === false && h.ipTables === false) out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'fail', message: `${facts}: the kernel offers neither nf_tables nor ip_tables`, fix: `ssh ${n.name} modprobe nf_tables` });
     else if (h.ipv6Disabled && n.ipv6Address) out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'warn', message: `${facts}; yet the node has an IPv6 InternalIP: IPv6 traffic of its pods is not captured`, fix: `ssh ${n.name} sysctl -w net.ipv6.conf.all.disable_ipv6=0` });
     else out.push({ check: PreflightCheck.nodeNetfilter, subject, status: 'pass', message: facts });
   }
