@@ -54,9 +54,11 @@ export function decisionEventsScenario(s: DecisionEventsScenario): void {
     try {
       kube.kubectl(['rollout', 'status', '-n', s.namespace, `deploy/${name}`, '--timeout', '300s']);
       type PodItem = { metadata: { name: string; deletionTimestamp?: string; ownerReferences?: { name: string }[] }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } };
-      const list = kube.getJson<{ items: PodItem[] }>(['pods', '-n', s.namespace, '-l', `app=${name}`]).items;
-      log(`pods: ${list.map((p) => `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (deleting)' : ''}`).join(', ')}`);
-      expect(list.filter((p) => !p.metadata.deletionTimestamp).length).toBe(pods);
+      const all = kube.getJson<{ items: PodItem[] }>(['pods', '-n', s.namespace, '-l', `app=${name}`]).items;
+      log(`pods: ${all.map((p) => `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (deleting)' : ''}`).join(', ')}`);
+      // Pods of an earlier run's Deployment may still be terminating: only the live ones count.
+      const list = all.filter((p) => !p.metadata.deletionTimestamp);
+      expect(list.length).toBe(pods);
       for (const p of list) expect([...(p.spec.initContainers ?? []), ...p.spec.containers].map((c) => c.name)).toEqual([name]);
       const owners = [...new Set(list.map((p) => p.metadata.ownerReferences?.[0]?.name ?? ''))];
       const events = (rs: string) =>
