@@ -25,6 +25,7 @@ import { must } from '../support/process.js';
 import { startAdderWebhook } from './adder-webhook.js';
 import { describeCliCommands } from './cli-commands.js';
 import { coverageScenario, podSecurityScenario } from './coverage.js';
+import { coverageControllerScenario, COVERAGE_CONTROLLER_VALUES } from './coverage-controller.js';
 import { decisionEventsScenario, DECISION_VALUES } from './decision-events.js';
 import { jobsScenario } from './jobs.js';
 import { preflightCniScenario, preflightInitScenario } from './preflight.js';
@@ -317,7 +318,7 @@ export function describeJourney(p: ClusterProvider): void {
       let report: FaultReport | undefined;
 
       beforeAll(async () => {
-        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm', ...DECISION_VALUES]);
+        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm', ...DECISION_VALUES, ...COVERAGE_CONTROLLER_VALUES]);
         const ds = byLabel('daemonsets', 'app.kubernetes.io/instance=skcni')[0] as string;
         kube.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '240s']);
         await deploySample('shop-cni', { 'istio.io/rev': 'cni' });
@@ -341,6 +342,10 @@ export function describeJourney(p: ClusterProvider): void {
 
       it('the plugin programmed the pods: 2/2 Ready and captured traffic', async () => {
         await expectCaptured('shop-cni');
+      });
+
+      describe('the coverage controller (issue 17)', () => {
+        coverageControllerScenario({ kube, image: () => img().app, chartNamespace: CHART_NS, webhookPods: () => byLabel('pods', webhookSelector('skcni')), selectLabel: { 'istio.io/rev': 'cni' } });
       });
 
       describe('decision events (issue 17)', () => {
