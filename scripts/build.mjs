@@ -25,6 +25,7 @@ const commands = {
   // The admission worker thread's script, started by the webhook command (admission-workers.ts).
   'webhook-worker': 'src/webhook/admission-worker.ts',
   coverage: 'src/coverage/command.ts',
+  preflight: 'src/coverage/preflight-command.ts',
   version: 'src/cli/version-command.ts',
 };
 

@@ -25,7 +25,10 @@ import { must } from '../support/process.js';
 import { startAdderWebhook } from './adder-webhook.js';
 import { describeCliCommands } from './cli-commands.js';
 import { coverageScenario, podSecurityScenario } from './coverage.js';
+import { coverageControllerScenario, COVERAGE_CONTROLLER_VALUES } from './coverage-controller.js';
+import { decisionEventsScenario, DECISION_VALUES } from './decision-events.js';
 import { jobsScenario } from './jobs.js';
+import { preflightCniScenario, preflightInitScenario } from './preflight.js';
 import { runFaults, type FaultReport } from './faults.js';
 import { Kube, type ClusterProvider } from './provider.js';
 import { APP_PORT, barePod, deployment, namespace, plainClient, sampleApp, SERVICES } from './sample.js';
@@ -224,6 +227,10 @@ export function describeJourney(p: ClusterProvider): void {
         }
       });
 
+      describe('preflight (issue 17)', () => {
+        preflightInitScenario({ kube, kubeconfig: () => p.kubeconfig, chartNamespace: CHART_NS, mwcName, webhookPods: (release) => byLabel('pods', webhookSelector(release)) });
+      });
+
       describe('selection that cannot deadlock, and the coverage report (issue 17)', () => {
         coverageScenario({
           kube,
@@ -311,7 +318,7 @@ export function describeJourney(p: ClusterProvider): void {
       let report: FaultReport | undefined;
 
       beforeAll(async () => {
-        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm', 'cni.readinessTaint.enabled=true']);
+        install('skcni', ['revision=cni', 'cni.enabled=true', 'certificates.mode=helm', 'cni.readinessTaint.enabled=true', ...DECISION_VALUES, ...COVERAGE_CONTROLLER_VALUES]);
         const ds = byLabel('daemonsets', 'app.kubernetes.io/instance=skcni')[0] as string;
         kube.kubectl(['rollout', 'status', '-n', CHART_NS, `daemonset/${ds}`, '--timeout', '240s']);
         await deploySample('shop-cni', { 'istio.io/rev': 'cni' });
@@ -335,6 +342,18 @@ export function describeJourney(p: ClusterProvider): void {
 
       it('the plugin programmed the pods: 2/2 Ready and captured traffic', async () => {
         await expectCaptured('shop-cni');
+      });
+
+      describe('the coverage controller (issue 17)', () => {
+        coverageControllerScenario({ kube, image: () => img().app, chartNamespace: CHART_NS, webhookPods: () => byLabel('pods', webhookSelector('skcni')), selectLabel: { 'istio.io/rev': 'cni' } });
+      });
+
+      describe('decision events (issue 17)', () => {
+        decisionEventsScenario({ kube, image: () => img().app, namespace: 'shop-cni', chartNamespace: CHART_NS, webhookPods: () => byLabel('pods', webhookSelector('skcni')) });
+      });
+
+      describe('preflight (issue 17)', () => {
+        preflightCniScenario({ kube, kubeconfig: () => p.kubeconfig, chartNamespace: CHART_NS, mwcName, webhookPods: (release) => byLabel('pods', webhookSelector(release)), cniNamespace: 'shop-cni' });
       });
 
       it('pods started while no installer runs on the node fail closed, then are repaired once it runs: replaced, captured, Ready; a pod no controller owns is reported, not deleted', async () => {

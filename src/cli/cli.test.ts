@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { agentConfigSchema, installConfigSchema } from '../core/config/cni.js';
 import { spec as coverageSpec } from '../coverage/command.js';
+import { spec as preflightSpec } from '../coverage/preflight-command.js';
 import { mergeSpec, spec as cniInstallSpec, AGENT_FLAGS, INSTALL_FLAGS } from '../cni/install-cli.js';
 import { spec as cniRulesSpec } from '../cni/rules-cli.js';
 import { spec as istioIptablesSpec } from '../init/flags.js';
@@ -64,6 +65,7 @@ const SPECS: readonly { argv: string[]; spec: CommandSpec }[] = [
   { argv: ['cni-install', 'merge-conflist'], spec: mergeSpec },
   { argv: ['cni-rules'], spec: cniRulesSpec },
   { argv: ['coverage'], spec: coverageSpec },
+  { argv: ['preflight'], spec: preflightSpec },
   { argv: ['version'], spec: versionSpec },
 ];
 
@@ -140,6 +142,7 @@ describe('a missing input file exits 1 naming the flag as typed', () => {
     ['webhook --tlsCertFile (a start-up error)', ['webhook', '--tlsCertFile', MISSING, '--tlsKeyFile', MISSING, '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--logLevel', 'silent'], {}, `--tlsCertFile: ${MISSING}: no such file`],
     ['coverage --kubeconfig', ['coverage', '--kubeconfig', MISSING], {}, `--kubeconfig: ${MISSING}: no such file`],
     ['coverage (KUBECONFIG)', ['coverage'], { KUBECONFIG: MISSING }, `KUBECONFIG (--kubeconfig): ${MISSING}: no such file`],
+    ['preflight --kubeconfig', ['preflight', '--kubeconfig', MISSING], {}, `--kubeconfig: ${MISSING}: no such file`],
     ['webhook --kubeconfig (a start-up error)', ['webhook', '--self-signed', '--kubeconfig', MISSING, '--logLevel', 'silent'], {}, `--kubeconfig: ${MISSING}: no such file`],
   ])('%s', async (_name, argv, env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);

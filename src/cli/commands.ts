@@ -73,6 +73,11 @@ export const commands: readonly CommandEntry[] = [
     load: () => (bundled ? loadBuilt('coverage') : import('../coverage/command.js')),
   },
   {
+    name: 'preflight',
+    summary: 'check that injection will work on this cluster, and say what fixes each problem',
+    load: () => (bundled ? loadBuilt('preflight') : import('../coverage/preflight-command.js')),
+  },
+  {
     name: 'version',
     summary: 'print the version',
     load: () => (bundled ? loadBuilt('version') : import('./version-command.js')),

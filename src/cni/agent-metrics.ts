@@ -22,6 +22,8 @@ export interface AgentMetrics {
   readonly repaired: Counter<'type' | 'result'>;
   readonly brokenPods: Gauge;
   readonly taintRemovals: Counter<'result'>;
+  /** 1, with the host's netfilter and IPv6 state as labels (./host-report.ts), read by preflight. */
+  readonly nodeInfo: Gauge<'legacy_tables' | 'nf_tables' | 'ip_tables' | 'ipv6_disabled' | 'native_nftables'>;
 }
 
 export function createAgentMetrics(opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
@@ -35,5 +37,11 @@ export function createAgentMetrics(opts: { defaultMetrics?: boolean } = {}): Age
     repaired: new Counter({ name: 'istio_cni_repair_pods_repaired_total', help: 'Total number of pods repaired by repair controller', labelNames: ['type', 'result'], registers }),
     brokenPods: new Gauge({ name: 'sidecar_kit_cni_repair_broken_pods', help: 'Pods on this node held back by a failed capture check (istio-validation) at the last look', registers }),
     taintRemovals: new Counter({ name: 'sidecar_kit_cni_node_taint_removals_total', help: "Removals of the readiness taint from this node, by result", labelNames: ['result'], registers }),
+    nodeInfo: new Gauge({
+      name: 'sidecar_kit_cni_node_info',
+      help: "The host as the node agent sees it (1): legacy x_tables in use, nf_tables and ip_tables in the kernel, IPv6 disabled, native nftables capture",
+      labelNames: ['legacy_tables', 'nf_tables', 'ip_tables', 'ipv6_disabled', 'native_nftables'],
+      registers,
+    }),
   };
 }

@@ -16,6 +16,7 @@ import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
 import { buildAgentServer } from './agent-server.js';
 import type { InstallerDeps } from './install.js';
 import { runInstaller } from './installer.js';
+import { hostReportLabels, readHostReport, systemHostFiles, type HostFiles } from './host-report.js';
 import { agentKubeConfig, kubeRepairApi, lookUpDaemonSet, removeNodeTaint, watchNodePods } from './kube-agent.js';
 import { RepairController } from './repair-controller.js';
 
@@ -24,6 +25,8 @@ export interface AgentOptions {
   readonly metrics?: AgentMetrics;
   /** Called with the monitoring server's port once it listens (tests use port 0... via monitoringPort). */
   readonly onListening?: (port: number) => void;
+  /** Where the host report reads /proc and /sys (tests give their own). */
+  readonly hostFiles?: HostFiles;
 }
 
 export function repairPolicy(agent: AgentConfig, excludedNamespaces: readonly string[] = []): RepairPolicy {
@@ -55,6 +58,9 @@ export async function runAgent(install: InstallConfig, agent: AgentConfig, deps:
     logger.warn('no node name (--node-name, NODE_NAME): the repair and the readiness taint are off');
   }
   const kc = needsApi ? agentKubeConfig(install) : undefined;
+  const host = readHostReport(opts.hostFiles ?? systemHostFiles, install.nativeNftables);
+  metrics.nodeInfo.set(hostReportLabels(host), 1);
+  logger.info('host', { ...host });
 
   let installed = false;
   let stopping = false;

@@ -6,16 +6,15 @@
  * mode), namespaces, pods, ReplicaSets (to find Deployments) and the controllers' create events.
  */
 import { parseIstiodEnvironment, type InjectionEnvironment, type NodeFact } from '../core/inject/environment.js';
-import type { CoverageEvent, CoverageInput, Injector, OwnerRef } from '../core/coverage/assess.js';
+import type { CoverageInput, Injector } from '../core/coverage/assess.js';
 import { coverageInjector } from '../core/coverage/injector.js';
-import { injectorWebhook, type MutatingWebhookConfiguration as WebhookConfiguration } from '../core/selection/webhooks.js';
-import type { Pod } from '../core/k8s/pod.js';
+import type { MutatingWebhookConfiguration as WebhookConfiguration } from '../core/selection/webhooks.js';
+import { readCoverageObjects, type ReadOptions } from '../kube/coverage-objects.js';
 import type { KubeJson } from '../kube/json-client.js';
 import { settingsFromTexts } from '../config/load.js';
 import { parsePathEnv } from '../core/inject/path-params.js';
 
-export { SK_WEBHOOK_SUFFIX as OUR_WEBHOOK_SUFFIX } from '../core/selection/webhooks.js';
-import { SK_WEBHOOK_SUFFIX as OUR_WEBHOOK_SUFFIX } from '../core/selection/webhooks.js';
+export { isOurs, type ReadOptions } from '../kube/coverage-objects.js';
 
 interface Meta {
   readonly name: string;
@@ -37,21 +36,6 @@ interface Deployment {
 interface ConfigMap {
   readonly data?: Record<string, string>;
 }
-interface RawEvent {
-  readonly metadata: Meta;
-  readonly involvedObject: { kind: string; name: string; namespace?: string };
-  readonly reason?: string;
-  readonly message?: string;
-  readonly count?: number;
-  readonly lastTimestamp?: string;
-  readonly eventTime?: string;
-  readonly firstTimestamp?: string;
-}
-
-export function isOurs(c: WebhookConfiguration): boolean {
-  return injectorWebhook(c)?.product === 'sidecar-kit';
-}
-
 /** Every one of our configurations, keyed by name, with the injector behind it. */
 export async function readInjectors(api: KubeJson, configurations: readonly WebhookConfiguration[], nodes: readonly NodeFact[], warn: (m: string) => void): Promise<Map<string, Injector>> {
   const out = new Map<string, Injector>();
@@ -92,47 +76,7 @@ export async function readInjectors(api: KubeJson, configurations: readonly Webh
   return out;
 }
 
-export function toEvent(e: RawEvent): CoverageEvent {
-  return {
-    namespace: e.involvedObject.namespace ?? e.metadata.namespace ?? '',
-    involved: { kind: e.involvedObject.kind, name: e.involvedObject.name },
-    reason: e.reason ?? '',
-    message: e.message ?? '',
-    count: e.count ?? 1,
-    last: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '',
-  };
-}
-
-export interface ReadOptions {
-  /** Only this namespace's pods (all namespaces when undefined). */
-  readonly namespace?: string;
-  readonly warn: (message: string) => void;
-}
-
 export async function readCoverageInput(api: KubeJson, opts: ReadOptions): Promise<CoverageInput> {
-  const configurations = (await api.list<WebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations')).filter((c) => injectorWebhook(c) !== undefined);
-  const ours = configurations.filter(isOurs);
-  if (ours.length === 0) opts.warn(`no MutatingWebhookConfiguration with webhooks named *${OUR_WEBHOOK_SUFFIX}: is sidecar-kit installed?`);
-  const nodes = (await api.list<{ metadata: Meta; status?: { nodeInfo?: { kubeletVersion?: string } } }>('/api/v1/nodes')).map((n) => ({ name: n.metadata.name, kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '' }));
-  const scope = opts.namespace ? `/namespaces/${opts.namespace}` : '';
-  const [namespaces, pods, replicaSets, failed, created] = await Promise.all([
-    opts.namespace ? api.get<{ metadata: Meta }>(`/api/v1/namespaces/${opts.namespace}`).then((n) => [n]) : api.list<{ metadata: Meta }>('/api/v1/namespaces'),
-    api.list<Pod>(`/api/v1${scope}/pods`),
-    api.list<{ metadata: Meta }>(`/apis/apps/v1${scope}/replicasets`),
-    api.list<RawEvent>(`/api/v1${scope}/events?fieldSelector=reason%3DFailedCreate`),
-    api.list<RawEvent>(`/api/v1${scope}/events?fieldSelector=reason%3DSuccessfulCreate`),
-  ]);
-  const replicaSetOwners = new Map<string, OwnerRef | undefined>();
-  for (const rs of replicaSets) {
-    const c = rs.metadata.ownerReferences?.find((r) => r.controller === true);
-    replicaSetOwners.set(`${rs.metadata.namespace ?? ''}/${rs.metadata.name}`, c ? { kind: c.kind, name: c.name } : undefined);
-  }
-  return {
-    pods,
-    namespaceLabels: new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}])),
-    configurations,
-    injectors: await readInjectors(api, ours, nodes, opts.warn),
-    replicaSetOwners,
-    events: [...failed, ...created].map(toEvent),
-  };
+  const { ours, nodes, ...objects } = await readCoverageObjects(api, opts);
+  return { ...objects, injectors: await readInjectors(api, ours, nodes, opts.warn) };
 }

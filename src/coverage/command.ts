@@ -11,7 +11,7 @@ import { describeRepair, renderReport, type OutputFormat } from '../core/coverag
 import { kubeJson } from '../kube/json-client.js';
 import { readCoverageInput } from './cluster.js';
 import { CONTEXT_FLAG, KUBECONFIG_FLAG, loadKubeConfig } from './kube-access.js';
-import { applyRepairs } from './repair.js';
+import { applyRepairs } from '../kube/coverage-repair.js';
 
 const OUTPUT: FlagSpec = { long: 'output', short: 'o', value: 'table|json|yaml', default: 'table', help: 'output format: a table of the problems, or every pod in JSON or YAML' };
 const NAMESPACE: FlagSpec = { long: 'namespace', short: 'n', value: 'NS', help: 'only this namespace (default: all)' };

@@ -24,6 +24,8 @@ export class KubeApiError extends Error {
 
 export interface KubeJson {
   get<T = unknown>(path: string): Promise<T>;
+  /** The answer as text (a pod proxy's Prometheus metrics). */
+  getText(path: string): Promise<string>;
   /** Every item of a list, following `continue` (pages of 500). */
   list<T = unknown>(path: string): Promise<T[]>;
   post<T = unknown>(path: string, body: unknown): Promise<T>;
@@ -38,13 +40,13 @@ export function kubeJson(kc: KubeConfig, timeoutMs = 30_000): KubeJson {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const base = new URL(cluster.server);
-  const call = async <T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> => {
+  const call = async <T>(method: string, path: string, body?: unknown, contentType = 'application/json', rawText = false): Promise<T> => {
     const opts: import('node:https').RequestOptions = {
       method,
       hostname: base.hostname,
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       path: `${base.pathname.replace(/\/$/, '')}${path}`,
-      headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': contentType }) },
+      headers: { Accept: rawText ? '*/*' : 'application/json', ...(body === undefined ? {} : { 'Content-Type': contentType }) },
       timeout: timeoutMs,
     };
     await kc.applyToHTTPSOptions(opts);
@@ -55,6 +57,8 @@ export function kubeJson(kc: KubeConfig, timeoutMs = 30_000): KubeJson {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
+          const status0 = res.statusCode ?? 0;
+          if (rawText && status0 >= 200 && status0 < 300) return resolve(raw as T);
           let parsed: unknown;
           try {
             parsed = raw === '' ? {} : JSON.parse(raw);
@@ -74,6 +78,7 @@ export function kubeJson(kc: KubeConfig, timeoutMs = 30_000): KubeJson {
   };
   return {
     get: (path) => call('GET', path),
+    getText: (path) => call<string>('GET', path, undefined, undefined, true),
     async list<T>(path: string): Promise<T[]> {
       const items: T[] = [];
       let cont = '';

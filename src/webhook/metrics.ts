@@ -27,6 +27,12 @@ export interface WebhookMetrics {
   readonly decisionEvents: Counter<'result'>;
   readonly workerAdmissions: Counter<'result'>;
   readonly workerQueue: Gauge;
+  /** The coverage controller (--coverageInterval): the last pass's findings by namespace and state. */
+  readonly coveragePods: Gauge<'namespace' | 'state'>;
+  readonly coveragePasses: Counter<'result'>;
+  readonly coverageLeader: Gauge;
+  readonly coverageEvents: Counter<'result'>;
+  readonly coverageRecreations: Counter<'result'>;
 }
 
 export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -102,5 +108,15 @@ export function createWebhookMetrics(opts: { defaultMetrics?: boolean } = {}): W
       help: 'Admissions waiting for a free admission worker thread.',
       registers,
     }),
+    coveragePods: new Gauge({
+      name: 'sidecar_kit_coverage_pods',
+      help: "Pods (and refused controllers) of this webhook's configurations at the coverage controller's last pass, by namespace and state (covered, missingSidecar, captureFailed, stale, refused, injectionError, skipped); only on the replica holding the lease.",
+      labelNames: ['namespace', 'state'],
+      registers,
+    }),
+    coveragePasses: new Counter({ name: 'sidecar_kit_coverage_passes_total', help: 'Coverage controller passes, by result (done, notLeader, failed).', labelNames: ['result'], registers }),
+    coverageLeader: new Gauge({ name: 'sidecar_kit_coverage_leader', help: "1 on the replica that holds the coverage controller's lease.", registers }),
+    coverageEvents: new Counter({ name: 'sidecar_kit_coverage_events_total', help: 'Kubernetes Events for coverage problems, by result (sent, failed, duplicate, throttled).', labelNames: ['result'], registers }),
+    coverageRecreations: new Counter({ name: 'sidecar_kit_coverage_recreations_total', help: 'Recreations through owners by the coverage controller (--coverageRecreate), by result (done, failed, deferred).', labelNames: ['result'], registers }),
   };
 }

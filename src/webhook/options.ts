@@ -38,6 +38,12 @@ export interface WebhookOptions {
   readonly admissionWorkerQueue: number;
   readonly admissionWorkerTimeoutMs: number;
   readonly admissionWorkerHeapMb: number;
+  /** The coverage controller's pass interval in seconds; 0: off. */
+  readonly coverageInterval: number;
+  /** The coverage controller recreates missingSidecar / stale pods through their owners. */
+  readonly coverageRecreate: boolean;
+  /** At most this many recreations per pass. */
+  readonly coverageMaxRecreations: number;
 }
 
 /** Flag → env var (documented in docs/webhook.md; the table there is checked by a test). */
@@ -69,6 +75,9 @@ export const ENV_VARS = {
   admissionWorkerQueue: 'ADMISSION_WORKER_QUEUE',
   admissionWorkerTimeoutMs: 'ADMISSION_WORKER_TIMEOUT_MS',
   admissionWorkerHeapMb: 'ADMISSION_WORKER_HEAP_MB',
+  coverageInterval: 'COVERAGE_INTERVAL',
+  coverageRecreate: 'COVERAGE_RECREATE',
+  coverageMaxRecreations: 'COVERAGE_MAX_RECREATIONS',
 } as const satisfies Record<keyof WebhookOptions, string>;
 
 /** A bad flag or variable: a usage error (exit 2) whose message names it. */
@@ -123,6 +132,9 @@ export const FLAGS: readonly WebhookFlag[] = [
     env: [ENV_VARS.decisionEvents],
     help: "a Kubernetes Event on the pod's owner for each skip decision (reason InjectionSkipped<Reason>), at most one per owner and reason per 5 minutes and 1/s overall (burst 25); needs create on events",
   },
+  flag('coverageInterval', 'SECONDS', 'run the coverage controller every SECONDS (one replica, by a Lease): gauges sidecar_kit_coverage_pods and Coverage<State> Events on the pods; 0: off', '0'),
+  { key: 'coverageRecreate', long: 'coverageRecreate', env: [ENV_VARS.coverageRecreate], help: 'with --coverageInterval: recreate missingSidecar and stale pods through their owners (rollout restart, delete a bare ReplicaSet\'s pod); never a pod without an owner' },
+  flag('coverageMaxRecreations', 'N', 'with --coverageRecreate: at most N recreations per pass', '1'),
 ];
 
 export const spec: CommandSpec = {
@@ -165,7 +177,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const raw: Record<string, string | undefined> = {};
   const origin: Record<string, string> = {};
   for (const f of FLAGS) {
-    if (f.key === 'selfSigned' || f.key === 'decisionEvents') continue;
+    if (f.key === 'selfSigned' || f.key === 'decisionEvents' || f.key === 'coverageRecreate') continue;
     const v = flagValue(parsed, f, env);
     raw[f.key] = v?.text ?? (f.default !== undefined && !f.default.includes('<') ? f.default : undefined);
     origin[f.key] = v?.from ?? `--${f.key}`;
@@ -180,6 +192,10 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
   const eventsValue = flagValue(parsed, eventsFlag, env);
   const decisionEvents = eventsValue === undefined ? false : parseGoBool(eventsValue.text);
   if (decisionEvents === undefined) throw new OptionsError(`${eventsValue?.from}: must be true or false, got "${eventsValue?.text}"`);
+  const recreateFlag = FLAGS.find((f) => f.key === 'coverageRecreate') as WebhookFlag;
+  const recreateValue = flagValue(parsed, recreateFlag, env);
+  const coverageRecreate = recreateValue === undefined ? false : parseGoBool(recreateValue.text);
+  if (coverageRecreate === undefined) throw new OptionsError(`${recreateValue?.from}: must be true or false, got "${recreateValue?.text}"`);
   const revision = raw.revision ?? '';
   const suffix = revision && revision !== 'default' ? `-${revision}` : '';
   const schema = z.object({
@@ -193,6 +209,8 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     admissionWorkerQueue: count(origin.admissionWorkerQueue, 0),
     admissionWorkerTimeoutMs: count(origin.admissionWorkerTimeoutMs, 1),
     admissionWorkerHeapMb: count(origin.admissionWorkerHeapMb, 16),
+    coverageInterval: z.coerce.number({ error: () => `${origin.coverageInterval}: must be a number` }).int(`${origin.coverageInterval}: must be a whole number of seconds`).min(0, `${origin.coverageInterval}: must not be negative`),
+    coverageMaxRecreations: z.coerce.number({ error: () => `${origin.coverageMaxRecreations}: must be a number` }).int(`${origin.coverageMaxRecreations}: must be an integer`).min(1, `${origin.coverageMaxRecreations}: must be at least 1`),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: () => `${origin.logLevel}: must be one of trace, debug, info, warn, error, fatal, silent` }),
   });
   const checked = schema.safeParse(raw);
@@ -204,6 +222,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     tlsKeyFile: raw.tlsKeyFile,
     selfSigned,
     decisionEvents,
+    coverageRecreate,
     caOutFile: raw.caOutFile,
     valuesFile: raw.valuesFile,
     meshConfigFile: raw.meshConfigFile,
@@ -217,6 +236,7 @@ export function parseWebhookOptions(argv: readonly string[], env: NodeJS.Process
     kubeconfig: raw.kubeconfig,
   };
   checkTls(opts);
+  if (opts.coverageRecreate && opts.coverageInterval === 0) throw new OptionsError(`${recreateValue?.from ?? '--coverageRecreate'}: needs --coverageInterval above 0 (the coverage controller)`);
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(opts.caSecretName)) {
     const from = raw.caSecretName === undefined ? '--caSecretName (derived from --serviceName)' : origin.caSecretName;
     throw new OptionsError(`${from}: "${opts.caSecretName}" is not a valid Secret name (lower-case DNS subdomain)`);

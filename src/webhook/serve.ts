@@ -14,7 +14,10 @@ import { buildWebhookApp } from './app.js';
 import { createDecisionEvents, type DecisionEvents } from './decision-events.js';
 import { kubeJson } from '../kube/json-client.js';
 import { loadTlsFiles, secureContextOptions, startTlsReloader, type TlsMaterial } from './certs/tls-files.js';
-import { startReloadingInjector, type InjectorBuilder } from './config-source.js';
+import { readConfigTexts, resolveConfigFiles, startReloadingInjector, type InjectorBuilder } from './config-source.js';
+import { injectionEnvironment, settingsFromTexts } from './core-injector.js';
+import { startCoverageController, type CoverageController } from './coverage-controller.js';
+import { coverageInjector } from '../core/coverage/injector.js';
 import { findKubeAccess, type KubeAccess } from './kube/client.js';
 import { startClusterFacts } from './kube/cluster-facts.js';
 import { parseIstiodEnvironment } from '../core/inject/environment.js';
@@ -96,6 +99,8 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
         : undefined;
     const decisionEvents = opts.decisionEvents ? startDecisionEvents(access, { logger, metrics, env: deps.env }) : undefined;
     if (decisionEvents) stoppers.push(() => decisionEvents.drain());
+    const coverage = opts.coverageInterval > 0 ? startCoverage(opts, access, { logger, metrics, env: deps.env }) : undefined;
+    if (coverage) stoppers.push(() => coverage.stop());
     const app = buildWebhookApp(
       { injector, cluster, logger, metrics, clock: performance, ...(decisionEvents ? { decisionEvents } : {}), ...(pool ? { offload: { pool, config: () => injector.config() } } : {}) },
       { server: { https: secureContextOptions(initial), keepAliveTimeout: 65_000, requestTimeout: 30_000 } },
@@ -159,6 +164,36 @@ export async function startWebhook(opts: WebhookOptions, deps: ServeDeps): Promi
 }
 
 /** Decision events through the API access; without any, a warning and none. */
+function startCoverage(opts: WebhookOptions, access: KubeAccess | undefined, d: { logger: Logger; metrics: ReturnType<typeof createWebhookMetrics>; env: NodeJS.ProcessEnv }): CoverageController | undefined {
+  if (!access) {
+    d.logger.warn('--coverageInterval: no Kubernetes API access (kubeconfig or service account): no coverage controller');
+    return undefined;
+  }
+  const paths = { configDir: opts.configDir, injectConfigFile: opts.injectConfigFile, valuesFile: opts.valuesFile, meshConfigFile: opts.meshConfigFile };
+  const environment = injectionEnvironment(d.env);
+  return startCoverageController(
+    {
+      intervalMs: opts.coverageInterval * 1000,
+      configurations: opts.webhookConfigName.split(',').map((n) => n.trim()).filter((n) => n !== ''),
+      leaseNamespace: opts.serviceNamespace,
+      leaseName: `${opts.serviceName}-coverage`,
+      identity: d.env.POD_NAME ?? d.env.HOSTNAME ?? 'webhook',
+      recreate: { enabled: opts.coverageRecreate, maxPerPass: opts.coverageMaxRecreations },
+    },
+    {
+      api: kubeJson(access.kubeConfig, 30_000),
+      logger: d.logger,
+      metrics: d.metrics,
+      // The configuration as served now (files re-read at each pass: they hot-reload).
+      injector: (nodes) => {
+        const files = resolveConfigFiles(paths);
+        return coverageInjector(settingsFromTexts(readConfigTexts(files), opts.revision, files), environment, { nodes });
+      },
+      now: () => new Date(),
+    },
+  );
+}
+
 function startDecisionEvents(access: KubeAccess | undefined, d: { logger: Logger; metrics: ReturnType<typeof createWebhookMetrics>; env: NodeJS.ProcessEnv }): DecisionEvents | undefined {
   if (!access) {
     d.logger.warn('--decisionEvents: no Kubernetes API access (kubeconfig or service account): no decision events');

@@ -63,6 +63,11 @@ export const webhookValuesSchema = z.strictObject({
   excludeNamespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be namespace names')),
   matchConditions: z.union([z.enum(['auto', 'true', 'false']), z.boolean()]),
   decisionEvents: z.boolean(),
+  coverage: z.strictObject({
+    enabled: z.boolean(),
+    intervalSeconds: z.number().int().min(10),
+    recreate: z.strictObject({ enabled: z.boolean(), maxPerPass: z.number().int().min(1) }),
+  }),
   annotations: strMap,
 });
 

@@ -101,6 +101,8 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     ['helm, native off, openshift', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.platform=openshift'], ['namespaces:list,watch'], []],
     ['helm, native off', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false'], [], []],
     ['helm, native off, decision events', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.decisionEvents=true'], ['events:create'], []],
+    ['helm, native off, coverage controller', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.coverage.enabled=true'], ['events:create', 'pods,namespaces,nodes,events:list', 'replicasets:list', 'mutatingwebhookconfigurations:list'], ['leases:get,patch', 'leases:create']],
+    ['helm, native off, coverage controller recreating', ['--set', 'certificates.mode=helm', '--set', 'webhook.nativeSidecars=false', '--set', 'webhook.coverage.enabled=true', '--set', 'webhook.coverage.recreate.enabled=true'], ['events:create', 'pods,namespaces,nodes,events:list', 'replicasets:list', 'mutatingwebhookconfigurations:list', 'deployments,statefulsets,daemonsets:patch', 'pods:delete'], ['leases:get,patch', 'leases:create']],
   ] as const)('webhook RBAC is exactly what it calls: %s', (_n, args, expected, namespaced) => {
     type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
     const objects = render(args);
@@ -108,20 +110,23 @@ describe.skipIf(skip)(title('helm lint and template'), () => {
     const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-webhook'));
     const rules = (role?.rules ?? []) as Rule[];
     expect(rules.map(ruleText)).toEqual(expected);
-    const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations'));
+    const mwc = rules.find((r) => r.resources.includes('mutatingwebhookconfigurations') && r.verbs.includes('patch'));
     if (mwc) expect(mwc.resourceNames).toEqual([find(objects, 'MutatingWebhookConfiguration').metadata.name]);
     const spec = podSpecOf(find(objects, 'Deployment'));
     expect(spec.automountServiceAccountToken).toBe(expected.length > 0);
     const env = ((spec.containers as { env?: { name: string; value?: string }[] }[])[0]?.env ?? []).map((e) => e.name);
-    expect(env.includes('DECISION_EVENTS')).toBe((expected as readonly string[]).includes('events:create'));
+    const set = args as readonly string[];
+    expect(env.includes('DECISION_EVENTS')).toBe(set.includes('webhook.decisionEvents=true'));
+    const cmd = ((spec.containers as { args?: string[] }[])[0]?.args ?? []).filter((a) => a.startsWith('--coverage'));
+    expect(cmd).toEqual(set.includes('webhook.coverage.enabled=true') ? ['--coverageInterval=300', ...(set.includes('webhook.coverage.recreate.enabled=true') ? ['--coverageRecreate', '--coverageMaxRecreations=1'] : [])] : []);
     expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.endsWith('-webhook'))).toBe(expected.length > 0);
     // Secrets only in the release namespace (a Role), read access only to the CA Secret by name.
     const nsRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook'));
     const nsRules = (nsRole?.rules ?? []) as Rule[];
     expect(nsRules.map(ruleText)).toEqual(namespaced);
     for (const r of nsRules) {
-      if (r.verbs.includes('create')) expect(r).toEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }); // create cannot be limited by name
-      else expect(r.resourceNames).toEqual([`${find(objects, 'Deployment').metadata.name}-ca`]);
+      if (r.verbs.includes('create')) expect(r.resourceNames).toBeUndefined(); // create cannot be limited by name
+      else expect(r.resourceNames).toEqual([`${find(objects, 'Deployment').metadata.name}-${r.resources[0] === 'leases' ? 'coverage' : 'ca'}`]);
     }
     const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-webhook'));
     expect(binding !== undefined).toBe(namespaced.length > 0);

@@ -66,7 +66,7 @@ export function makeKnowable(doc: Obj, cni: boolean): boolean {
     // Injection keeps scrape targets as port + path (`8080` becomes `8080:/metrics`): only that
     // spelling comes back.
     for (const k of Object.keys(ann)) {
-      if (/scrape-targets$/i.test(k) && !ann[k].split(',').every((t) => /^\d+:\/\S*$/.test(t))) delete ann[k];
+      if (/scrape-targets$/i.test(k) && !(ann[k] ?? '').split(',').every((t) => /^\d+:\/\S*$/.test(t))) delete ann[k];
     }
     if (cni) {
       if (ann['sidecar.istio.io/interceptionMode'] === 'REDIRECT') delete ann['sidecar.istio.io/interceptionMode'];

@@ -8,7 +8,7 @@
  * `max` actions per pass, `gapMs` apart, so a wrong configuration cannot restart a cluster at once.
  */
 import type { Finding } from '../core/coverage/assess.js';
-import type { KubeJson } from '../kube/json-client.js';
+import type { KubeJson } from './json-client.js';
 
 export const REPAIRED_STATES = ['missingSidecar', 'stale'] as const;
 
