@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import jsonpatch from 'fast-json-patch';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadSettingsFromFiles } from '../../src/config/load.js';
 import type { InjectionSettings } from '../../src/core/config/settings.js';
@@ -310,11 +311,45 @@ export const webhookDomain: Domain<WebhookInput> = {
     if (mine !== theirs && duplicateContainerName(JSON.parse(theirs)) !== undefined && duplicateContainerName(JSON.parse(mine)) === undefined) {
       return { same: true, deviation: 'istio-pod-duplicate-container-name' };
     }
+    // Deliberate (docs/oracle.md): on OpenShift istiod drops a user istio-proxy's runAsUser/Group
+    // that equal the app's before computing its patch, so its patch is relative to a pod the API
+    // server does not have; applied to the real pod, the ids leak into whichever container takes
+    // istio-proxy's place (an app gets runAsGroup 0). Ours patches the pod it was sent. The same
+    // patch applied to the pod istiod patched against gives our pod: that is the pod Istio meant.
+    if (mine !== theirs && input.platform === 'openshift') {
+      const meant = await norm(istioMeantPod(object, ir.response as { patch?: string }));
+      if (meant === mine) return { same: true, deviation: 'istio-openshift-patch-against-reset-pod' };
+    }
     if (mine !== theirs) return differ(`patched pod differs${istio.patchError ? ` (Istio's patch does not apply: ${istio.patchError}; its pod with missing parents added)` : ''}`, JSON.parse(mine), JSON.parse(theirs));
     // Istio's patch that the API server would reject; ours gives the pod Istio meant (docs/oracle.md).
     return istio.patchError ? { same: true, deviation: 'istio-patch-does-not-apply' } : same;
   },
 };
+
+/**
+ * The pod istiod computed its patch against on OpenShift (webhook.go: a user istio-proxy whose
+ * runAsUser equals an app container's loses its runAsUser and runAsGroup first) with Istio's
+ * patch applied: the pod Istio meant. Missing parents are not added: this is only a comparison.
+ */
+function istioMeantPod(object: Record<string, unknown>, response: { patch?: string }): unknown {
+  type C = { name?: string; securityContext?: { runAsUser?: number; runAsGroup?: number } };
+  const pod = structuredClone(object) as { spec?: { containers?: C[]; initContainers?: C[] } };
+  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const proxy = all.find((c) => c.name === 'istio-proxy');
+  let appUser = 0;
+  for (const c of all) if (c.name !== 'istio-proxy' && c.name !== 'istio-init' && c.name !== 'istio-validation' && c.securityContext?.runAsUser !== undefined) appUser = c.securityContext.runAsUser;
+  if (proxy?.securityContext && (proxy.securityContext.runAsUser ?? 0) === appUser) {
+    delete proxy.securityContext.runAsUser;
+    delete proxy.securityContext.runAsGroup;
+  }
+  if (!response.patch) return pod;
+  const ops = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) as jsonpatch.Operation[];
+  try {
+    return jsonpatch.applyPatch(pod, ops, false, false).newDocument;
+  } catch {
+    return pod;
+  }
+}
 
 /** Every pod spec (an object with a `containers` list) in a multi-document YAML text. */
 function podSpecs(text: string): { containers?: { name?: string }[]; initContainers?: { name?: string }[] }[] {
