@@ -320,11 +320,53 @@ export const webhookDomain: Domain<WebhookInput> = {
       const meant = await norm(istioMeantPod(object, ir.response as { patch?: string }));
       if (meant === mine) return { same: true, deviation: 'istio-openshift-patch-against-reset-pod' };
     }
+    // Deliberate (docs/oracle.md): a pod's own proxy.istio.io/config statusPort. Istio's webhook
+    // points the merged Prometheus port and the rewritten app probes at the mesh's status port
+    // while its template and the agent use the pod's; ours uses the pod's for all of them.
+    if (mine !== theirs) {
+      const ports = statusPorts(s.mesh, (object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations);
+      if (ports && normalizeJson(withStatusPort(JSON.parse(mine), ports.pod, ports.mesh)) === normalizeJson(JSON.parse(theirs))) {
+        return { same: true, deviation: 'webhook-status-port-from-pod-config' };
+      }
+    }
     if (mine !== theirs) return differ(`patched pod differs${istio.patchError ? ` (Istio's patch does not apply: ${istio.patchError}; its pod with missing parents added)` : ''}`, JSON.parse(mine), JSON.parse(theirs));
     // Istio's patch that the API server would reject; ours gives the pod Istio meant (docs/oracle.md).
     return istio.patchError ? { same: true, deviation: 'istio-patch-does-not-apply' } : same;
   },
 };
+
+/** The mesh's and the pod's (proxy.istio.io/config) status ports when they differ. */
+function statusPorts(meshJson: string, annotations: Record<string, string> | undefined): { mesh: number; pod: number } | undefined {
+  const text = annotations?.['proxy.istio.io/config'];
+  if (text === undefined) return undefined;
+  let pod: unknown;
+  try {
+    pod = (parseAllDocuments(text)[0]?.toJS() as { statusPort?: unknown } | null)?.statusPort;
+  } catch {
+    return undefined;
+  }
+  const mesh = (JSON.parse(meshJson || '{}') as { defaultConfig?: { statusPort?: number } }).defaultConfig?.statusPort ?? 15020;
+  const n = typeof pod === 'string' ? Number(pod) : pod;
+  return typeof n === 'number' && Number.isInteger(n) && n !== mesh ? { mesh, pod: n } : undefined;
+}
+
+/** `pod` with the Prometheus port and the agent-rewritten app probes/hooks moved from port `from` to `to`. */
+function withStatusPort(pod: Record<string, unknown>, from: number, to: number): Record<string, unknown> {
+  type Get = { port?: unknown; path?: string };
+  type C = { name?: string; readinessProbe?: { httpGet?: Get }; livenessProbe?: { httpGet?: Get }; startupProbe?: { httpGet?: Get }; lifecycle?: { postStart?: { httpGet?: Get }; preStop?: { httpGet?: Get } } };
+  const p = structuredClone(pod) as { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: C[]; initContainers?: C[] } };
+  const ann = p.metadata?.annotations;
+  if (ann?.['prometheus.io/port'] === String(from)) ann['prometheus.io/port'] = String(to);
+  for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])]) {
+    if (c.name === 'istio-proxy') continue;
+    for (const g of [c.readinessProbe?.httpGet, c.livenessProbe?.httpGet, c.startupProbe?.httpGet, c.lifecycle?.postStart?.httpGet, c.lifecycle?.preStop?.httpGet]) {
+      if (g && g.port === from && /^\/app-(health|lifecycle)\//.test(g.path ?? '')) g.port = to;
+    }
+  }
+  return p;
+}
+
+const normalizeJson = (v: unknown): string => JSON.stringify(v);
 
 /**
  * The pod istiod computed its patch against on OpenShift (webhook.go: a user istio-proxy whose
