@@ -325,7 +325,7 @@ export const webhookDomain: Domain<WebhookInput> = {
     // while its template and the agent use the pod's; ours uses the pod's for all of them.
     if (mine !== theirs) {
       const ports = statusPorts(s.mesh, (object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations);
-      if (ports && normalizeJson(withStatusPort(JSON.parse(mine), ports.pod, ports.mesh)) === normalizeJson(JSON.parse(theirs))) {
+      if (ports && normalizeJson(withStatusPort(JSON.parse(mine), JSON.parse(theirs), ports.pod, ports.mesh)) === normalizeJson(JSON.parse(theirs))) {
         return { same: true, deviation: 'webhook-status-port-from-pod-config' };
       }
     }
@@ -350,11 +350,18 @@ function statusPorts(meshJson: string, annotations: Record<string, string> | und
   return typeof n === 'number' && Number.isInteger(n) && n !== mesh ? { mesh, pod: n } : undefined;
 }
 
-/** `pod` with the Prometheus port and the agent-rewritten app probes/hooks moved from port `from` to `to`. */
-function withStatusPort(pod: Record<string, unknown>, from: number, to: number): Record<string, unknown> {
+/**
+ * `pod` with the Prometheus port and the agent-rewritten app probes/hooks moved from port `from`
+ * to `to`, and with the probers Istio hands the agent for app probes on `from` (which it takes for
+ * an app port, the pod's status port not being its status port): `istio`'s ISTIO_KUBE_APP_PROBERS
+ * is taken when it holds ours plus only entries aimed at port `from`.
+ */
+function withStatusPort(pod: Record<string, unknown>, istio: Record<string, unknown>, from: number, to: number): Record<string, unknown> {
   type Get = { port?: unknown; path?: string };
-  type C = { name?: string; readinessProbe?: { httpGet?: Get }; livenessProbe?: { httpGet?: Get }; startupProbe?: { httpGet?: Get }; lifecycle?: { postStart?: { httpGet?: Get }; preStop?: { httpGet?: Get } } };
-  const p = structuredClone(pod) as { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: C[]; initContainers?: C[] } };
+  type Env = { name?: string; value?: string };
+  type C = { name?: string; env?: Env[]; readinessProbe?: { httpGet?: Get }; livenessProbe?: { httpGet?: Get }; startupProbe?: { httpGet?: Get }; lifecycle?: { postStart?: { httpGet?: Get }; preStop?: { httpGet?: Get } } };
+  type P = { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: C[]; initContainers?: C[] } };
+  const p = structuredClone(pod) as P;
   const ann = p.metadata?.annotations;
   if (ann?.['prometheus.io/port'] === String(from)) ann['prometheus.io/port'] = String(to);
   for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])]) {
@@ -363,6 +370,29 @@ function withStatusPort(pod: Record<string, unknown>, from: number, to: number):
       if (g && g.port === from && /^\/app-(health|lifecycle)\//.test(g.path ?? '')) g.port = to;
     }
   }
+  const proxy = (q: P): C | undefined => [...(q.spec?.containers ?? []), ...(q.spec?.initContainers ?? [])].find((c) => c.name === 'istio-proxy');
+  const probers = (c: C | undefined): { at: number; value: Record<string, { httpGet?: Get; tcpSocket?: Get }> } | undefined => {
+    const at = c?.env?.findIndex((e) => e.name === 'ISTIO_KUBE_APP_PROBERS') ?? -1;
+    if (at < 0) return undefined;
+    try {
+      return { at, value: JSON.parse(c?.env?.[at]?.value ?? '') as Record<string, { httpGet?: Get; tcpSocket?: Get }> };
+    } catch {
+      return undefined;
+    }
+  };
+  const mineProxy = proxy(p);
+  const theirs = probers(proxy(istio as P));
+  if (!mineProxy || !theirs) return p;
+  const ours = probers(mineProxy);
+  const mineKeys = Object.keys(ours?.value ?? {});
+  const extra = Object.entries(theirs.value).filter(([k]) => !mineKeys.includes(k));
+  const consistent = mineKeys.every((k) => Object.hasOwn(theirs.value, k) && normalizeJson(ours?.value[k]) === normalizeJson(theirs.value[k]))
+    && extra.every(([, v]) => (v.httpGet ?? v.tcpSocket)?.port === from);
+  if (!consistent || extra.length === 0) return p;
+  const env = { name: 'ISTIO_KUBE_APP_PROBERS', value: proxy(istio as P)?.env?.[theirs.at]?.value ?? '' };
+  mineProxy.env ??= [];
+  if (ours) mineProxy.env[ours.at] = env;
+  else mineProxy.env.push(env);
   return p;
 }
 

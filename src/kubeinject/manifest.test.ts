@@ -71,6 +71,14 @@ spec:
     expect(() => injectManifest(pod('concurrency: 2'), ctx)).not.toThrow();
   });
 
+  it('skips a host-network workload before reading its proxy.istio.io/config, as istioctl (oracle: kube-inject)', () => {
+    const withConfig = deployment('agent', '      hostNetwork: true\n').replace('      labels: {app: agent}\n', "      labels: {app: agent}\n      annotations:\n        proxy.istio.io/config: ': nope'\n");
+    expect(withConfig).toContain("proxy.istio.io/config: ': nope'");
+    const { output, warnings } = injectManifest(withConfig, ctx);
+    expect(warnings).toEqual(['===> Skipping injection because Deployment "shop/agent" has host networking enabled\n']);
+    expect(output).not.toContain('istio-proxy');
+  });
+
   it('does not add injectedAnnotations (istioctl leaves them to the webhook)', () => {
     const settings = resolveSettings({ values: { sidecarInjectorWebhook: { injectedAnnotations: { 'team.example/owner': 'shop' } } } });
     expect(injectManifest(deployment('web'), { ...ctx, settings }).output).not.toContain('team.example/owner');

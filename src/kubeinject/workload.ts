@@ -88,8 +88,13 @@ export function intoObject(raw: Obj, ctx: InjectContext): Obj {
   const fullName = ref.deploymentMeta.namespace ? `${ref.deploymentMeta.namespace}/${name}` : name;
   const subject = ref.typeMeta.kind ? `${ref.typeMeta.kind} ${JSON.stringify(fullName)}` : JSON.stringify(fullName);
   const pod: Pod = { metadata, spec };
-  // istioctl applies proxy.istio.io/config before deciding whether to inject: a config it cannot
-  // read fails the manifest even for a workload that is not injected.
+  // istioctl skips a host-network workload first, then applies proxy.istio.io/config before the
+  // rest of the decision: a config it cannot read fails the manifest even for a workload whose
+  // annotations turn injection off, but not for a host-network one.
+  if (spec.hostNetwork === true) {
+    ctx.warn(`===> Skipping injection because ${subject} has host networking enabled\n`);
+    return obj;
+  }
   const proxyConfigText = metadata.annotations?.['proxy.istio.io/config'];
   if (proxyConfigText !== undefined) {
     try {

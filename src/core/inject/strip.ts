@@ -6,6 +6,8 @@
  */
 import { jsonSyntaxError } from '../format/go-json-syntax.js';
 import { STATUS_ANNOTATION } from '../istio-keys.js';
+import { K8sDecodeError } from '../k8s/errors.js';
+import { normalizeAs } from '../k8s/normalize.js';
 import type { Container, Pod } from '../k8s/pod.js';
 import { InjectionError, InjectionErrorCode } from './errors.js';
 import { clearPrometheusAnnotations, prometheusPort } from './prometheus.js';
@@ -65,16 +67,42 @@ export interface ParsedOverrides {
 export function parseOverrides(pod: Pod): ParsedOverrides {
   const raw = pod.metadata?.annotations?.[OVERRIDES_ANNOTATION];
   if (raw === undefined) return { containers: [], initContainers: [] };
+  // Go's words for the error (Istio's whole message: json.Unmarshal into its podOverrides struct
+  // of []corev1.Container), with the annotation named.
+  const refuse = (goWords: string, cause?: unknown): never => {
+    throw new InjectionError(InjectionErrorCode.invalidOverrides, `invalid ${OVERRIDES_ANNOTATION} annotation: ${goWords}`, { cause });
+  };
   let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch (e) {
-    // Go's words for the JSON error (Istio's whole message), with the annotation named.
-    throw new InjectionError(InjectionErrorCode.invalidOverrides, `invalid ${OVERRIDES_ANNOTATION} annotation: ${jsonSyntaxError(raw)}`, { cause: e });
+    refuse(jsonSyntaxError(raw), e);
   }
-  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-  const list = (x: unknown): Container[] => (Array.isArray(x) ? (x as Container[]) : []);
-  return { containers: list(o.containers), initContainers: list(o.initContainers) };
+  if (v === null) return { containers: [], initContainers: [] };
+  const kind = (x: unknown): string => (Array.isArray(x) ? 'array' : typeof x === 'boolean' ? 'bool' : typeof x);
+  if (typeof v !== 'object' || Array.isArray(v)) refuse(`json: cannot unmarshal ${kind(v)} into Go value of type inject.podOverrides`);
+  const lists: Record<'containers' | 'initContainers', Container[]> = { containers: [], initContainers: [] };
+  // encoding/json matches field names case-insensitively; a later member overwrites an earlier one.
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    const field = key.toLowerCase() === 'containers' ? 'containers' : key.toLowerCase() === 'initcontainers' ? 'initContainers' : undefined;
+    if (field === undefined) continue;
+    if (value === null) {
+      lists[field] = [];
+      continue;
+    }
+    if (!Array.isArray(value)) refuse(`json: cannot unmarshal ${kind(value)} into Go struct field podOverrides.${field} of type []v1.Container`);
+    (value as unknown[]).forEach((c, i) => {
+      if (c !== null && (typeof c !== 'object' || Array.isArray(c))) refuse(`json: cannot unmarshal ${kind(c)} into Go struct field podOverrides.${field} of type v1.Container`);
+      try {
+        normalizeAs('Container', c, `${field}[${i}]`);
+      } catch (e) {
+        if (e instanceof K8sDecodeError) refuse(e.goText, e);
+        throw e;
+      }
+    });
+    lists[field] = (value as (Container | null)[]).map((c) => c ?? ({} as Container));
+  }
+  return lists;
 }
 
 /** reinsertOverrides: stored override containers missing from the pod are appended back. */

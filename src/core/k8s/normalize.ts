@@ -164,7 +164,7 @@ const NORMALIZED_LISTS = new WeakMap<object, FieldType>();
 /** Structs with at most this many fields are walked field by field, bigger ones member by member. */
 const SMALL_STRUCT = 8;
 
-function normalizeStruct(name: string, value: unknown, path: string, listItem = false, spec = structSpec(name)): JsonObject {
+function normalizeStruct(name: string, value: unknown, path: string, listItem = false, spec = structSpec(name), owner = ''): JsonObject {
   const memo = MEMO_STRUCTS.has(name);
   // Only big list items (memo structs) and frozen ones can have been seen before; small ones
   // come with their list.
@@ -175,7 +175,7 @@ function normalizeStruct(name: string, value: unknown, path: string, listItem = 
     if (seen && seen[0] === name) return seen[1] as JsonObject;
   }
   if (value !== null && value !== undefined && !isObject(value)) {
-    throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`);
+    throw new K8sDecodeError(path || name, `expected object, got ${jsonType(value)}`, goTypeError(value, owner, path, goStructType(name)));
   }
   const input = (value ?? {}) as JsonObject;
   const out = trackPaths ? normalizeFields(spec, input, path) : fieldsOf(spec, input);
@@ -269,7 +269,7 @@ function normalizeField(field: FieldSpec, v: unknown, path: string, owner: strin
   const absent = v === null || v === undefined;
   if (t.kind === 'struct') {
     if (absent) return field.pointer ? (field.always ? null : undefined) : normalizeStruct(t.name, {}, path);
-    return normalizeStruct(t.name, v, path);
+    return normalizeStruct(t.name, v, path, false, undefined, owner);
   }
   if (absent) {
     if (!field.always) return undefined;
@@ -316,13 +316,13 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
     case 'ios':
       if (typeof v === 'string') return v;
       if (typeof v === 'number') return checkInteger('i32', v, path, owner);
-      throw new K8sDecodeError(path, `expected integer or string, got ${jsonType(v)}`);
+      throw new K8sDecodeError(path, `expected integer or string, got ${jsonType(v)}`, `json: cannot unmarshal ${goJsonKind(v)} into Go value of type int32`);
     case 'any':
       return stripNulls(v as Json);
     case 'struct':
-      return normalizeStruct(t.name, v, path);
+      return normalizeStruct(t.name, v, path, false, undefined, owner);
     case 'list': {
-      if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`);
+      if (!Array.isArray(v)) throw new K8sDecodeError(path, `expected array, got ${jsonType(v)}`, goTypeError(v, owner, path, goTypeName(t)));
       if (NORMALIZED_LISTS.get(v) === t) return v;
       const seen = seenBefore(v, Object.isFrozen(v));
       if (seen && seen[0] === t) return seen[1];
@@ -330,7 +330,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
       const of = t.of;
       if (of.kind === 'struct') {
         const itemSpec = structSpec(of.name);
-        for (let i = 0; i < v.length; i++) list.push(normalizeStruct(itemSpec.name, v[i], trackPaths ? `${path}[${i}]` : path, true, itemSpec));
+        for (let i = 0; i < v.length; i++) list.push(normalizeStruct(itemSpec.name, v[i], trackPaths ? `${path}[${i}]` : path, true, itemSpec, owner));
       } else if (of.kind === 'scalar' && of.scalar === 'str' && !trackPaths) {
         for (let i = 0; i < v.length; i++) {
           const item: unknown = v[i];
@@ -348,7 +348,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
       return list;
     }
     case 'map': {
-      if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`);
+      if (!isObject(v)) throw new K8sDecodeError(path, `expected object, got ${jsonType(v)}`, goTypeError(v, owner, path, goTypeName(t)));
       const seen = seenBefore(v, Object.isFrozen(v));
       if (seen && seen[0] === t) return seen[1];
       const out: JsonObject = {};
@@ -357,7 +357,7 @@ function normalizeValue(t: FieldType, v: unknown, path: string, owner: string): 
         const item = v[k];
         // Map keys are data: `__proto__` is a key like any other (setOwnKey).
         if (of.kind === 'scalar' && of.scalar === 'str' && typeof item === 'string') setOwnKey(out, k, item);
-        else if (of.kind === 'struct') setOwnKey(out, k, normalizeStruct(of.name, item, sub(path, k)));
+        else if (of.kind === 'struct') setOwnKey(out, k, normalizeStruct(of.name, item, sub(path, k), false, undefined, owner));
         else setOwnKey(out, k, item === null || item === undefined ? zeroValue(of) : normalizeValue(of, item, sub(path, k), owner));
       }
       remember(v, t, out, false);
@@ -371,9 +371,48 @@ function checkScalar(kind: ScalarKind, v: unknown, path: string, owner: string):
   const ok = kind === 'str' ? typeof v === 'string' : kind === 'bool' ? typeof v === 'boolean' : typeof v === 'number';
   if (!ok) {
     const want = kind === 'str' ? 'string' : kind === 'bool' ? 'boolean' : integer ? 'integer' : 'number';
-    throw new K8sDecodeError(path, `expected ${want}, got ${jsonType(v)}`);
+    throw new K8sDecodeError(path, `expected ${want}, got ${jsonType(v)}`, goTypeError(v, owner, path, GO_SCALARS[kind]));
   }
   return integer ? checkInteger(kind, v as number, path, owner) : v;
+}
+
+const GO_SCALARS: Readonly<Record<ScalarKind, string>> = { str: 'string', bool: 'bool', int: 'int64', i32: 'int32', float: 'float64' };
+
+/** encoding/json's name for a JSON value's kind in its UnmarshalTypeError. */
+const goJsonKind = (v: unknown): string =>
+  typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'bool' : typeof v === 'string' ? 'string' : Array.isArray(v) ? 'array' : 'object';
+
+/** The Go type a field of type `t` decodes into (k8s.io/api and apimachinery struct names print as `v1.X`). */
+function goTypeName(t: FieldType): string {
+  switch (t.kind) {
+    case 'scalar':
+      return GO_SCALARS[t.scalar];
+    case 'qty':
+      return 'resource.Quantity';
+    case 'ios':
+      return 'intstr.IntOrString';
+    case 'any':
+      return 'interface {}';
+    case 'struct':
+      return goStructType(t.name);
+    case 'list':
+      return `[]${goTypeName(t.of)}`;
+    case 'map':
+      return `map[string]${goTypeName(t.of)}`;
+  }
+}
+
+const goStructType = (name: string): string => `v1.${name}`;
+
+/**
+ * encoding/json's UnmarshalTypeError text: the struct holding the field and the JSON field names
+ * from the decoding root without list indices (`Container.containers.image`), or "Go value" at the
+ * root.
+ */
+function goTypeError(v: unknown, owner: string, path: string, goType: string): string {
+  const fieldStack = path.replace(/\[\d+\]/g, '');
+  const where = owner && fieldStack ? `Go struct field ${owner}.${fieldStack}` : 'Go value';
+  return `json: cannot unmarshal ${goJsonKind(v)} into ${where} of type ${goType}`;
 }
 
 /** [min, max) of Go's int32 and int64 (2^63 is exact as a double, 2^63 - 1 is not). */
