@@ -1,15 +1,15 @@
 /**
  * A bounded sample of the differential fuzzing against Istio's own code (npm run oracle:diff),
- * with a fresh seed each run (printed, with the command that replays it). The domains with open
- * divergences (docs/oracle.md: kube-inject, webhook) join this sample when those are fixed; run
- * them with `npm run oracle:diff -- --domains kube-inject,webhook`. Needs Go >= 1.26 (the oracle).
+ * with a fresh seed each run (printed, with the command that replays it): every domain — kube-inject
+ * manifests, webhook pods, istio-iptables flag sets, CNI rules, CNI conflists. Needs Go >= 1.26 (the
+ * oracle).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOracle, type OracleProcess } from '../../scripts/istio-oracle.mjs';
 import { runDiff } from './diff.js';
 
 const RUNS = Number(process.env.ORACLE_DIFF_RUNS ?? 300);
-const DOMAINS = (process.env.ORACLE_DIFF_DOMAINS ?? 'istio-iptables,cni-rules,cni-install').split(',');
+const DOMAINS = (process.env.ORACLE_DIFF_DOMAINS ?? 'kube-inject,webhook,istio-iptables,cni-rules,cni-install').split(',');
 
 describe("differential fuzzing against Istio's own code (CI sample)", () => {
   let oracle: OracleProcess;
