@@ -76,6 +76,17 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
     expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
   });
 
+  it('webhook-status-port-from-pod-config: an app probe on the mesh\'s status port is already rewritten to Istio (no prober), an app port to ours', { timeout: 120_000 }, async () => {
+    const input = webhookInput({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default', annotations: { 'proxy.istio.io/config': 'statusPort: 15021\n' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }], initContainers: [{ name: 'init-db', image: 'nginx', startupProbe: { tcpSocket: { port: 15020 } } }] },
+    }, { env: { native: 'true', compliance: '', revision: '' } });
+    const theirs = await istioPod(oracle, ctx, input);
+    expect(proxyEnv({ spec: { containers: [...theirs.spec.containers, ...((theirs.spec as { initContainers?: Container[] }).initContainers ?? [])] } }, 'ISTIO_KUBE_APP_PROBERS')).toBeUndefined();
+    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+  });
+
   it('the same pod without its own status port is no deviation (the check does not hide real differences)', { timeout: 120_000 }, async () => {
     const input = webhookInput({
       apiVersion: 'v1', kind: 'Pod',

@@ -352,9 +352,9 @@ function statusPorts(meshJson: string, annotations: Record<string, string> | und
 
 /**
  * `pod` with the Prometheus port and the agent-rewritten app probes/hooks moved from port `from`
- * to `to`, and with the probers Istio hands the agent for app probes on `from` (which it takes for
- * an app port, the pod's status port not being its status port): `istio`'s ISTIO_KUBE_APP_PROBERS
- * is taken when it holds ours plus only entries aimed at port `from`.
+ * to `to`, and with the probers Istio hands the agent: for app probes on `from` (an app port to
+ * Istio, whose status port is the mesh's) and none for app probes on `to` (already rewritten, to
+ * Istio). `istio`'s ISTIO_KUBE_APP_PROBERS is taken when it differs from ours only so.
  */
 function withStatusPort(pod: Record<string, unknown>, istio: Record<string, unknown>, from: number, to: number): Record<string, unknown> {
   type Get = { port?: unknown; path?: string };
@@ -381,18 +381,24 @@ function withStatusPort(pod: Record<string, unknown>, istio: Record<string, unkn
     }
   };
   const mineProxy = proxy(p);
+  if (!mineProxy) return p;
   const theirs = probers(proxy(istio as P));
-  if (!mineProxy || !theirs) return p;
   const ours = probers(mineProxy);
-  const mineKeys = Object.keys(ours?.value ?? {});
-  const extra = Object.entries(theirs.value).filter(([k]) => !mineKeys.includes(k));
-  const consistent = mineKeys.every((k) => Object.hasOwn(theirs.value, k) && normalizeJson(ours?.value[k]) === normalizeJson(theirs.value[k]))
-    && extra.every(([, v]) => (v.httpGet ?? v.tcpSocket)?.port === from);
-  if (!consistent || extra.length === 0) return p;
-  const env = { name: 'ISTIO_KUBE_APP_PROBERS', value: proxy(istio as P)?.env?.[theirs.at]?.value ?? '' };
+  const t = theirs?.value ?? {};
+  const o = ours?.value ?? {};
+  const portOf = (v: { httpGet?: Get; tcpSocket?: Get } | undefined): unknown => (v?.httpGet ?? v?.tcpSocket)?.port;
+  // Istio's probers are ours but for app probes on the pod's port (an app port to Istio) and
+  // without ours on the mesh's port (already rewritten, to Istio).
+  const consistent = Object.keys(o).every((k) => (Object.hasOwn(t, k) ? normalizeJson(o[k]) === normalizeJson(t[k]) : portOf(o[k]) === to))
+    && Object.keys(t).every((k) => Object.hasOwn(o, k) || portOf(t[k]) === from);
+  if (!consistent || normalizeJson(o) === normalizeJson(t)) return p;
   mineProxy.env ??= [];
-  if (ours) mineProxy.env[ours.at] = env;
-  else mineProxy.env.push(env);
+  if (!theirs) mineProxy.env = mineProxy.env.filter((e) => e.name !== 'ISTIO_KUBE_APP_PROBERS');
+  else {
+    const env = { name: 'ISTIO_KUBE_APP_PROBERS', value: proxy(istio as P)?.env?.[theirs.at]?.value ?? '' };
+    if (ours) mineProxy.env[ours.at] = env;
+    else mineProxy.env.push(env);
+  }
   return p;
 }
 
