@@ -33,7 +33,8 @@ if (!Number.isInteger(seed) || !Number.isInteger(runs) || runs < 1) {
 console.log(`oracle-diff: seed ${seed}, ${runs} runs per domain`);
 const oracle = startOracle();
 try {
-  const results = await runDiff({ oracle, seed, runs, domains });
+  // Long runs print a progress line every 5000 runs.
+  const results = await runDiff({ oracle, seed, runs, domains, ...(runs >= 10000 ? { progressEvery: 5000 } : {}) });
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
   console.log(`oracle-diff: ${passed} passed, ${failed} failed, 0 skipped`);

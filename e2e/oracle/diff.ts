@@ -608,7 +608,7 @@ export interface DomainResult {
 }
 
 /** Runs `runs` cases of each domain with `seed`; a failure is shrunk and reported with both answers. */
-export async function runDiff(opts: { oracle: OracleClient; seed: number; runs: number; domains?: readonly string[]; log?: (line: string) => void }): Promise<DomainResult[]> {
+export async function runDiff(opts: { oracle: OracleClient; seed: number; runs: number; domains?: readonly string[]; log?: (line: string) => void; progressEvery?: number }): Promise<DomainResult[]> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const ctx = new DiffContext(opts.oracle);
   const results: DomainResult[] = [];
@@ -618,8 +618,13 @@ export async function runDiff(opts: { oracle: OracleClient; seed: number; runs: 
       let last: Verdict = same;
       const deviations: Record<string, number> = {};
       const t0 = Date.now();
+      let calls = 0;
       const out = await fc.check(
         fc.asyncProperty(d.arbitrary, async (input) => {
+          // Long runs report progress (shrinking after a failure counts its re-runs too).
+          if (opts.progressEvery && ++calls % opts.progressEvery === 0) {
+            log(`${d.name}: ${calls} runs (${Object.values(deviations).reduce((a, b) => a + b, 0)} deviations) after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+          }
           last = await d.compare(input, ctx);
           if (last.same && last.deviation) deviations[last.deviation] = (deviations[last.deviation] ?? 0) + 1;
           return last.same;
