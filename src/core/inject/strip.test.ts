@@ -25,7 +25,9 @@ describe('parseOverrides', () => {
 
   it('reads null, unknown members and field names in any case as encoding/json does', () => {
     expect(parseOverrides(pod('null'))).toEqual({ containers: [], initContainers: [] });
-    expect(parseOverrides(pod('{"other": 1, "Containers": [{"name": "a"}], "INITCONTAINERS": null}'))).toEqual({ containers: [{ name: 'a' }], initContainers: [] });
+    expect(parseOverrides(pod('{"other": 1, "Containers": [{"name": "a", "x": 1}], "INITCONTAINERS": null}'))).toEqual({ containers: [{ name: 'a', resources: {} }], initContainers: [] });
+    // A null item is a zero Container (Istio appends it: its name "" then names the default container).
+    expect(parseOverrides(pod('{"containers": [null]}'))).toEqual({ containers: [{ name: '', resources: {} }], initContainers: [] });
   });
 });
 

@@ -91,16 +91,16 @@ export function parseOverrides(pod: Pod): ParsedOverrides {
       continue;
     }
     if (!Array.isArray(value)) refuse(`json: cannot unmarshal ${kind(value)} into Go struct field podOverrides.${field} of type []v1.Container`);
-    (value as unknown[]).forEach((c, i) => {
+    // Decoded as Go decodes them: typed (unknown fields dropped, a null item a zero Container).
+    lists[field] = (value as unknown[]).map((c, i) => {
       if (c !== null && (typeof c !== 'object' || Array.isArray(c))) refuse(`json: cannot unmarshal ${kind(c)} into Go struct field podOverrides.${field} of type v1.Container`);
       try {
-        normalizeAs('Container', c, `${field}[${i}]`);
+        return normalizeAs('Container', c ?? {}, `${field}[${i}]`) as Container;
       } catch (e) {
         if (e instanceof K8sDecodeError) refuse(e.goText, e);
         throw e;
       }
     });
-    lists[field] = (value as (Container | null)[]).map((c) => c ?? ({} as Container));
   }
   return lists;
 }
