@@ -17,19 +17,17 @@
  * and the floor alike. The bench runs each scenario with the caller's environment and again
  * with it unset, and prints both.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { join, resolve } from 'node:path';
 import { buildRules } from '../../src/core/capture/build.js';
 import { renderIptables } from '../../src/core/capture/iptables.js';
 import { renderNft, renderNftCleanup } from '../../src/core/capture/nft.js';
 import { parseCaptureSettings } from '../../src/core/config/capture.js';
+import { SIDECAR_ARGS, declaredEsm, quantile, timed, withNetns } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const CLI = process.env.SK_CLI ?? resolve('dist/sidecar-kit.js');
-const SIDECAR_ARGS = ['-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'];
 
 interface Scenario {
   readonly name: string;
@@ -59,40 +57,6 @@ function scenarios(): Scenario[] {
     { name: 'default sidecar args, native nftables', args: [...SIDECAR_ARGS, '--ipv6', 'false', '--native-nftables'], floor: [{ argv: ['nft', '-f', '-'], stdin: renderNftCleanup() + renderNft(v4) }] },
   ];
 }
-
-function timed(argv: readonly string[], opts: { stdin?: string; env: NodeJS.ProcessEnv }): { ms: number; stdout: string } {
-  const start = performance.now();
-  const r = spawnSync(argv[0] as string, argv.slice(1), { input: opts.stdin, env: opts.env, encoding: 'utf8' });
-  const ms = performance.now() - start;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
-}
-
-function withNetns<T>(fn: (nsenter: string[]) => T): T {
-  const name = `sk-bench-${process.pid}`;
-  spawnSync('ip', ['netns', 'del', name]);
-  if (spawnSync('ip', ['netns', 'add', name]).status !== 0) throw new Error('ip netns add failed (root needed)');
-  try {
-    return fn(['nsenter', `--net=/run/netns/${name}`, '--']);
-  } finally {
-    spawnSync('ip', ['netns', 'del', name]);
-  }
-}
-
-/**
- * Whether Node knows the bundle is ESM from a package.json `"type": "module"` above it. Without
- * one (a build copied to /tmp or into an image as is), Node 20.19+ compiles each .js file as
- * CommonJS first, fails, and compiles it again as ESM: ~2 ms more per start, measured here.
- */
-function declaredEsm(file: string): boolean {
-  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
-    if (dirname(dir) === dir) return false;
-  }
-}
-
-const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
 
 function main(): void {
   if (process.getuid?.() !== 0) throw new Error('run as root');

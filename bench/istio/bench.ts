@@ -8,7 +8,8 @@
  *   the settings Istio's chart renders by default, native sidecars off.
  * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
  *   from the module (SK_BENCH_ISTIOCTL=1: building istioctl costs a long cold compile).
- * - webhook, istio-iptables, CNI ADD: not measured side by side yet (docs/oracle.md).
+ * - webhook: not measured side by side yet (docs/oracle.md).
+ * - istio-iptables, CNI ADD: bench/istio/capture.ts (needs root; n/a with the reason otherwise).
  *
  * Ratios are ours ÷ Istio's speed: above 1 means we are faster. Last line:
  * `vs-istio: core Ax, webhook Bx, kube-inject Cx, istio-iptables Dx, cni Ex` (n/a = not measured).
@@ -23,6 +24,7 @@ import { createCachingInjector } from '../../src/webhook/cache.js';
 import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { buildIstioBinary, ensureOracle, startOracle } from '../../scripts/istio-oracle.mjs';
+import { benchCniAdd, benchIstioIptables, slot } from './capture.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -112,7 +114,10 @@ async function main(): Promise<void> {
     kubeInject = `${(theirs / ours).toFixed(2)}x`;
     console.log(`kube-inject -f examples/shop.yaml: ours ${ours.toFixed(0)} ms, istioctl ${theirs.toFixed(0)} ms (median of ${runs})`);
   }
-  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook n/a, kube-inject ${kubeInject}, istio-iptables n/a, cni n/a`);
+  const iptables = benchIstioIptables();
+  const cni = await benchCniAdd();
+  for (const line of [...iptables.lines, '', ...cni.lines]) console.log(line);
+  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook n/a, kube-inject ${kubeInject}, istio-iptables ${slot(iptables)}, cni ${slot(cni)}`);
 }
 
 try {
