@@ -3,7 +3,8 @@
  * openssl, Go for Istio's binaries). Used by `npm run bench:istio`; alone:
  *
  *   npm run build && npx tsx bench/istio/capture.ts      (BENCH_RUNS=n rounds, default 21;
- *     SK_CLI=<sidecar-kit.js>, SK_CNI_PLUGIN=<our istio-cni>, SK_BENCH_NODE=<node> for ours)
+ *     SK_CLI=<sidecar-kit.js>, SK_CNI_PLUGIN=<our istio-cni>, SK_BENCH_NODE=<node> for ours;
+ *     BENCH_ONLY=istio-iptables|cni for one half)
  *
  * - istio-iptables: `sidecar-kit istio-iptables` (the built bundle, run by the Node release the
  *   init image ships, as bench/capture runs it) vs Istio's istio-iptables built from the pinned
@@ -15,19 +16,23 @@
  *   vs Istio's istio-cni plugin built from the module (istio.io/istio/cni/cmd/istio-cni), same
  *   conf, same prevResult, same fresh namespace setup; both read the pod from the same LOCAL
  *   TEST DOUBLE of the Kubernetes API (bench/cni/lib.ts), through the kubeconfig both look for in
- *   cni_agent_run_dir. Rule sets compared once.
+ *   cni_agent_run_dir. Rule sets compared once. SK_BENCH_KUBECONFIG=<admin kubeconfig of a real
+ *   cluster> (e.g. `SK_CLUSTER_INDEX=2 SK_CLUSTER_NO_CHART=1 npm run cluster:up`): both read the
+ *   pod from that real API server instead (the pod is created in namespace `benchcap` with a
+ *   nodeSelector no node matches, so it stays Pending and nothing runs it; deleted at the end; `npm run cluster:down` removes the rest).
  *
  * Rounds alternate which side goes first; two warm-up rounds are dropped. Figures: medians of
  * wall time per apply / ADD; ratio = Istio's time ÷ ours (above 1: we are faster). Every netns
  * is named `benchcap-<pid>` and deleted after its run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIDECAR_ARGS, declaredEsm, quantile, timed, withNetns } from '../capture/lib.js';
-import { apiTestDouble, cniAdd, executables, must, pluginEnv, prevResult, seaNodeVersion } from '../cni/lib.js';
+import { apiTestDouble, benchPod, cniAdd, executables, must, pluginEnv, prevResult, seaNodeVersion } from '../cni/lib.js';
 import { buildIstioBinary } from '../../scripts/istio-oracle.mjs';
 import { nodeForArtefacts } from '../../scripts/node-lts.mjs';
 
@@ -145,6 +150,36 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
   return { ratio, lines };
 }
 
+/** A real API server: the bench pod created there, and a kubeconfig with inline credentials for both plugins. */
+async function realApi(adminKubeconfig: string, work: string): Promise<{ pod: typeof benchPod; close: () => Promise<void> }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = 'benchcap';
+  const pod = { ...benchPod, metadata: { ...benchPod.metadata, namespace: ns, name: `web-${process.pid}` } };
+  await core.createNamespace({ body: { metadata: { name: ns } } }).catch((err: unknown) => {
+    if ((err as { code?: number }).code !== 409) throw err;
+  });
+  await core.createNamespacedPod({
+    namespace: ns,
+    body: { metadata: pod.metadata, spec: { nodeSelector: { 'benchcap.sidecar-kit.io/node': 'none' }, containers: pod.spec.containers.map((c) => ({ ...c, image: 'registry.invalid/none:0' })) } },
+  });
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (!cluster || !user) throw new Error(`${adminKubeconfig}: no current cluster/user`);
+  const b64 = (data: string | undefined, file: string | undefined): string => data ?? readFileSync(file as string).toString('base64');
+  const inline = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': b64(cluster.caData, cluster.caFile) } }],
+    users: [{ name: 'u', user: { 'client-certificate-data': b64(user.certData, user.certFile), 'client-key-data': b64(user.keyData, user.keyFile) } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'c',
+  };
+  writeFileSync(path.join(work, 'istio-cni-kubeconfig'), JSON.stringify(inline), { mode: 0o600 });
+  return { pod, close: async () => void (await core.deleteNamespacedPod({ namespace: ns, name: pod.metadata.name, gracePeriodSeconds: 0 }).catch(() => undefined)) };
+}
+
 /** CNI ADD: our plugin vs Istio's istio-cni on the same pod, both against the API test double. */
 export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
   if (process.getuid?.() !== 0) return { ratio: NaN, reason: 'needs root (network namespaces)', lines: [] };
@@ -166,7 +201,11 @@ export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
   try {
     const istio = buildIstioBinary('istio.io/istio/cni/cmd/istio-cni', 'istio-cni');
     const { plugin } = executables(work);
-    const api = await apiTestDouble(work);
+    const real = process.env.SK_BENCH_KUBECONFIG;
+    const api = real ? undefined : await apiTestDouble(work);
+    const server = real ? await realApi(real, work) : undefined;
+    const pod = server?.pod ?? benchPod;
+    const source = real ? `a REAL API server (${real})` : 'a local API TEST DOUBLE (HTTPS, token)';
     try {
       const conf = (ns: string) => ({
         cniVersion: '1.0.0',
@@ -179,11 +218,11 @@ export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
       const addOnce = async (bin: string): Promise<{ ms: number; rules: string; calls: number }> => {
         const ns = fresh();
         try {
-          const before = api.requests();
-          const t = await cniAdd(bin, ns, conf(ns));
+          const before = api?.requests() ?? 0;
+          const t = await cniAdd(bin, ns, conf(ns), pod);
           const rules = rulesIn(['nsenter', `--net=/run/netns/${ns}`, '--'], false);
           if (!/ISTIO_REDIRECT/.test(rules)) throw new Error(`${bin}: ADD programmed no redirect`);
-          return { ms: t, rules, calls: api.requests() - before };
+          return { ms: t, rules, calls: api ? api.requests() - before : NaN };
         } finally {
           drop(ns);
         }
@@ -200,18 +239,19 @@ export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
       }
       const [o, t] = [quantile(ours, 0.5), quantile(theirs, 0.5)];
       const lines = [
-        `CNI ADD: ours = ${path.relative(root, plugin) || plugin} (single executable on Node ${seaNodeVersion()}), Istio = ${istio}; pod read from a local API TEST DOUBLE (HTTPS, token) by both; ${runs} interleaved rounds, fresh netns each`,
+        `CNI ADD: ours = ${path.relative(root, plugin) || plugin} (single executable on Node ${seaNodeVersion()}), Istio = ${istio}; pod read from ${source} by both; ${runs} interleaved rounds, fresh netns each`,
         '',
         '| scenario | ours median ms | Istio median ms | ratio (Istio ÷ ours) | API GETs per ADD (ours, Istio) | same rules |',
         '| --- | --- | --- | --- | --- | --- |',
-        `| ADD, default REDIRECT pod, API test double | ${ms(o)} | ${ms(t)} | ${(t / o).toFixed(2)}x | ${first.ours.calls}, ${first.istio.calls} | ${same ? 'yes' : 'NO'} |`,
+        `| ADD, default REDIRECT pod, ${real ? 'real API server' : 'API test double'} | ${ms(o)} | ${ms(t)} | ${(t / o).toFixed(2)}x | ${real ? '? (real server)' : `${first.ours.calls}, ${first.istio.calls}`} | ${same ? 'yes' : 'NO'} |`,
         '',
         `CNI ADD: load average ${load()} at end`,
       ];
       if (!same) lines.push(`  rules differ:\n--- ours\n${first.ours.rules}\n--- Istio\n${first.istio.rules}`);
       return { ratio: t / o, lines };
     } finally {
-      api.close();
+      api?.close();
+      await server?.close();
     }
   } finally {
     for (const ns of [...created]) drop(ns);
@@ -223,10 +263,12 @@ export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
 export const slot = (f: CaptureFigure): string => (Number.isNaN(f.ratio) ? `n/a (${f.reason ?? 'not measured'})` : `${f.ratio.toFixed(2)}x`);
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const ipt = benchIstioIptables();
+  const only = process.env.BENCH_ONLY; // istio-iptables | cni
+  const skipped: CaptureFigure = { ratio: NaN, reason: `BENCH_ONLY=${only}`, lines: [] };
+  const ipt = only === 'cni' ? skipped : benchIstioIptables();
   for (const l of ipt.lines) console.log(l);
   console.log('');
-  const cni = await benchCniAdd();
+  const cni = only === 'istio-iptables' ? skipped : await benchCniAdd();
   for (const l of cni.lines) console.log(l);
   console.log(`capture vs-istio: istio-iptables ${slot(ipt)}, cni ${slot(cni)}`);
 }
