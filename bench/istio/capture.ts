@@ -54,6 +54,7 @@ export interface CaptureFigure {
 
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const ms = (x: number): string => x.toFixed(1);
+const shown = (file: string): string => (path.relative(root, file).startsWith('..') ? file : path.relative(root, file));
 
 /**
  * The rules a namespace holds, normalised for comparison: no comments, no counters, and no
@@ -100,7 +101,7 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
   writeFileSync(empty, '');
   const env = pluginEnv; // a pod's init container has no NODE_EXTRA_CA_CERTS
   const lines = [
-    `istio-iptables: ours = ${nodeVersion} ${path.relative(root, cli) || cli}${declaredEsm(cli) ? '' : ' (no "type": "module" above it)'}, Istio = ${istio}; ${runs} interleaved rounds, fresh netns each; load average ${load()} at start`,
+    `istio-iptables: ours = ${nodeVersion} ${shown(cli)}${declaredEsm(cli) ? '' : ' (no "type": "module" above it)'}, Istio = ${istio}; ${runs} interleaved rounds, fresh netns each; load average ${load()} at start`,
     '',
     '| scenario | ours median ms | Istio median ms | ratio (Istio ÷ ours) | Node empty-script start ms | ours in-process ms | same rules |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -239,7 +240,7 @@ export async function benchCniAdd(runs = RUNS): Promise<CaptureFigure> {
       }
       const [o, t] = [quantile(ours, 0.5), quantile(theirs, 0.5)];
       const lines = [
-        `CNI ADD: ours = ${path.relative(root, plugin) || plugin} (single executable on Node ${seaNodeVersion()}), Istio = ${istio}; pod read from ${source} by both; ${runs} interleaved rounds, fresh netns each`,
+        `CNI ADD: ours = ${shown(plugin)} (single executable on Node ${seaNodeVersion()}), Istio = ${istio}; pod read from ${source} by both; ${runs} interleaved rounds, fresh netns each`,
         '',
         '| scenario | ours median ms | Istio median ms | ratio (Istio ÷ ours) | API GETs per ADD (ours, Istio) | same rules |',
         '| --- | --- | --- | --- | --- | --- |',
