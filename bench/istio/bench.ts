@@ -8,7 +8,10 @@
  *   the settings Istio's chart renders by default, native sidecars off.
  * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
  *   from the module (SK_BENCH_ISTIOCTL=1: building istioctl costs a long cold compile).
- * - webhook, istio-iptables, CNI ADD: not measured side by side yet (docs/oracle.md).
+ * - webhook: our built webhook vs Istio's webhook handler served by the oracle, same HTTPS load
+ *   (bench/istio/webhook.ts; BENCH_WEBHOOK_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS); the last
+ *   line's figure is without our admission memo (every request a whole injection, as Istio's).
+ * - istio-iptables, CNI ADD: not measured side by side yet (docs/oracle.md).
  *
  * Ratios are ours ÷ Istio's speed: above 1 means we are faster. Last line:
  * `vs-istio: core Ax, webhook Bx, kube-inject Cx, istio-iptables Dx, cni Ex` (n/a = not measured).
@@ -23,6 +26,7 @@ import { createCachingInjector } from '../../src/webhook/cache.js';
 import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { buildIstioBinary, ensureOracle, startOracle } from '../../scripts/istio-oracle.mjs';
+import { benchWebhookVsIstio } from './webhook.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -91,6 +95,16 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 
+  // The webhook under the same HTTPS load.
+  const wh = await benchWebhookVsIstio({
+    oracle: ensureOracle(), files, cli: path.join(root, 'dist', 'sidecar-kit.js'),
+    seconds: Number(process.env.BENCH_WEBHOOK_SECONDS ?? 6), rounds: Number(process.env.BENCH_ROUNDS ?? 3), connections: Number(process.env.BENCH_CONNECTIONS ?? 8),
+  });
+  console.log();
+  for (const row of wh.table) console.log(row);
+  console.log(`webhook throughput ours ÷ Istio (geometric mean): ${wh.throughput.off.toFixed(2)}x without our memo, ${wh.throughput.on.toFixed(2)}x with it; p99 at half load ours ÷ Istio ${wh.p99.off.toFixed(2)} / ${wh.p99.on.toFixed(2)} (goal: ≥ 5x at ≤ 0.33)`);
+  const webhook = `${wh.throughput.off.toFixed(2)}x`;
+
   // kube-inject process.
   let kubeInject = 'n/a';
   if (process.env.SK_BENCH_ISTIOCTL === '1') {
@@ -112,7 +126,7 @@ async function main(): Promise<void> {
     kubeInject = `${(theirs / ours).toFixed(2)}x`;
     console.log(`kube-inject -f examples/shop.yaml: ours ${ours.toFixed(0)} ms, istioctl ${theirs.toFixed(0)} ms (median of ${runs})`);
   }
-  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook n/a, kube-inject ${kubeInject}, istio-iptables n/a, cni n/a`);
+  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook ${webhook}, kube-inject ${kubeInject}, istio-iptables n/a, cni n/a`);
 }
 
 try {
