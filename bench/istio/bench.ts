@@ -7,7 +7,8 @@
  *   same pods: a small pod, the pods of examples/shop.yaml, a pod with 2000 env vars. Both with
  *   the settings Istio's chart renders by default, native sidecars off.
  * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
- *   from the module (SK_BENCH_ISTIOCTL=1: building istioctl costs a long cold compile).
+ *   from the module (bench/istio/kube-inject.ts; built once into the oracle's cache, see
+ *   docs/oracle.md for its cold build time; SK_BENCH_ISTIOCTL=0 leaves it out).
  * - webhook: our built webhook vs Istio's webhook handler served by the oracle, same HTTPS load
  *   (bench/istio/webhook.ts; BENCH_WEBHOOK_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS); the last
  *   line's figure is without our admission memo (every request a whole injection, as Istio's).
@@ -18,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { settingsFromTexts, createCoreInjector } from '../../src/webhook/core-injector.js';
@@ -26,6 +27,7 @@ import { createCachingInjector } from '../../src/webhook/cache.js';
 import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { buildIstioBinary, ensureOracle, startOracle } from '../../scripts/istio-oracle.mjs';
+import { benchKubeInjectVsIstioctl } from './kube-inject.js';
 import { benchWebhookVsIstio } from './webhook.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -105,26 +107,13 @@ async function main(): Promise<void> {
   console.log(`webhook throughput ours ÷ Istio (geometric mean): ${wh.throughput.off.toFixed(2)}x without our memo, ${wh.throughput.on.toFixed(2)}x with it; p99 at half load ours ÷ Istio ${wh.p99.off.toFixed(2)} / ${wh.p99.on.toFixed(2)} (goal: ≥ 5x at ≤ 0.33)`);
   const webhook = `${wh.throughput.off.toFixed(2)}x`;
 
-  // kube-inject process.
+  // kube-inject process (on by default; SK_BENCH_ISTIOCTL=0 leaves it out).
   let kubeInject = 'n/a';
-  if (process.env.SK_BENCH_ISTIOCTL === '1') {
+  if (process.env.SK_BENCH_ISTIOCTL !== '0') {
     const istioctl = buildIstioBinary('istio.io/istio/istioctl/cmd/istioctl', 'istioctl');
-    const runs = 11;
-    const wall = (cmd: string, args: string[]): number => {
-      const t: number[] = [];
-      for (let k = 0; k < runs; k++) {
-        const t0 = performance.now();
-        const p = spawnSync(cmd, args, { encoding: 'utf8' });
-        if (p.status !== 0) throw new Error(`${cmd}: ${p.stderr}`);
-        t.push(performance.now() - t0);
-      }
-      return t.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? NaN;
-    };
-    const shopFile = path.join(root, 'examples', 'shop.yaml');
-    const ours = wall(process.execPath, [path.join(root, 'dist', 'sidecar-kit.js'), 'kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh]);
-    const theirs = wall(istioctl, ['kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh, '--injectConfigFile', files.config]);
-    kubeInject = `${(theirs / ours).toFixed(2)}x`;
-    console.log(`kube-inject -f examples/shop.yaml: ours ${ours.toFixed(0)} ms, istioctl ${theirs.toFixed(0)} ms (median of ${runs})`);
+    const k = benchKubeInjectVsIstioctl({ istioctl, cli: path.join(root, 'dist', 'sidecar-kit.js'), manifest: path.join(root, 'examples', 'shop.yaml'), files, dir: tmp });
+    kubeInject = `${k.ratio.toFixed(2)}x`;
+    console.log(`\nkube-inject -f examples/shop.yaml: ours ${k.oursMs.toFixed(0)} ms, istioctl ${k.istioctlMs.toFixed(0)} ms (medians of 11 alternating runs; outputs ${k.identical ? 'identical' : 'DIFFER'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   }
   console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook ${webhook}, kube-inject ${kubeInject}, istio-iptables n/a, cni n/a`);
 }

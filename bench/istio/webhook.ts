@@ -9,24 +9,23 @@
  * - ours: the built webhook (`sidecar-kit webhook`, as bench/webhook/run.ts starts it) with the
  *   admission memo (the default; every request of a payload is identical, as replicas are) and
  *   with `--injectionCacheSize 0` (every request runs the whole injection, as Istio's does).
- *   Its injector config is Istio's without the `templates` texts, as our chart renders it (our
- *   built-in templates are Istio's; given Istio's template texts, ours would interpret them as
- *   custom Go templates); the sanity check below shows both patch every pod alike.
+ *   Its injector config is Istio's without the `templates` texts, as our chart renders it
+ *   (our-config.ts); the sanity check below shows both patch every pod alike.
  * Load: bench/webhook/load.ts's closed loop (autocannon, keep-alive HTTPS) for req/s at
  * saturation, alternating the servers in short rounds (medians, so that other load on the
  * machine hits all alike), then bench/webhook/paced.ts's open loop at half of each server's own
  * saturation rate for p50/p99; peak RSS (VmHWM) of each server process.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import fjp, { type Operation } from 'fast-json-patch';
 import { isDeepStrictEqual } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { createSelfSignedBundle } from '../../src/webhook/certs/self-signed.js';
 import { closedLoad, median, payloads, peakRssMiB, startServer, type LoadResult } from '../webhook/load.js';
 import { pacedLoad, type PacedResult } from '../webhook/paced.js';
+import { writeOurInjectorConfig } from './our-config.js';
 
 export interface WebhookVsIstioOptions {
   /** The oracle binary (scripts/istio-oracle.mjs ensureOracle()). */
@@ -99,9 +98,7 @@ export async function benchWebhookVsIstio(opts: WebhookVsIstioOptions): Promise<
   writeFileSync(cert, bundle.certPem);
   writeFileSync(key, bundle.keyPem);
   const { values, config, mesh } = opts.files;
-  const ourConfig = path.join(dir, 'config-without-templates.yaml');
-  const { templates: _templates, ...rest } = parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
-  writeFileSync(ourConfig, stringify(rest));
+  const ourConfig = writeOurInjectorConfig(config, path.join(dir, 'config-without-templates.yaml'));
 
   const startIstio = async (): Promise<Server> => ({
     name: 'istio',
