@@ -7,8 +7,11 @@
  *   same pods: a small pod, the pods of examples/shop.yaml, a pod with 2000 env vars. Both with
  *   the settings Istio's chart renders by default, native sidecars off.
  * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
- *   from the module (SK_BENCH_ISTIOCTL=1: building istioctl costs a long cold compile).
- * - webhook: not measured side by side yet (docs/oracle.md).
+ *   from the module (bench/istio/kube-inject.ts; built once into the oracle's cache, see
+ *   docs/oracle.md for its cold build time; SK_BENCH_ISTIOCTL=0 leaves it out).
+ * - webhook: our built webhook vs Istio's webhook handler served by the oracle, same HTTPS load
+ *   (bench/istio/webhook.ts; BENCH_WEBHOOK_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS); the last
+ *   line's figure is without our admission memo (every request a whole injection, as Istio's).
  * - istio-iptables, CNI ADD: bench/istio/capture.ts (needs root; n/a with the reason otherwise).
  *
  * Ratios are ours ÷ Istio's speed: above 1 means we are faster. Last line:
@@ -16,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { settingsFromTexts, createCoreInjector } from '../../src/webhook/core-injector.js';
@@ -25,6 +28,8 @@ import { injectPod } from '../../src/core/inject/inject.js';
 import type { Pod } from '../../src/core/k8s/pod.js';
 import { buildIstioBinary, ensureOracle, startOracle } from '../../scripts/istio-oracle.mjs';
 import { benchCniAdd, benchIstioIptables, slot } from './capture.js';
+import { benchKubeInjectVsIstioctl } from './kube-inject.js';
+import { benchWebhookVsIstio } from './webhook.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -93,31 +98,28 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 
-  // kube-inject process.
+  // The webhook under the same HTTPS load.
+  const wh = await benchWebhookVsIstio({
+    oracle: ensureOracle(), files, cli: path.join(root, 'dist', 'sidecar-kit.js'),
+    seconds: Number(process.env.BENCH_WEBHOOK_SECONDS ?? 6), rounds: Number(process.env.BENCH_ROUNDS ?? 3), connections: Number(process.env.BENCH_CONNECTIONS ?? 8),
+  });
+  console.log();
+  for (const row of wh.table) console.log(row);
+  console.log(`webhook throughput ours ÷ Istio (geometric mean): ${wh.throughput.off.toFixed(2)}x without our memo, ${wh.throughput.on.toFixed(2)}x with it; p99 at half load ours ÷ Istio ${wh.p99.off.toFixed(2)} / ${wh.p99.on.toFixed(2)} (goal: ≥ 5x at ≤ 0.33)`);
+  const webhook = `${wh.throughput.off.toFixed(2)}x`;
+
+  // kube-inject process (on by default; SK_BENCH_ISTIOCTL=0 leaves it out).
   let kubeInject = 'n/a';
-  if (process.env.SK_BENCH_ISTIOCTL === '1') {
+  if (process.env.SK_BENCH_ISTIOCTL !== '0') {
     const istioctl = buildIstioBinary('istio.io/istio/istioctl/cmd/istioctl', 'istioctl');
-    const runs = 11;
-    const wall = (cmd: string, args: string[]): number => {
-      const t: number[] = [];
-      for (let k = 0; k < runs; k++) {
-        const t0 = performance.now();
-        const p = spawnSync(cmd, args, { encoding: 'utf8' });
-        if (p.status !== 0) throw new Error(`${cmd}: ${p.stderr}`);
-        t.push(performance.now() - t0);
-      }
-      return t.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? NaN;
-    };
-    const shopFile = path.join(root, 'examples', 'shop.yaml');
-    const ours = wall(process.execPath, [path.join(root, 'dist', 'sidecar-kit.js'), 'kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh]);
-    const theirs = wall(istioctl, ['kube-inject', '-f', shopFile, '--valuesFile', files.values, '--meshConfigFile', files.mesh, '--injectConfigFile', files.config]);
-    kubeInject = `${(theirs / ours).toFixed(2)}x`;
-    console.log(`kube-inject -f examples/shop.yaml: ours ${ours.toFixed(0)} ms, istioctl ${theirs.toFixed(0)} ms (median of ${runs})`);
+    const k = benchKubeInjectVsIstioctl({ istioctl, cli: path.join(root, 'dist', 'sidecar-kit.js'), manifest: path.join(root, 'examples', 'shop.yaml'), files, dir: tmp });
+    kubeInject = `${k.ratio.toFixed(2)}x`;
+    console.log(`\nkube-inject -f examples/shop.yaml: ours ${k.oursMs.toFixed(0)} ms, istioctl ${k.istioctlMs.toFixed(0)} ms (medians of 11 alternating runs; outputs ${k.identical ? 'identical' : 'DIFFER'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   }
   const iptables = benchIstioIptables();
   const cni = await benchCniAdd();
   for (const line of [...iptables.lines, '', ...cni.lines]) console.log(line);
-  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook n/a, kube-inject ${kubeInject}, istio-iptables ${slot(iptables)}, cni ${slot(cni)}`);
+  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook ${webhook}, kube-inject ${kubeInject}, istio-iptables ${slot(iptables)}, cni ${slot(cni)}`);
 }
 
 try {

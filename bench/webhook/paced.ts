@@ -15,7 +15,7 @@ export interface PacedResult {
 }
 
 /** `warmupSeconds` of the same load run first and are not recorded (handshakes, JIT). */
-export async function pacedLoad(opts: { port: number; bodies: readonly string[]; rate: number; seconds: number; connections: number; warmupSeconds?: number }): Promise<PacedResult> {
+export async function pacedLoad(opts: { port: number; bodies: readonly string[]; rate: number; seconds: number; connections: number; warmupSeconds?: number; timeoutMs?: number }): Promise<PacedResult> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: opts.connections, rejectUnauthorized: false });
   const latencies: number[] = [];
   let failed = 0;
@@ -41,6 +41,8 @@ export async function pacedLoad(opts: { port: number; bodies: readonly string[];
         failed++;
         resolve();
       });
+      // A request that never completes counts as failed instead of holding the run forever.
+      req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error('timeout')));
       req.end(body);
     });
   while (sent < total) {

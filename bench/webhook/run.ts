@@ -10,16 +10,14 @@
  * throughput alternates ours and bare in BENCH_ROUNDS short runs and reports the medians, so
  * that other load on the machine hits both alike.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { parseAllDocuments } from 'yaml';
 import { createSelfSignedBundle } from '../../src/webhook/certs/self-signed.js';
 import { createCoreInjector, injectionEnvironment, settingsFromTexts } from '../../src/webhook/core-injector.js';
 import { handleInjectRequest } from '../../src/webhook/handle.js';
+import { closedLoad, median, payloads as allPayloads, peakRssMiB, startServer } from './load.js';
 import { pacedLoad } from './paced.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,67 +26,12 @@ const cli = process.env.SIDECAR_KIT_CLI ?? path.join(root, 'dist', 'sidecar-kit.
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const payloads = allPayloads();
 
-type Obj = Record<string, unknown>;
-const review = (pod: Obj, i: number) =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
-    request: { uid: `bench-${i}`, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: ((pod.metadata as Obj).namespace as string) ?? 'default', operation: 'CREATE', object: pod },
-  });
-
-/** Pods of the example manifest, built the way a controller would (template + owner). */
-function examplePods(): Obj[] {
-  const docs = parseAllDocuments(readFileSync(path.join(root, 'examples', 'shop.yaml'), 'utf8')).map((d) => d.toJSON() as Obj);
-  return docs.flatMap((d) => {
-    const tpl = ((d.spec as Obj | undefined)?.template as Obj | undefined) ?? undefined;
-    if (!tpl) return d.kind === 'Pod' ? [d] : [];
-    const meta = (d.metadata ?? {}) as Obj;
-    return [{ apiVersion: 'v1', kind: 'Pod', metadata: { ...((tpl.metadata ?? {}) as Obj), namespace: meta.namespace, generateName: `${meta.name}-`, ownerReferences: [{ apiVersion: 'apps/v1', kind: d.kind, name: meta.name, uid: 'u', controller: true }] }, spec: tpl.spec }];
-  });
-}
-
-const small: Obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'small', namespace: 'default', labels: { app: 'small' } }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }] }] } };
-const env2000: Obj = {
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big-env', namespace: 'default', labels: { app: 'big' } },
-  spec: { containers: [{ name: 'app', image: 'nginx', env: Array.from({ length: 2000 }, (_, i) => ({ name: `ENV_VAR_${i}`, value: `value-${i}-${'x'.repeat(16)}` })) }] },
-};
-const payloads: { name: string; bodies: string[] }[] = [
-  { name: 'small pod', bodies: [review(small, 0)] },
-  { name: 'examples/shop.yaml pods', bodies: examplePods().map(review) },
-  { name: '2000-env pod', bodies: [review(env2000, 0)] },
-];
-
-async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (const line of buf.split('\n')) {
-        const p = ready(line);
-        if (p !== undefined) resolve(p);
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  child.stdout?.resume();
-  return { child, port };
-}
-
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const startChild = (args: string[], env: NodeJS.ProcessEnv, ready: (line: string) => number | undefined) => startServer(process.execPath, args, { env, ready });
 
 /** Closed-loop maximum throughput (autocannon) over `duration` seconds. */
-async function load(port: number, bodies: string[], duration = seconds) {
-  const r = await autocannon({
-    url: `https://127.0.0.1:${port}`, connections, duration,
-    requests: bodies.map((body) => ({ method: 'POST' as const, path: '/inject', headers: { 'content-type': 'application/json' }, body })),
-  });
-  const bad = r.errors + r.timeouts + r.non2xx;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad };
-}
+const load = (port: number, bodies: string[], duration = seconds) => closedLoad({ port, bodies, connections, seconds: duration });
 
 /** What our webhook answers for `body` (defaults, native sidecars), for the bare route to send. */
 function ourAnswer(body: string): string {
@@ -107,7 +50,6 @@ const tls = [path.join(dir, 'tls.crt'), path.join(dir, 'tls.key')] as const;
 console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${connections} keep-alive connections, ${rounds} alternating rounds over ${seconds}s per server and payload`);
 const rows: string[] = [];
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)] as T;
 const startOurs = (cache: string) =>
   startChild(
     [cli, 'webhook', '--tlsCertFile', tls[0], '--tlsKeyFile', tls[1], '--port', '0', '--monitoringPort', '0', '--listenAddress', '127.0.0.1', '--injectionCacheSize', cache],
