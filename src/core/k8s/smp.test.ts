@@ -65,6 +65,12 @@ describe('strategicMerge (Pod)', () => {
     expect(original).toEqual(frozen);
   });
 
+  it('takes a merge key present with a null value as a key (Go: a template\'s `- name: `), found in no list, so appended', () => {
+    const merged = strategicMerge({ spec: { containers: [c('a'), { name: '', image: 'zero' }] } }, { spec: { containers: [{ name: null, image: 'x' }] } }) as { spec: { containers: { name?: unknown; image?: string }[] } };
+    expect(merged.spec.containers).toHaveLength(3);
+    expect(merged.spec.containers.map((x) => x.image)).toContain('x');
+  });
+
   it('rejects a keyed list item without its merge key, naming the field', () => {
     expect(() => strategicMerge({ spec: { containers: [c('a')] } }, { spec: { containers: [{ image: 'x' }] } })).toThrow(
       /spec\.containers: .*does not contain declared merge key: name/,

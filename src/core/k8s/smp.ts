@@ -91,7 +91,9 @@ function mergeList(original: unknown[], patch: unknown[], type: FieldType | unde
 
 function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, of: FieldType, path: string): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
-  const keyOf = (item: unknown): unknown => (isObj(item) ? item[mergeKey] : undefined);
+  // A merge key present with a null value is a key like any other (Go compares the decoded
+  // values: a template's `- name: ` is null, found in no list, and appended); absent is no key.
+  const keyOf = (item: unknown): unknown => (isObj(item) && Object.hasOwn(item, mergeKey) ? item[mergeKey] : undefined);
   // $patch: replace anywhere in the list replaces the whole list with the other patch items.
   if (patch.some((p) => isObj(p) && p.$patch === 'replace')) {
     return cleanValue(patch.filter((p) => !(isObj(p) && p.$patch === 'replace')));
@@ -108,8 +110,8 @@ function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string,
   });
   for (const item of items) {
     if (!isObj(item)) throw new K8sDecodeError(path, 'strategic merge: list item is not an object');
-    const k = item[mergeKey];
-    if (k === undefined || k === null) {
+    const k = keyOf(item);
+    if (k === undefined) {
       throw new K8sDecodeError(path, `map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
     }
     const at = index.get(k);
