@@ -201,9 +201,13 @@ export const kubeInjectDomain: Domain<KubeInjectInput> = {
     }
     if (!ours.ok || !istio.ok) return same; // both reject (messages differ in framing: ours names the document)
     if (stripVersion(ours.output) !== stripVersion(istio.output ?? '')) {
-      // Deliberate (docs/oracle.md): Istio's manifest names a container twice (a user istio-proxy
-      // left in containers beside its native sidecar); the API server refuses it.
-      if (podSpecs(istio.output ?? '').some((p) => duplicateContainerName({ spec: p }) !== undefined) && !podSpecs(ours.output).some((p) => duplicateContainerName({ spec: p }) !== undefined)) {
+      // Deliberate (docs/oracle.md): Istio's document names a container twice (a user istio-proxy
+      // left in containers beside its native sidecar; the API server refuses it) where ours
+      // does not. Compared document by document: every other document must be the same.
+      const duplicate = (doc: string): boolean => podSpecs(doc).some((p) => duplicateContainerName({ spec: p }) !== undefined);
+      const mine = stripVersion(ours.output).split(/^---\n/m);
+      const theirs = stripVersion(istio.output ?? '').split(/^---\n/m);
+      if (mine.length === theirs.length && mine.every((d, k) => d === theirs[k] || (duplicate(theirs[k] ?? '') && !duplicate(d)))) {
         return { same: true, deviation: 'istio-pod-duplicate-container-name' };
       }
       return differ('output differs', ours.output, istio.output);
