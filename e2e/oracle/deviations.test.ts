@@ -106,6 +106,16 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
     }, { platform: 'openshift', requestNamespace: 'test-ns', env: { native: 'true', compliance: '', revision: '' } });
     expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod' });
   });
+  it('both at once: an OpenShift reset pod with its own status port is checked against the pod Istio meant (seed 156193239)', { timeout: 120_000 }, async () => {
+    const uid = { securityContext: { runAsUser: 1000620000 } };
+    const input = webhookInput({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { annotations: { 'proxy.istio.io/config': 'statusPort: 15021' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }], initContainers: [{ name: 'init-db', image: 'nginx', ...uid }, { name: 'istio-proxy', image: 'nginx', ...uid }] },
+    }, { platform: 'openshift', withConfig: false, env: { native: 'auto', compliance: '', revision: '' }, nodes: [{ name: 'node-1', version: 'v1.33.0' }, { name: 'node-2', version: 'v1.28.0' }] });
+    expect((await istioPod(oracle, ctx, input)).metadata.annotations['prometheus.io/port']).toBe('15020');
+    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod+webhook-status-port-from-pod-config' });
+  });
   it('overrides-error-names-annotation: a bad proxy.istio.io/overrides is refused by both, ours names the annotation', { timeout: 120_000 }, async () => {
     const input = webhookInput({
       apiVersion: 'v1', kind: 'Pod',
