@@ -9,14 +9,14 @@ import { readFile } from 'node:fs/promises';
 import {
   ExitCode,
   flagValue,
+  HELP,
   parseArgs,
-  printHelp,
+  parseCommandLine,
   reportFailure,
   reportUsageError,
   UsageError,
   type CommandSpec,
   type FlagSpec,
-  type ParsedArgs,
 } from '../cli-kit/convention.js';
 import { parseInjectConfigText, parseSettingsText } from '../config/load.js';
 import { resolveSettings } from '../core/config/settings.js';
@@ -153,21 +153,19 @@ async function injectorViews(client: ClusterClient, mwcs: readonly MutatingWebho
 }
 
 export async function checkInject(args: readonly string[], deps: CheckInjectDeps): Promise<number> {
-  let parsed: ParsedArgs;
-  let output: string;
-  try {
-    parsed = parseArgs(args, FLAGS);
-    if (parsed.help) return await printHelp(spec);
-    output = parsed.values.get('output') ?? 'table';
+  const cl = await parseCommandLine(spec, () => {
+    const parsed = parseArgs(args, FLAGS);
+    if (parsed.help) return HELP;
+    const output = parsed.values.get('output') ?? 'table';
     if (!['table', 'json', 'yaml'].includes(output)) throw new UsageError(`${parsed.spelled.get('output') ?? '-o'}: ${JSON.stringify(output)}: expected table, json or yaml`);
     const given = [parsed.positionals.length > 0, parsed.values.has('labels'), parsed.values.has('filename')].filter(Boolean).length;
     if (given !== 1 || parsed.positionals.length > 1) {
       throw new UsageError('give exactly one of [<type>/]<name>[.<namespace>], -l/--labels or -f/--filename');
     }
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
+    return { parsed, output };
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const { parsed, output } = cl.value;
   const str = (k: string) => flagValue(parsed, FLAGS.find((f) => f.long === k) as FlagSpec, {})?.text;
   const nsFlag = str('namespace') || undefined;
   const istioNamespace = str('istioNamespace') || DEFAULT_ISTIO_NAMESPACE;

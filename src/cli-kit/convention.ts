@@ -201,6 +201,25 @@ export function reportFailure(message: string): number {
   return ExitCode.failure;
 }
 
+/** What a command's parser returns for `-h`/`--help`; parseCommandLine prints the help. */
+export const HELP: unique symbol = Symbol('help');
+
+/**
+ * The opening every command shares. Runs `parse`: HELP prints `spec`'s help (exit 0), a
+ * UsageError is reported naming the command (exit 2) — both give `{ exit }` for the command to
+ * return; otherwise `{ value }`, what `parse` read. Any other error propagates.
+ */
+export async function parseCommandLine<T>(spec: CommandSpec, parse: () => T | typeof HELP): Promise<{ readonly exit: number } | { readonly exit?: undefined; readonly value: T }> {
+  let value: T | typeof HELP;
+  try {
+    value = parse();
+  } catch (err) {
+    if (err instanceof UsageError) return { exit: reportUsageError(spec.name, err) };
+    throw err;
+  }
+  return value === HELP ? { exit: await printHelp(spec) } : { value };
+}
+
 /** Prints the help of `spec` on stdout (the renderer is loaded only now); returns 0. */
 export async function printHelp(spec: CommandSpec): Promise<number> {
   const { renderHelp } = await import('./help.js');

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FLAGS } from '../init/flags.js';
-import { flagBool, flagValue, parseArgs, UsageError, type FlagSpec } from '../cli-kit/convention.js';
+import { ExitCode, flagBool, flagValue, HELP, parseArgs, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
 
 const values = (argv: string[]): Record<string, string> => Object.fromEntries(parseArgs(argv, FLAGS).values);
 
@@ -74,5 +74,44 @@ describe('flag values from flags and the environment', () => {
     expect(flagBool(parseArgs([], [on]), on, { ON: 'true' })).toBe(true);
     expect(flagBool(parseArgs(['--on=false'], [on]), on, { ON: 'true' })).toBe(false);
     expect(() => flagBool(parseArgs([], [on]), on, { ON: 'yes please' })).toThrow('ON (--on): "yes please": expected true or false');
+  });
+});
+
+describe("parseCommandLine: every command's opening", () => {
+  const spec: CommandSpec = { name: 'demo', summary: 'a demo command', usage: ['[flags]'], flags: FLAGS, examples: [] };
+  const capture = (stream: NodeJS.WriteStream): { text: () => string; restore: () => void } => {
+    let out = '';
+    const spy = vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    return { text: () => out, restore: () => spy.mockRestore() };
+  };
+
+  it('hands back what the parser read', async () => {
+    expect(await parseCommandLine(spec, () => parseArgs(['-p', '15001'], FLAGS).values.get('envoy-port'))).toEqual({ value: '15001' });
+  });
+
+  it('HELP prints the help on stdout and exits 0', async () => {
+    const out = capture(process.stdout);
+    try {
+      expect(await parseCommandLine(spec, () => HELP)).toEqual({ exit: ExitCode.ok });
+    } finally {
+      out.restore();
+    }
+    expect(out.text()).toContain('a demo command');
+  });
+
+  it('a usage error is reported naming the command and exits 2; any other error propagates', async () => {
+    const err = capture(process.stderr);
+    try {
+      expect(await parseCommandLine(spec, () => parseArgs(['--no-such-flag'], FLAGS))).toEqual({ exit: ExitCode.usage });
+    } finally {
+      err.restore();
+    }
+    expect(err.text()).toMatch(/^error: .*no-such-flag.*\nRun 'sidecar-kit demo --help' for usage\.\n$/s);
+    await expect(parseCommandLine(spec, () => {
+      throw new RangeError('not a usage error');
+    })).rejects.toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
 /** `sidecar-kit version`: prints the release version. */
-import { ExitCode, noPositionals, parseArgs, printHelp, reportUsageError, UsageError, type CommandSpec } from '../cli-kit/convention.js';
+import { ExitCode, HELP, noPositionals, parseArgs, parseCommandLine, type CommandSpec } from '../cli-kit/convention.js';
 import { VERSION } from './version.js';
 
 export const spec: CommandSpec = {
@@ -11,14 +11,13 @@ export const spec: CommandSpec = {
 };
 
 export async function run(args: readonly string[]): Promise<number> {
-  try {
+  const cl = await parseCommandLine(spec, () => {
     const parsed = parseArgs(args, spec.flags);
-    if (parsed.help) return await printHelp(spec);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
+    return parsed;
+  });
+  if (cl.exit !== undefined) return cl.exit;
   process.stdout.write(`${VERSION}\n`);
   return ExitCode.ok;
 }

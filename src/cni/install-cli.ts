@@ -8,12 +8,12 @@ import { dirname, join } from 'node:path';
 import {
   ExitCode,
   flagValue,
+  HELP,
   noPositionals,
   parseArgs,
+  parseCommandLine,
   parseGoBool,
-  printHelp,
   reportFailure,
-  reportUsageError,
   UsageError,
   type CommandSpec,
   type FlagSpec,
@@ -59,22 +59,19 @@ export const mergeSpec: CommandSpec = {
 };
 
 async function mergeCommand(args: readonly string[]): Promise<number> {
-  let existing: string;
-  let pluginConfig: string;
-  try {
+  const cl = await parseCommandLine(mergeSpec, () => {
     const parsed = parseArgs(args, mergeSpec.flags);
-    if (parsed.help) return await printHelp(mergeSpec);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
     const required = (f: FlagSpec): string => {
       const v = flagValue(parsed, f, {});
       if (v === undefined) throw new UsageError(`--${f.long} is required`);
       return v.text;
     };
-    [existing, pluginConfig] = [required(EXISTING), required(PLUGIN_CONFIG)];
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(mergeSpec.name, err);
-    throw err;
-  }
+    return [required(EXISTING), required(PLUGIN_CONFIG)] as const;
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const [existing, pluginConfig] = cl.value;
   try {
     const merged = mergeConflist(readJsonFile(existing, '--existing'), readJsonFile(pluginConfig, '--plugin-config'));
     process.stdout.write(render(merged));
@@ -297,16 +294,13 @@ function toInput(f: InstallFlags): InstallConfigInput {
 }
 
 async function installMain(args: readonly string[]): Promise<number> {
-  let flags: InstallFlags;
-  let config;
-  let agent: AgentConfig;
-  try {
+  const cl = await parseCommandLine(spec, () => {
     const parsed = parseArgs(args, spec.flags);
-    if (parsed.help) return await printHelp(spec);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
     const read = installFlags(parsed, process.env);
-    agent = agentSettings(parsed, process.env);
-    flags = read.flags;
+    const agent: AgentConfig = agentSettings(parsed, process.env);
+    const flags: InstallFlags = read.flags;
     if (flags.kubeApiServer === undefined && inClusterServer(process.env.KUBERNETES_SERVICE_HOST, process.env.KUBERNETES_SERVICE_PORT) === undefined) {
       throw new UsageError('--kube-api-server is required outside a pod (no KUBE_API_SERVER, no KUBERNETES_SERVICE_HOST/PORT)');
     }
@@ -323,11 +317,10 @@ async function installMain(args: readonly string[]): Promise<number> {
         .join('; ');
       throw new UsageError(text);
     }
-    config = result.data;
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+    return { flags, agent, config: result.data };
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const { flags, agent, config } = cl.value;
   const logger = createLogger({ level: flags.logLevel ?? 'info' });
   const controller = new AbortController();
   const stop = (sig: string) => {

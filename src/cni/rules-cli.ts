@@ -6,7 +6,7 @@
  * invalid annotation exits 1 naming it.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
+import { ExitCode, flagValue, HELP, noPositionals, parseArgs, parseCommandLine, reportFailure, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
 import { buildRules } from '../core/capture/build.js';
 import { renderIptables } from '../core/capture/iptables.js';
 import { captureConfigFromRedirect } from '../core/cni/capture-settings.js';
@@ -36,22 +36,18 @@ export const spec: CommandSpec = {
 };
 
 export async function run(args: readonly string[]): Promise<number> {
-  let path: string;
-  let ipv6: boolean;
-  let written: string;
-  try {
+  const cl = await parseCommandLine(spec, () => {
     const parsed = parseArgs(args, spec.flags);
-    if (parsed.help) return await printHelp(spec);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
     const pod = flagValue(parsed, POD, {});
     if (pod === undefined) throw new UsageError('--pod is required');
     const v6 = flagValue(parsed, IPV6, {});
     if (v6 !== undefined && v6.text !== 'true' && v6.text !== 'false') throw new UsageError(`--ipv6: ${JSON.stringify(v6.text)}: expected true or false`);
-    [path, written, ipv6] = [pod.text, pod.from, v6?.text === 'true'];
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+    return { path: pod.text, written: pod.from, ipv6: v6?.text === 'true' };
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const { path, written, ipv6 } = cl.value;
   let text: string;
   try {
     text = readFileSync(path === '-' ? 0 : path, 'utf8');

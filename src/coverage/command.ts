@@ -5,7 +5,7 @@
  * Optionally recreates them through their owners (--recreate). Exit 0: no problem found; 3:
  * problems listed; 1: the cluster could not be read; 2: usage.
  */
-import { ExitCode, flagBool, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec, type Sourced } from '../cli-kit/convention.js';
+import { ExitCode, flagBool, flagValue, HELP, noPositionals, parseArgs, parseCommandLine, reportFailure, UsageError, type CommandSpec, type FlagSpec, type Sourced } from '../cli-kit/convention.js';
 import { assessCoverage, isProblem } from '../core/coverage/assess.js';
 import { describeRepair, renderReport, type OutputFormat } from '../core/coverage/render.js';
 import { kubeJson } from '../kube/json-client.js';
@@ -56,9 +56,9 @@ interface Options {
   kubeconfig: { file: Sourced | undefined; context: string | undefined };
 }
 
-function parse(args: readonly string[]): Options | 'help' {
+function parse(args: readonly string[]): Options | typeof HELP {
   const parsed = parseArgs(args, spec.flags);
-  if (parsed.help) return 'help';
+  if (parsed.help) return HELP;
   noPositionals(parsed);
   const env = process.env;
   const out = flagValue(parsed, OUTPUT, env);
@@ -84,15 +84,9 @@ function parse(args: readonly string[]): Options | 'help' {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  let o: Options;
-  try {
-    const p = parse(args);
-    if (p === 'help') return await printHelp(spec);
-    o = p;
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+  const cl = await parseCommandLine(spec, () => parse(args));
+  if (cl.exit !== undefined) return cl.exit;
+  const o = cl.value;
   let api;
   try {
     api = kubeJson(loadKubeConfig(o.kubeconfig.file, o.kubeconfig.context));

@@ -7,7 +7,7 @@
  * injection adds. Exit 0: nothing failed (warnings allowed); 3: a check failed; 1: the cluster
  * could not be read; 2: usage.
  */
-import { ExitCode, flagValue, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
+import { ExitCode, flagValue, HELP, noPositionals, parseArgs, parseCommandLine, reportFailure, UsageError, type CommandSpec, type FlagSpec } from '../cli-kit/convention.js';
 import { restrictedSamplePod } from '../core/coverage/pod-security.js';
 import { judgePreflight, SAMPLE_POD_NAME } from '../core/coverage/preflight.js';
 import { renderPreflight } from '../core/coverage/preflight-render.js';
@@ -57,9 +57,9 @@ interface Options {
   kubeconfig: { file: ReturnType<typeof flagValue>; context: string | undefined };
 }
 
-function parse(args: readonly string[]): Options | 'help' {
+function parse(args: readonly string[]): Options | typeof HELP {
   const parsed = parseArgs(args, spec.flags);
-  if (parsed.help) return 'help';
+  if (parsed.help) return HELP;
   noPositionals(parsed);
   const env = process.env;
   const out = flagValue(parsed, OUTPUT, env);
@@ -76,15 +76,9 @@ function parse(args: readonly string[]): Options | 'help' {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  let o: Options;
-  try {
-    const p = parse(args);
-    if (p === 'help') return await printHelp(spec);
-    o = p;
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+  const cl = await parseCommandLine(spec, () => parse(args));
+  if (cl.exit !== undefined) return cl.exit;
+  const o = cl.value;
   let kc;
   try {
     kc = loadKubeConfig(o.kubeconfig.file, o.kubeconfig.context);

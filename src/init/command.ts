@@ -14,7 +14,7 @@ import { detectBackend, DRY_RUN_BACKEND, systemDetectionEnv, type Backend } from
 import { CaptureError, CaptureErrorCode, VALIDATION_EXIT_CODE } from '../capture-exec/errors.js';
 import { isExecutable, readTextFile } from '../capture-exec/host-files.js';
 import { detectIpv6, proxyUidFromPasswd, resolvConfServers, type InterfaceAddress } from '../capture-exec/facts.js';
-import { ExitCode, noPositionals, parseArgs, printHelp, reportFailure, reportUsageError, UsageError, type ParsedArgs } from '../cli-kit/convention.js';
+import { ExitCode, HELP, noPositionals, parseArgs, parseCommandLine, reportFailure, reportUsageError, UsageError, type ParsedArgs } from '../cli-kit/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { collectSettings, describeSource, FLAGS, spec } from './flags.js';
 import { ProcessRunner, RecordingRunner, type Runner } from '../capture-exec/runner.js';
@@ -24,15 +24,14 @@ const fail = (line: string): number => reportFailure(line);
 
 export async function run(args: readonly string[]): Promise<number> {
   const started = performance.now();
-  let parsed: ParsedArgs;
-  try {
-    parsed = parseArgs(args, FLAGS);
-    if (parsed.help) return await printHelp(spec);
-    noPositionals(parsed);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+  const cl = await parseCommandLine(spec, () => {
+    const p = parseArgs(args, FLAGS);
+    if (p.help) return HELP;
+    noPositionals(p);
+    return p;
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const parsed: ParsedArgs = cl.value;
   const { settings, sources } = collectSettings(parsed, process.env);
   const ipv6Mode = settings.ipv6 ?? 'auto';
   if (!['auto', 'true', 'false'].includes(ipv6Mode)) return reportUsageError(spec.name, new UsageError(`invalid value ${JSON.stringify(ipv6Mode)} for flag --ipv6: expected auto, true or false`));

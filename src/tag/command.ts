@@ -8,10 +8,10 @@ import {
   ExitCode,
   flagBool,
   flagValue,
+  HELP,
   parseArgs,
-  printHelp,
+  parseCommandLine,
   reportFailure,
-  reportUsageError,
   UsageError,
   type CommandSpec,
   type FlagSpec,
@@ -84,28 +84,27 @@ function parseSub(args: readonly string[], flags: readonly FlagSpec[], positiona
 export async function tagCommand(args: readonly string[], deps: TagDeps): Promise<number> {
   const [sub, ...rest] = args;
   const flagsOf: Record<string, readonly FlagSpec[]> = { set: SET_FLAGS, list: LIST_FLAGS, remove: REMOVE_FLAGS };
-  let parsed: ParsedArgs;
-  try {
-    if (sub === undefined) return await printHelp(spec);
+  const cl = await parseCommandLine(spec, () => {
+    if (sub === undefined) return HELP;
     if (sub.startsWith('-')) {
       // Flags before the subcommand: pflag's errors (unknown, repeated) first, then the order.
-      if (parseArgs(args, spec.flags).help) return await printHelp(spec);
+      if (parseArgs(args, spec.flags).help) return HELP;
       throw new UsageError('the subcommand comes first: set, list or remove');
     }
     const flags = flagsOf[sub];
     if (!flags) throw new UsageError(`unknown subcommand ${JSON.stringify(sub)} (set, list, remove)`);
-    parsed = parseSub(rest, flags, sub === 'list' ? 0 : 1);
-    if (parsed.help) return await printHelp(spec);
+    const parsed = parseSub(rest, flags, sub === 'list' ? 0 : 1);
+    if (parsed.help) return HELP;
     if (sub === 'set' && !parsed.values.get('revision')) throw new UsageError('-r/--revision is required');
     if (sub === 'list' && !['table', 'json', 'yaml'].includes(parsed.values.get('output') ?? 'table')) {
       throw new UsageError(`${parsed.spelled.get('output') ?? '-o'}: ${JSON.stringify(parsed.values.get('output'))}: expected table, json or yaml`);
     }
     flagBool(parsed, SET_FLAGS[1] as FlagSpec, {});
     if (sub === 'remove') flagBool(parsed, REMOVE_FLAGS[0] as FlagSpec, {});
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
+    return parsed;
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const parsed: ParsedArgs = cl.value;
   const str = (k: string) => flagValue(parsed, [...SET_FLAGS, ...LIST_FLAGS, ...REMOVE_FLAGS].find((f) => f.long === k) as FlagSpec, {})?.text;
   try {
     const kubeconfig = str('kubeconfig');

@@ -4,21 +4,16 @@
  * (the convention of src/cli-kit/convention.ts); once serving, everything is logged as JSON.
  */
 import { pino } from 'pino';
-import { ExitCode, parseArgs, printHelp, reportFailure, reportUsageError, UsageError } from '../cli-kit/convention.js';
+import { ExitCode, HELP, parseArgs, parseCommandLine, reportFailure } from '../cli-kit/convention.js';
 import { describeFsError } from '../core/format/fs-error.js';
 import { coreInjectorBuilder, injectionEnvironment } from './core-injector.js';
 import { FLAGS, parseWebhookOptions, spec, type WebhookOptions } from './options.js';
 import { startWebhook } from './serve.js';
 
 export async function run(args: readonly string[]): Promise<number> {
-  let opts: WebhookOptions;
-  try {
-    if (parseArgs(args, FLAGS).help) return await printHelp(spec);
-    opts = parseWebhookOptions(args, process.env);
-  } catch (err) {
-    if (err instanceof UsageError) return reportUsageError(spec.name, err);
-    throw err;
-  }
+  const cl = await parseCommandLine(spec, () => (parseArgs(args, FLAGS).help ? HELP : parseWebhookOptions(args, process.env)));
+  if (cl.exit !== undefined) return cl.exit;
+  const opts: WebhookOptions = cl.value;
   const logger = pino({ level: opts.logLevel, base: { component: 'webhook' } });
   let server;
   try {
