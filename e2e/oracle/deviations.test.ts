@@ -5,9 +5,10 @@
  * (b) that the differential harness counts it under its name, not as a pass or a failure.
  * Needs Go >= 1.26 (the oracle).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOracle, type OracleProcess } from '../../scripts/istio-oracle.mjs';
+import { describe, expect, it } from 'vitest';
+import type { OracleProcess } from '../../scripts/istio-oracle.mjs';
 import { captureDomain, DiffContext, webhookDomain, type WebhookInput } from './diff.js';
+import { withOracle } from './fixture.js';
 
 type Get = { port?: number | string; path?: string };
 type Container = { name: string; env?: { name: string; value?: string }[]; readinessProbe?: { httpGet?: Get }; startupProbe?: { httpGet?: Get }; livenessProbe?: { tcpSocket?: Get; httpGet?: Get } };
@@ -37,16 +38,7 @@ const proxyEnv = (pod: { spec: { containers: Container[] } }, name: string): str
   pod.spec.containers.find((c) => c.name === 'istio-proxy')?.env?.find((e) => e.name === name)?.value;
 
 describe("deliberate deviations from Istio's webhook, pinned against its own code", () => {
-  let oracle: OracleProcess;
-  let ctx: DiffContext;
-  beforeAll(() => {
-    oracle = startOracle();
-    ctx = new DiffContext(oracle);
-  });
-  afterAll(async () => {
-    ctx?.close();
-    await oracle?.close();
-  });
+  const live = withOracle();
 
   it("webhook-status-port-from-pod-config: Istio points app probes and Prometheus at the mesh's status port, not the pod's", { timeout: 120_000 }, async () => {
     const input = webhookInput({
@@ -54,11 +46,11 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default', annotations: { 'proxy.istio.io/config': 'statusPort: 15021\n', 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' } },
       spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { port: 8080, path: '/ready' } } }] },
     });
-    const theirs = await istioPod(oracle, ctx, input);
+    const theirs = await istioPod(live.oracle, live.ctx, input);
     const app = theirs.spec.containers.find((c) => c.name === 'app');
     expect(app?.readinessProbe?.httpGet?.port).toBe(15020);
     expect(theirs.metadata.annotations['prometheus.io/port']).toBe('15020');
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
   });
 
   it('webhook-status-port-from-pod-config: an app probe on the pod\'s own status port is an app port to Istio (rewritten, handed to the agent)', { timeout: 120_000 }, async () => {
@@ -67,13 +59,13 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default', annotations: { 'proxy.istio.io/config': 'statusPort: 15021\n' } },
       spec: { containers: [{ name: 'app', image: 'nginx', startupProbe: { httpGet: { port: 15021, path: '/started' } }, livenessProbe: { tcpSocket: { port: 15021 } } }] },
     });
-    const theirs = await istioPod(oracle, ctx, input);
+    const theirs = await istioPod(live.oracle, live.ctx, input);
     const app = theirs.spec.containers.find((c) => c.name === 'app');
     expect(app?.startupProbe?.httpGet).toMatchObject({ port: 15020, path: '/app-health/app/startupz' });
     const probers = JSON.parse(proxyEnv(theirs, 'ISTIO_KUBE_APP_PROBERS') ?? '{}') as Record<string, { httpGet?: Get; tcpSocket?: Get }>;
     expect(probers['/app-health/app/startupz']?.httpGet).toMatchObject({ port: 15021, path: '/started' });
     expect(probers['/app-health/app/livez']?.tcpSocket).toMatchObject({ port: 15021 });
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
   });
 
   it('webhook-status-port-from-pod-config: an app probe on the mesh\'s status port is already rewritten to Istio (no prober), an app port to ours', { timeout: 120_000 }, async () => {
@@ -82,9 +74,9 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default', annotations: { 'proxy.istio.io/config': 'statusPort: 15021\n' } },
       spec: { containers: [{ name: 'app', image: 'nginx' }], initContainers: [{ name: 'init-db', image: 'nginx', startupProbe: { tcpSocket: { port: 15020 } } }] },
     }, { env: { native: 'true', compliance: '', revision: '' } });
-    const theirs = await istioPod(oracle, ctx, input);
+    const theirs = await istioPod(live.oracle, live.ctx, input);
     expect(proxyEnv({ spec: { containers: [...theirs.spec.containers, ...((theirs.spec as { initContainers?: Container[] }).initContainers ?? [])] } }, 'ISTIO_KUBE_APP_PROBERS')).toBeUndefined();
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
   });
 
   it('the same pod without its own status port is no deviation (the check does not hide real differences)', { timeout: 120_000 }, async () => {
@@ -93,7 +85,7 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default' },
       spec: { containers: [{ name: 'app', image: 'nginx', startupProbe: { httpGet: { port: 15021, path: '/started' } } }] },
     });
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true });
   });
   it('istio-openshift-patch-against-reset-pod: on OpenShift Istio patches a copy without the user istio-proxy\'s ids', { timeout: 120_000 }, async () => {
     const input = webhookInput({
@@ -104,7 +96,7 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
         { name: 'app', image: 'nginx', securityContext: { runAsUser: 1000 } },
       ] },
     }, { platform: 'openshift', requestNamespace: 'test-ns', env: { native: 'true', compliance: '', revision: '' } });
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod' });
   });
   it('both at once: an OpenShift reset pod with its own status port is checked against the pod Istio meant (seed 156193239)', { timeout: 120_000 }, async () => {
     const uid = { securityContext: { runAsUser: 1000620000 } };
@@ -113,8 +105,8 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { annotations: { 'proxy.istio.io/config': 'statusPort: 15021' } },
       spec: { containers: [{ name: 'app', image: 'nginx' }], initContainers: [{ name: 'init-db', image: 'nginx', ...uid }, { name: 'istio-proxy', image: 'nginx', ...uid }] },
     }, { platform: 'openshift', withConfig: false, env: { native: 'auto', compliance: '', revision: '' }, nodes: [{ name: 'node-1', version: 'v1.33.0' }, { name: 'node-2', version: 'v1.28.0' }] });
-    expect((await istioPod(oracle, ctx, input)).metadata.annotations['prometheus.io/port']).toBe('15020');
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod+webhook-status-port-from-pod-config' });
+    expect((await istioPod(live.oracle, live.ctx, input)).metadata.annotations['prometheus.io/port']).toBe('15020');
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'istio-openshift-patch-against-reset-pod+webhook-status-port-from-pod-config' });
   });
   it('overrides-error-names-annotation: a bad proxy.istio.io/overrides is refused by both, ours names the annotation', { timeout: 120_000 }, async () => {
     const input = webhookInput({
@@ -122,7 +114,7 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default', annotations: { 'proxy.istio.io/overrides': '{not json' } },
       spec: { containers: [{ name: 'app', image: 'nginx' }] },
     });
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'overrides-error-names-annotation' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'overrides-error-names-annotation' });
   });
 
   it('unsupported-templates-not-listed: an unknown template is refused by both; without Istio\'s template texts ours lists only the templates it renders', { timeout: 120_000 }, async () => {
@@ -131,14 +123,14 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
       metadata: { name: 'web', namespace: 'default', annotations: { 'inject.istio.io/templates': 'sidecar,nope' } },
       spec: { containers: [{ name: 'app', image: 'nginx' }] },
     }, { withConfig: false });
-    expect(await webhookDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'unsupported-templates-not-listed' });
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'unsupported-templates-not-listed' });
   });
 
   it('invalid-value-rejected: a port list item that is no port is refused up front naming the flag; Istio writes it into rules', { timeout: 120_000 }, async () => {
     const input = { args: ['-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-b', '8080,x'], env: {}, ipv6: false, dnsServers: [] };
-    const istio = await oracle.request({ op: 'iptables', args: input.args, env: {}, ipv6: false, dnsServers: [] });
+    const istio = await live.oracle.request({ op: 'iptables', args: input.args, env: {}, ipv6: false, dnsServers: [] });
     expect(istio.ok, istio.error).toBe(true);
     expect(istio.output).toContain('--dport x');
-    expect(await captureDomain.compare(input, ctx)).toEqual({ same: true, deviation: 'invalid-value-rejected' });
+    expect(await captureDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'invalid-value-rejected' });
   });
 });

@@ -4,26 +4,20 @@
  * manifests, webhook pods, istio-iptables flag sets, CNI rules, CNI conflists. Needs Go >= 1.26 (the
  * oracle).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOracle, type OracleProcess } from '../../scripts/istio-oracle.mjs';
+import { describe, expect, it } from 'vitest';
 import { runDiff } from './diff.js';
+import { withOracle } from './fixture.js';
 
 const RUNS = Number(process.env.ORACLE_DIFF_RUNS ?? 300);
 const DOMAINS = (process.env.ORACLE_DIFF_DOMAINS ?? 'kube-inject,webhook,istio-iptables,cni-rules,cni-install').split(',');
 
 describe("differential fuzzing against Istio's own code (CI sample)", () => {
-  let oracle: OracleProcess;
-  beforeAll(() => {
-    oracle = startOracle();
-  });
-  afterAll(async () => {
-    await oracle?.close();
-  });
+  const live = withOracle();
 
   it(`${RUNS} runs per domain of ${DOMAINS.join(', ')} with a fresh seed agree with Istio`, { timeout: 900_000 }, async () => {
     const seed = Math.floor(Math.random() * 2 ** 31);
     const lines: string[] = [`oracle-diff: seed ${seed} (replay: npm run oracle:diff -- --seed ${seed} --runs ${RUNS} --domains ${DOMAINS.join(',')})`];
-    const results = await runDiff({ oracle, seed, runs: RUNS, domains: DOMAINS, log: (l) => lines.push(l) });
+    const results = await runDiff({ oracle: live.oracle, seed, runs: RUNS, domains: DOMAINS, log: (l) => lines.push(l) });
     const passed = results.reduce((n, r) => n + r.passed, 0);
     const failed = results.reduce((n, r) => n + r.failed, 0);
     lines.push(`oracle-diff: ${passed} passed, ${failed} failed, 0 skipped`);

@@ -7,12 +7,11 @@
  * command that replays it. Needs Go >= 1.26 (the oracle; built once into ~/.cache/sidecar-kit).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOracle, type OracleProcess } from '../../scripts/istio-oracle.mjs';
+import { describe, expect, it } from 'vitest';
 import { makeKnowable, typed } from '../../src/kubeinject/testing/knowable.js';
 import { uninjectManifest } from '../../src/kubeinject/uninject-manifest.js';
 import * as arb from './arbitraries.js';
-import { DiffContext } from './diff.js';
+import { withOracle } from './fixture.js';
 
 const RUNS = Number(process.env.UNINJECT_ORACLE_RUNS ?? 150);
 
@@ -25,16 +24,7 @@ const INSTALLS = fc.constantFrom(
 );
 
 describe("kube-uninject inverts Istio's own kube-inject", () => {
-  let oracle: OracleProcess;
-  let ctx: DiffContext;
-  beforeAll(() => {
-    oracle = startOracle();
-    ctx = new DiffContext(oracle);
-  });
-  afterAll(async () => {
-    ctx?.close();
-    await oracle?.close();
-  });
+  const live = withOracle();
 
   it(`${RUNS} generated manifests injected by istioctl's code come back unchanged`, { timeout: 900_000 }, async () => {
     const seed = Number(process.env.UNINJECT_ORACLE_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -46,8 +36,8 @@ describe("kube-uninject inverts Istio's own kube-inject", () => {
         const p = structuredClone(docs) as Record<string, unknown>[];
         if (!p.map((d) => makeKnowable(d, install.cni)).every(Boolean)) return;
         const text = p.map((d) => JSON.stringify(d)).join('\n---\n');
-        const s = await ctx.settingsFor(install.set, '');
-        const istio = await oracle.request({
+        const s = await live.ctx.settingsFor(install.set, '');
+        const istio = await live.oracle.request({
           op: 'kubeinject', values: s.values, config: s.config, mesh: s.mesh, meshExact: true,
           native: install.native, compliance: '', revision: install.revision, input: text,
         });
