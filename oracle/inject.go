@@ -32,6 +32,7 @@ import (
 	"istio.io/istio/pkg/kube"
 	"istio.io/istio/pkg/kube/inject"
 	"istio.io/istio/pkg/kube/kclient"
+	"istio.io/istio/pkg/kube/krt"
 	"istio.io/istio/pkg/kube/kubetypes"
 	"istio.io/istio/pkg/kube/multicluster"
 	"istio.io/istio/pkg/util/protomarshal"
@@ -219,10 +220,19 @@ var openShiftTestNamespace = namespace{Name: "test-ns", Annotations: map[string]
 	securityv1.SupplementalGroupsAnnotation: "1000620000/10000",
 }}
 
-type fakeInjector struct{ client kube.Client }
+type fakeInjector struct {
+	client kube.Client
+	stop   chan struct{}
+}
 
 func (f *fakeInjector) Inject(*corev1.Pod, string) ([]byte, error) { return nil, nil }
 func (f *fakeInjector) GetKubeClient() kube.Client                 { return f.client }
+
+// injectorCache and webhookCache keep fake clusters across requests (building one costs
+// milliseconds). When a cache is full it is emptied and every fake cluster in it is stopped:
+// a cluster's informers run until their stop channel closes and keep it reachable, so without
+// that a long fuzzing run grew the oracle past 10 GiB and the kernel's OOM killer stopped it.
+const maxCachedClusters = 64
 
 var injectorCache = map[string]*fakeInjector{}
 
@@ -240,7 +250,13 @@ func injectorFor(nodes []node) inject.Injector {
 	_ = kclient.New[*corev1.Node](client)
 	stop := make(chan struct{})
 	client.RunAndWait(stop)
-	inj := &fakeInjector{client: client}
+	inj := &fakeInjector{client: client, stop: stop}
+	if len(injectorCache) >= maxCachedClusters {
+		for _, old := range injectorCache {
+			close(old.stop)
+		}
+		injectorCache = map[string]*fakeInjector{}
+	}
 	injectorCache[string(b)] = inj
 	return inj
 }
@@ -275,8 +291,9 @@ func (w *staticWatcher) Run(<-chan struct{})                           {}
 func (w *staticWatcher) Get() (*inject.Config, string, error)          { return w.config, w.values, nil }
 
 type webhookInstance struct {
-	mux *http.ServeMux
-	wh  *inject.Webhook
+	mux  *http.ServeMux
+	wh   *inject.Webhook
+	stop chan struct{} // stops its fake cluster when the cache evicts it
 }
 
 var webhookCache = map[string]*webhookInstance{}
@@ -312,7 +329,10 @@ func newWebhook(s *settings, revision string, nodes []node, nss []namespace, loc
 		}
 	}()
 
-	env := &model.Environment{Watcher: meshwatcher.NewTestWatcher(s.mesh)}
+	// A static mesh watcher as meshwatcher.NewTestWatcher builds it, minus its registration in
+	// krt's global debug handler: that registry would keep every webhook ever built reachable
+	// (through the mesh handler NewWebhook adds), with its settings and fake cluster.
+	env := &model.Environment{Watcher: meshwatcher.ConfigAdapter(krt.NewStatic(&meshwatcher.MeshConfigResource{MeshConfig: s.mesh}, true, krt.WithName("MeshConfig")))}
 	env.SetPushContext(&model.PushContext{ProxyConfigs: &model.ProxyConfigs{}})
 	multi := multicluster.NewFakeController()
 	mux := http.NewServeMux()
@@ -331,8 +351,11 @@ func newWebhook(s *settings, revision string, nodes []node, nss []namespace, loc
 	multi.Add(cluster.ID(localCluster), client, stop)
 	client.RunAndWait(stop)
 	_ = kubetypes.Filter{}
-	inst := &webhookInstance{mux: mux, wh: wh}
-	if len(webhookCache) > 64 {
+	inst := &webhookInstance{mux: mux, wh: wh, stop: stop}
+	if len(webhookCache) >= maxCachedClusters {
+		for _, old := range webhookCache {
+			close(old.stop)
+		}
 		webhookCache = map[string]*webhookInstance{}
 	}
 	webhookCache[key] = inst
