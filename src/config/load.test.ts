@@ -2,7 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettingsFromFiles, parseInjectConfigText } from './load.js';
+import { DEFAULT_MESH_CONFIG } from '../core/config/mesh.js';
+import { DEFAULT_VALUES } from '../core/config/values.js';
+import { parseJsonSubset } from '../core/yaml/json-subset.js';
+import { MAX_YAML_DEPTH, parseYamlDocument } from '../core/yaml/parse.js';
+import { loadSettingsFromFiles, parseInjectConfigText, parseSettingsText } from './load.js';
 
 describe('settings files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sk-load-'));
@@ -10,6 +14,16 @@ describe('settings files', () => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   };
+
+  it('reads JSON settings files (as Istio renders values and mesh config) on the fast path, with the YAML path\'s result', () => {
+    for (const v of [DEFAULT_VALUES, DEFAULT_MESH_CONFIG]) {
+      const text = JSON.stringify(v, null, 2);
+      expect(parseJsonSubset(text, MAX_YAML_DEPTH / 2)).toBeDefined();
+      const viaYaml = parseYamlDocument(text, { jsonFastPath: false });
+      expect(parseSettingsText(text, 'f.json', 'valuesFile')).toEqual(viaYaml);
+      expect(JSON.stringify(parseSettingsText(text, 'f.json', 'valuesFile'))).toBe(JSON.stringify(viaYaml));
+    }
+  });
 
   it('tells an injector config from a bare template', () => {
     expect(parseInjectConfigText('policy: enabled\ntemplates:\n  x: "spec: {}"\n', 'f')).toEqual({ policy: 'enabled', templates: { x: 'spec: {}' } });

@@ -19,6 +19,7 @@ import { decodeOver, GoBigInt, GoFloat, plainScalar, scalarToGoString } from './
 import type { YamlTarget } from './target.js';
 import { formatGoFloat32G } from '../format/go-number.js';
 import { compareUtf8 } from '../format/go-json.js';
+import { parseJsonSubset } from './json-subset.js';
 
 export { splitRawYamlDocuments, splitYamlDocuments } from './split.js';
 export type { RawYamlDocument } from './split.js';
@@ -37,6 +38,11 @@ export interface ParseYamlOptions {
    * keep the first), as kube-inject decodes into TypeMeta first and then into the kind's struct.
    */
   readonly retarget?: (first: unknown) => YamlTarget | null;
+  /**
+   * Whether a plain-JSON text may be read by JSON.parse (json-subset.ts: only where the result
+   * is the same; default true). Off, every text takes the YAML path (the tests compare the two).
+   */
+  readonly jsonFastPath?: boolean;
 }
 
 /**
@@ -56,6 +62,9 @@ export const MAX_YAML_DEPTH = 256;
  * 4 000 000 and stays there, so expansion is bounded by the document's own size ("billion
  * laughs" documents fail after a few thousand nodes with "document contains excessive aliasing").
  */
+/** Nesting the JSON fast path takes; deeper texts take the YAML path, which bounds them. */
+const JSON_FAST_PATH_MAX_DEPTH = MAX_YAML_DEPTH / 2;
+
 const ALIAS_RATIO_RANGE_LOW = 400_000;
 const ALIAS_RATIO_RANGE_HIGH = 4_000_000;
 
@@ -419,6 +428,11 @@ function missingKey(doc: CST.Document, text: string): { offset: number; message:
  * go-yaml's budget are refused (YAML_TOO_DEEP, YAML_EXCESSIVE_ALIASING).
  */
 export function parseYamlDocument(text: string, options: ParseYamlOptions = {}): unknown {
+  // Typed decoding (target, retarget) and strict duplicate-key checks stay on the YAML path.
+  if (options.jsonFastPath !== false && !options.strict && !options.target && !options.retarget) {
+    const json = parseJsonSubset(text, JSON_FAST_PATH_MAX_DEPTH);
+    if (json) return json.value;
+  }
   const lines = new LineCounter();
   const composer = new Composer({ schema: 'failsafe', version: '1.1', uniqueKeys: false, merge: false, });
   let doc: Document.Parsed | undefined;
