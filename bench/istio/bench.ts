@@ -8,17 +8,22 @@
  *   the settings Istio's chart renders by default, native sidecars off.
  * - kube-inject: `sidecar-kit kube-inject -f examples/shop.yaml` vs `istioctl kube-inject` built
  *   from the module (bench/istio/kube-inject.ts; built once into the oracle's cache, see
- *   docs/oracle.md for its cold build time; SK_BENCH_ISTIOCTL=0 leaves it out).
+ *   docs/oracle.md for its cold build time; SK_BENCH_ISTIOCTL=0 leaves it out), ours both as the
+ *   bundle run by Node and as the single executable (SK_EXECUTABLE, else dist/bin/sidecar-kit,
+ *   else built for the run by scripts/build-executable.mjs); the slot's figure is the faster form.
  * - webhook: our built webhook vs Istio's webhook handler served by the oracle, same HTTPS load
  *   (bench/istio/webhook.ts; BENCH_WEBHOOK_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS); the last
  *   line's figure is without our admission memo (every request a whole injection, as Istio's).
  * - istio-iptables, CNI ADD: bench/istio/capture.ts (needs root; n/a with the reason otherwise).
  *
+ * BENCH_ONLY=kube-inject,webhook,... runs only the named parts (core, webhook, kube-inject,
+ * istio-iptables, cni); the others print n/a. BENCH_KUBE_INJECT_RUNS sets kube-inject's rounds (11).
+ *
  * Ratios are ours ÷ Istio's speed: above 1 means we are faster. Last line:
  * `vs-istio: core Ax, webhook Bx, kube-inject Cx, istio-iptables Dx, cni Ex` (n/a = not measured).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +39,20 @@ import { benchWebhookVsIstio } from './webhook.js';
 const root = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const tmp = mkdtempSync(path.join(tmpdir(), 'sk-bench-istio-'));
+const PARTS = ['core', 'webhook', 'kube-inject', 'istio-iptables', 'cni'] as const;
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+for (const p of only ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${JSON.stringify(p)} (known: ${PARTS.join(', ')})`);
+const want = (part: (typeof PARTS)[number]): boolean => !only || only.includes(part);
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/** The single executable to measure: SK_EXECUTABLE, dist/bin/sidecar-kit, or one built for this run. */
+function executable(): string {
+  if (process.env.SK_EXECUTABLE) return process.env.SK_EXECUTABLE;
+  const dist = path.join(root, 'dist', 'bin', 'sidecar-kit');
+  if (existsSync(dist)) return dist;
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-executable.mjs'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(tmp, 'bin', 'sidecar-kit');
+}
 
 function podWithEnv(n: number): Pod {
   return {
@@ -50,11 +69,29 @@ async function main(): Promise<void> {
   writeFileSync(files.values, r.values ?? '');
   writeFileSync(files.config, r.config ?? '');
   writeFileSync(files.mesh, m.mesh ?? '');
-  const shop = await oracle.request({ op: 'webhook-pods', input: readFileSync(path.join(root, 'examples', 'shop.yaml'), 'utf8') });
+  const shop = want('core') ? await oracle.request({ op: 'webhook-pods', input: readFileSync(path.join(root, 'examples', 'shop.yaml'), 'utf8') }) : undefined;
   await oracle.close();
+  console.log(`bench:istio: ${only ? `parts ${only.join(', ')}` : 'every part'}; load average ${load()} at start`);
+  let core = 'n/a';
+  if (want('core')) core = await benchCore(r, m, files, shop?.output);
+  let webhook = 'n/a';
+  if (want('webhook')) webhook = await benchWebhook(files);
+  let kubeInject = 'n/a';
+  if (want('kube-inject') && process.env.SK_BENCH_ISTIOCTL !== '0') kubeInject = benchKubeInject(files);
+  const iptables = want('istio-iptables') ? benchIstioIptables() : undefined;
+  const cni = want('cni') ? await benchCniAdd() : undefined;
+  for (const line of [...(iptables?.lines ?? []), '', ...(cni?.lines ?? [])]) console.log(line);
+  const notRun = 'n/a (not in BENCH_ONLY)';
+  console.log(`vs-istio: core ${core}, webhook ${webhook}, kube-inject ${kubeInject}, istio-iptables ${iptables ? slot(iptables) : notRun}, cni ${cni ? slot(cni) : notRun}`);
+}
+
+type Files = { values: string; config: string; mesh: string };
+
+/** The injection core vs Istio's Webhook.inject in process, per pod; returns the geometric mean ratio. */
+async function benchCore(r: { values?: string }, m: { mesh?: string }, files: Files, shopOutput: string | undefined): Promise<string> {
   const pods: [string, Pod][] = [
     ['small pod', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 8080 }] }] } } as Pod],
-    ...(JSON.parse(shop.output ?? '[]') as { pod: Pod }[]).filter((p) => !p.pod.spec?.hostNetwork).map((p, i): [string, Pod] => [`shop.yaml pod ${i + 1}`, p.pod]),
+    ...(JSON.parse(shopOutput ?? '[]') as { pod: Pod }[]).filter((p) => !p.pod.spec?.hostNetwork).map((p, i): [string, Pod] => [`shop.yaml pod ${i + 1}`, p.pod]),
     ['2000 env vars', podWithEnv(2000)],
   ];
 
@@ -97,8 +134,11 @@ async function main(): Promise<void> {
   console.log('| pod | ours (injectPod + patch) | ours (webhook memo) | Istio (Webhook.inject) | ratio | ratio with memo |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
+  return `${geo.toFixed(1)}x`;
+}
 
-  // The webhook under the same HTTPS load.
+/** The webhook under the same HTTPS load; returns the throughput ratio without our memo. */
+async function benchWebhook(files: Files): Promise<string> {
   const wh = await benchWebhookVsIstio({
     oracle: ensureOracle(), files, cli: path.join(root, 'dist', 'sidecar-kit.js'),
     seconds: Number(process.env.BENCH_WEBHOOK_SECONDS ?? 6), rounds: Number(process.env.BENCH_ROUNDS ?? 3), connections: Number(process.env.BENCH_CONNECTIONS ?? 8),
@@ -106,20 +146,19 @@ async function main(): Promise<void> {
   console.log();
   for (const row of wh.table) console.log(row);
   console.log(`webhook throughput ours ÷ Istio (geometric mean): ${wh.throughput.off.toFixed(2)}x without our memo, ${wh.throughput.on.toFixed(2)}x with it; p99 at half load ours ÷ Istio ${wh.p99.off.toFixed(2)} / ${wh.p99.on.toFixed(2)} (goal: ≥ 5x at ≤ 0.33)`);
-  const webhook = `${wh.throughput.off.toFixed(2)}x`;
+  return `${wh.throughput.off.toFixed(2)}x`;
+}
 
-  // kube-inject process (on by default; SK_BENCH_ISTIOCTL=0 leaves it out).
-  let kubeInject = 'n/a';
-  if (process.env.SK_BENCH_ISTIOCTL !== '0') {
-    const istioctl = buildIstioBinary('istio.io/istio/istioctl/cmd/istioctl', 'istioctl');
-    const k = benchKubeInjectVsIstioctl({ istioctl, cli: path.join(root, 'dist', 'sidecar-kit.js'), manifest: path.join(root, 'examples', 'shop.yaml'), files, dir: tmp });
-    kubeInject = `${k.ratio.toFixed(2)}x`;
-    console.log(`\nkube-inject -f examples/shop.yaml: ours ${k.oursMs.toFixed(0)} ms, istioctl ${k.istioctlMs.toFixed(0)} ms (medians of 11 alternating runs; outputs ${k.identical ? 'identical' : 'DIFFER'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-  }
-  const iptables = benchIstioIptables();
-  const cni = await benchCniAdd();
-  for (const line of [...iptables.lines, '', ...cni.lines]) console.log(line);
-  console.log(`vs-istio: core ${geo.toFixed(1)}x, webhook ${webhook}, kube-inject ${kubeInject}, istio-iptables ${slot(iptables)}, cni ${slot(cni)}`);
+/** kube-inject processes vs istioctl; returns the slot text (the faster shipped form, named). */
+function benchKubeInject(files: Files): string {
+  const istioctl = buildIstioBinary('istio.io/istio/istioctl/cmd/istioctl', 'istioctl');
+  const runs = Number(process.env.BENCH_KUBE_INJECT_RUNS ?? 11);
+  const k = benchKubeInjectVsIstioctl({ istioctl, cli: path.join(root, 'dist', 'sidecar-kit.js'), executable: executable(), manifest: path.join(root, 'examples', 'shop.yaml'), files, dir: tmp, runs });
+  const fig = (name: string, f: { ms: number; cpuMs: number; ratio?: number }) => `${name} ${f.ms.toFixed(0)} ms (CPU ${f.cpuMs.toFixed(0)} ms)${f.ratio === undefined ? '' : ` = ${f.ratio.toFixed(2)}x`}`;
+  console.log(`\nkube-inject -f examples/shop.yaml, medians of ${k.runs} interleaved rounds (outputs ${k.identical ? 'identical' : 'DIFFER'}; load average ${load()}):`);
+  console.log(`  ${[fig('bundle (node dist/sidecar-kit.js)', k.bundle), ...(k.executable ? [fig('single executable (dist/bin/sidecar-kit)', k.executable)] : []), fig('istioctl', k.istioctl)].join('; ')}`);
+  if (!k.identical) throw new Error('kube-inject outputs differ between the forms and istioctl');
+  return `${k.best.ratio.toFixed(2)}x (${k.best.form})`;
 }
 
 try {

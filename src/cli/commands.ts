@@ -6,6 +6,11 @@
  * dist/commands/, and the entry imports only the one being run: no chunk shared between commands
  * is parsed at start-up (an init container or CNI ADD pays for its own code alone). From source
  * (tsx, vitest) the modules are imported directly.
+ *
+ * The single executable (scripts/build-executable.mjs, SK_BUNDLED_BUILD=executable) holds every
+ * command in one CommonJS bundle, except the two that run inside the cluster from their images
+ * (the webhook starts worker threads from files beside it; cni-install copies the `istio-cni`
+ * executable beside it): those answer with where to run them from.
  */
 export interface CommandModule {
   run(args: readonly string[]): Promise<number>;
@@ -19,11 +24,25 @@ export interface CommandEntry {
 
 /** Set to "1" by the bundler; the source branch of each loader is then dropped from the entry. */
 const bundled = process.env.SK_BUNDLED_BUILD === '1';
+/** Set by the single executable's build: the commands it leaves out are then dropped from it. */
+const executable = process.env.SK_BUNDLED_BUILD === 'executable';
 
 function loadBuilt(name: string): Promise<CommandModule> {
   // A computed specifier keeps the bundler from inlining the command into the entry.
   const specifier = `./commands/${name}.js`;
   return import(specifier) as Promise<CommandModule>;
+}
+
+/** A command the single executable does not carry: a usage error saying where it runs. */
+function notInExecutable(name: string): Promise<CommandModule> {
+  return Promise.resolve({
+    run: () => {
+      process.stderr.write(
+        `error: ${name} is not part of the single executable: it runs in the cluster from sidecar-kit's image (or with \`node dist/sidecar-kit.js ${name}\` from the npm package)\n`,
+      );
+      return Promise.resolve(2);
+    },
+  });
 }
 
 export const commands: readonly CommandEntry[] = [
@@ -50,7 +69,7 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'webhook',
     summary: 'serve the sidecar injection admission webhook over HTTPS',
-    load: () => (bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
+    load: () => (executable ? notInExecutable('webhook') : bundled ? loadBuilt('webhook') : import('../webhook/command.js')),
   },
   {
     name: 'istio-iptables',
@@ -60,7 +79,7 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'cni-install',
     summary: 'install the chained CNI plugin on a node (a DaemonSet container); merge-conflist prints a merge',
-    load: () => (bundled ? loadBuilt('cni-install') : import('../cni/install-cli.js')),
+    load: () => (executable ? notInExecutable('cni-install') : bundled ? loadBuilt('cni-install') : import('../cni/install-cli.js')),
   },
   {
     name: 'cni-rules',

@@ -5,7 +5,6 @@
  * (see createSprigFuncs) or are left out on purpose.
  */
 import type { createHash as CreateHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { FuncError, fn, type FuncMap } from './funcs.js';
 import { goJsonMarshal, goJsonUnmarshal } from './go-json.js';
 import { parseVersion, semverCheck } from './sprig-semver.js';
@@ -125,10 +124,12 @@ function adler32(s: string): string {
 }
 
 // node:crypto is loaded on first use: importing it costs every kube-inject start ~5 ms, and
-// only templates that call a hash function need it.
+// only templates that call a hash function need it. process.getBuiltinModule works in every
+// form the code runs in (ES modules, and the CommonJS bundle of the single executable, which
+// has no import.meta.url).
 let createHash: typeof CreateHash | undefined;
 const loadCreateHash = (): typeof CreateHash =>
-  (createHash ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash);
+  (createHash ??= process.getBuiltinModule('node:crypto').createHash);
 const hash = (algo: string) => (s: string) => loadCreateHash()(algo).update(s, 'utf8').digest('hex');
 
 function toJsonOrEmpty(v: unknown, opts: Parameters<typeof goJsonMarshal>[1]): string {
