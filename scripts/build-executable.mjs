@@ -18,6 +18,8 @@ const built = await buildSea({
   entry: join(root, 'src/cli/executable-main.ts'),
   target: join(outdir, 'bin', 'sidecar-kit'),
   define: { 'process.env.SK_BUNDLED_BUILD': '"executable"' },
+  // Minified, the snapshot is ~30 % smaller and a run starts ~10 ms sooner (docs/oracle.md).
+  minify: true,
   check: (_staging, run) => {
     const p = run(['--version']);
     if (p.status !== 0 || !p.stdout.includes(version)) throw new Error(`the built executable answered --version with ${p.status}: ${p.stdout}${p.stderr}`);
