@@ -11,7 +11,9 @@
  *   module (oracle/cmd/istio-iptables), both with the default sidecar args, each apply into a
  *   fresh network namespace whose `lo` carries the pod's address (Istio reads the IP family from
  *   it); IPv4, dual-stack and native nftables. Once per scenario both rule sets are compared
- *   (iptables-save / nft list ruleset).
+ *   (iptables-save / nft list ruleset). Beside them, `sidecar-kit istio-iptables` run from the
+ *   CLI's single executable (SK_EXECUTABLE, else dist/bin/sidecar-kit when built), in the same
+ *   rounds: a column of its own, not the slot's figure (the init image runs the bundle).
  * - CNI ADD: our plugin single executable (as the chart ships it, built as bench/cni builds it)
  *   vs Istio's istio-cni plugin built from the module (istio.io/istio/cni/cmd/istio-cni), same
  *   conf, same prevResult, same fresh namespace setup; both read the pod from the same LOCAL
@@ -89,7 +91,7 @@ const IPTABLES_SCENARIOS: readonly IptablesScenario[] = [
 ];
 
 /** istio-iptables: ours vs Istio's, interleaved; the ratio of the first (IPv4) scenario is the figure. */
-export function benchIstioIptables(runs = RUNS): CaptureFigure {
+export function benchIstioIptables(runs = RUNS, executable = process.env.SK_EXECUTABLE ?? path.join(root, 'dist', 'bin', 'sidecar-kit')): CaptureFigure {
   if (process.getuid?.() !== 0) return { ratio: NaN, reason: 'needs root (network namespaces)', lines: [] };
   const cli = process.env.SK_CLI ?? path.join(root, 'dist', 'sidecar-kit.js');
   if (!existsSync(cli)) return { ratio: NaN, reason: `no CLI at ${cli}: npm run build`, lines: [] };
@@ -100,11 +102,12 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
   const empty = path.join(tmp, 'empty.mjs');
   writeFileSync(empty, '');
   const env = pluginEnv; // a pod's init container has no NODE_EXTRA_CA_CERTS
+  const exe = existsSync(executable) ? executable : undefined;
   const lines = [
     `istio-iptables: ours = ${nodeVersion} ${shown(cli)}${declaredEsm(cli) ? '' : ' (no "type": "module" above it)'}, Istio = ${istio}; ${runs} interleaved rounds, fresh netns each; load average ${load()} at start`,
     '',
-    '| scenario | ours median ms | Istio median ms | ratio (Istio ÷ ours) | Node empty-script start ms | ours in-process ms | same rules |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| scenario | ours median ms | Istio median ms | ratio (Istio ÷ ours) | Node empty-script start ms | ours in-process ms | same rules | ${exe ? `ours as ${shown(exe)} ms (ratio)` : 'single executable'} |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   let ratio = NaN;
   try {
@@ -114,6 +117,7 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
       const theirs: number[] = [];
       const bare: number[] = [];
       const inner: number[] = [];
+      const single: number[] = [];
       const opts = { ...NETNS, addresses: s.addresses };
       const rulesOurs = withNetns((ns) => (timed([...ns, node, cli, 'istio-iptables', ...args], { env }), rulesIn(ns, s.nft)), opts);
       const rulesIstio = withNetns((ns) => (timed([...ns, istio, ...args], { env }), rulesIn(ns, s.nft)), opts);
@@ -129,10 +133,13 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
             }
           }, opts);
         const runIstio = () => withNetns((ns) => void (i >= 0 && theirs.push(timed([...ns, istio, ...args], { env }).ms)), opts);
+        const runExe = () => (exe ? withNetns((ns) => void (i >= 0 && single.push(timed([...ns, exe, 'istio-iptables', ...args], { env }).ms)), opts) : undefined);
         if (i % 2 === 0) {
           runOurs();
           runIstio();
+          runExe();
         } else {
+          runExe();
           runIstio();
           runOurs();
         }
@@ -141,7 +148,8 @@ export function benchIstioIptables(runs = RUNS): CaptureFigure {
       }
       const [o, t] = [quantile(ours, 0.5), quantile(theirs, 0.5)];
       if (Number.isNaN(ratio)) ratio = t / o;
-      lines.push(`| ${s.name} | ${ms(o)} | ${ms(t)} | ${(t / o).toFixed(2)}x | ${ms(quantile(bare, 0.5))} | ${inner.length ? ms(quantile(inner, 0.5)) : '?'} | ${same ? 'yes' : 'NO'} |`);
+      const e = quantile(single, 0.5);
+      lines.push(`| ${s.name} | ${ms(o)} | ${ms(t)} | ${(t / o).toFixed(2)}x | ${ms(quantile(bare, 0.5))} | ${inner.length ? ms(quantile(inner, 0.5)) : '?'} | ${same ? 'yes' : 'NO'} | ${exe ? `${ms(e)} (${(t / e).toFixed(2)}x)` : 'not built'} |`);
       if (!same) lines.push(`  rules differ for "${s.name}":\n--- ours\n${rulesOurs}\n--- Istio\n${rulesIstio}`);
     }
   } finally {
