@@ -9,7 +9,7 @@
  * files) happens only in `main`, after the snapshot is restored: a snapshot must hold no open
  * handle and no process state. Without a snapshot (plain `node main.cjs`) it runs the same way.
  */
-import * as v8 from 'node:v8';
+import { startFromSnapshot } from '../cli-kit/snapshot.js';
 import { runCli } from './dispatch.js';
 // Evaluated into the snapshot; the command table's loader finds the same module instances.
 import '../kubeinject/command.js';
@@ -28,8 +28,4 @@ function main(): void {
   );
 }
 
-const snapshot = (v8 as { startupSnapshot?: { isBuildingSnapshot(): boolean; setDeserializeMainFunction(fn: () => void): void } }).startupSnapshot;
-if (snapshot?.isBuildingSnapshot()) {
-  warmUpKubeInject();
-  snapshot.setDeserializeMainFunction(main);
-} else main();
+startFromSnapshot(main, warmUpKubeInject);

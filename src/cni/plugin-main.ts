@@ -10,7 +10,7 @@
  * Without a snapshot (plain `node plugin.cjs`) it runs the same way, only slower to start.
  */
 import { writeSync } from 'node:fs';
-import * as v8 from 'node:v8';
+import { startFromSnapshot } from '../cli-kit/snapshot.js';
 import { pluginConfSchema } from '../core/config/cni.js';
 import { buildRules } from '../core/capture/build.js';
 import { renderIptables } from '../core/capture/iptables.js';
@@ -59,9 +59,4 @@ async function main(): Promise<void> {
   }
 }
 
-const snapshot = (v8 as { startupSnapshot?: { isBuildingSnapshot(): boolean; setDeserializeMainFunction(fn: () => void): void } }).startupSnapshot;
-if (snapshot?.isBuildingSnapshot()) {
-  warmUp();
-  snapshot.setDeserializeMainFunction(() => void main());
-}
-else void main();
+startFromSnapshot(() => void main(), warmUp);
