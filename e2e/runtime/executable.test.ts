@@ -7,7 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { istiodEnv, manifest, meshOverlay } from '../oracle/arbitraries.js';
 import { cliPath, root } from '../support/artefacts.js';
 
 const node = execFileSync(process.execPath, [join(root, 'scripts', 'node-lts.mjs')], { encoding: 'utf8' }).trim();
@@ -119,6 +122,21 @@ describe('the sidecar-kit single executable', () => {
       const r = both([cmd, '--help']).exe;
       expect(r.status, cmd).toBe(2);
       expect(r.stderr, cmd).toMatch(new RegExp(`${cmd} is not part of the single executable`));
+    }
+  });
+
+  it('answers generated manifests, mesh configs and environments exactly as the bundle does (the oracle\'s generators)', () => {
+    const seed = Number(process.env.SK_EXECUTABLE_SEED ?? Date.now() % 2 ** 31);
+    process.stdout.write(`executable.test: generated cases with seed ${seed} (SK_EXECUTABLE_SEED to repeat)\n`);
+    const cases = fc.sample(fc.record({ docs: manifest, mesh: meshOverlay, env: istiodEnv }), { numRuns: 24, seed });
+    const input = join(work, 'generated.yaml');
+    const mesh = join(work, 'generated-mesh.yaml');
+    for (const [k, c] of cases.entries()) {
+      writeFileSync(input, c.docs.map((d) => stringify(d)).join('---\n'));
+      writeFileSync(mesh, c.mesh);
+      const args = ['kube-inject', '-f', input, '--meshConfigFile', mesh, ...(c.env.revision ? ['-r', c.env.revision] : [])];
+      const r = both(args, { env: { ENABLE_NATIVE_SIDECARS: c.env.native, COMPLIANCE_POLICY: c.env.compliance } });
+      expect(r.exe, `case ${k} of seed ${seed}`).toEqual(r.bundle);
     }
   });
 
