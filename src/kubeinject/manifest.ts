@@ -38,18 +38,20 @@ export function describe(doc: unknown, index: number): string {
   return `${typeof o.kind === 'string' && o.kind ? o.kind : 'object'} "${ns}${name}" (${at})`;
 }
 
-/** Injects every document of `text`. Throws ManifestError naming the failing document. */
-export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): ManifestResult {
-  // istioctl kube-inject does not add the (deprecated) injectedAnnotations; only the webhook does.
-  const settings = { ...ctx.settings, injector: { ...ctx.settings.injector, injectedAnnotations: {} } };
-  const warnings: string[] = [];
-  const out: string[] = [];
+/**
+ * The document loop kube-inject and kube-uninject share: splits `text`, decodes each document and
+ * hands every object of a recognised kind to `transform`, which answers the document's new text
+ * (or undefined to keep it); everything else is copied byte for byte. Each document is followed
+ * by `---`. A document that cannot be split or decoded throws ManifestError naming it.
+ */
+export function mapRecognisedDocuments(text: string, transform: (doc: Record<string, unknown>, index: number) => string | undefined): string {
   let docs: string[];
   try {
     docs = splitYamlDocuments(text);
   } catch (e) {
     throw new ManifestError(`cannot split input into YAML documents: ${(e as Error).message}`, -1, { cause: e });
   }
+  const out: string[] = [];
   docs.forEach((raw, index) => {
     let doc: unknown;
     try {
@@ -57,20 +59,24 @@ export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): 
     } catch (e) {
       throw new ManifestError(`document ${index + 1}: ${(e as Error).message}`, index, { cause: e });
     }
-    if (doc === null || doc === undefined) {
-      out.push(raw, '---\n');
-      return;
-    }
-    const kind = (doc as Record<string, unknown>).kind;
-    if (typeof kind !== 'string' || !RECOGNISED_KINDS.has(kind)) {
-      out.push(raw, '---\n');
-      return;
-    }
+    const kind = (doc as Record<string, unknown> | null | undefined)?.kind;
+    const done = typeof kind === 'string' && RECOGNISED_KINDS.has(kind) ? transform(doc as Record<string, unknown>, index) : undefined;
+    out.push(done ?? raw, '---\n');
+  });
+  return out.join('');
+}
+
+/** Injects every document of `text`. Throws ManifestError naming the failing document. */
+export function injectManifest(text: string, ctx: Omit<InjectContext, 'warn'>): ManifestResult {
+  // istioctl kube-inject does not add the (deprecated) injectedAnnotations; only the webhook does.
+  const settings = { ...ctx.settings, injector: { ...ctx.settings.injector, injectedAnnotations: {} } };
+  const warnings: string[] = [];
+  const output = mapRecognisedDocuments(text, (doc, index) => {
     try {
-      out.push(emitYaml(intoObject(doc as Record<string, unknown>, { ...ctx, settings, warn: (w) => warnings.push(w) })), '---\n');
+      return emitYaml(intoObject(doc, { ...ctx, settings, warn: (w) => warnings.push(w) }));
     } catch (e) {
       throw new ManifestError(`${describe(doc, index)}: ${(e as Error).message}`, index, { cause: e });
     }
   });
-  return { output: out.join(''), warnings };
+  return { output, warnings };
 }

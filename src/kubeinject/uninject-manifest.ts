@@ -10,9 +10,7 @@ import { uninjectPod, UninjectError } from '../core/inject/uninject.js';
 import { normalizeAs } from '../core/k8s/normalize.js';
 import type { Pod } from '../core/k8s/pod.js';
 import { emitYaml } from '../core/yaml/emit.js';
-import { splitYamlDocuments } from '../core/yaml/parse.js';
-import { decodeDocument } from './decode.js';
-import { describe, ManifestError } from './manifest.js';
+import { describe, ManifestError, mapRecognisedDocuments } from './manifest.js';
 import { podTemplateOf, RECOGNISED_KINDS, WorkloadError } from './workload.js';
 
 type Obj = Record<string, unknown>;
@@ -75,33 +73,15 @@ function describeItem(o: Obj): string {
 /** Uninjects every document of `text`. Throws ManifestError naming the failing document. */
 export function uninjectManifest(text: string): UninjectManifestResult {
   const tally: Tally = { notes: [], uninjected: 0, notInjected: 0 };
-  const out: string[] = [];
-  let docs: string[];
-  try {
-    docs = splitYamlDocuments(text);
-  } catch (e) {
-    throw new ManifestError(`cannot split input into YAML documents: ${(e as Error).message}`, -1, { cause: e });
-  }
-  docs.forEach((raw, index) => {
-    let doc: unknown;
-    try {
-      doc = decodeDocument(raw);
-    } catch (e) {
-      throw new ManifestError(`document ${index + 1}: ${(e as Error).message}`, index, { cause: e });
-    }
-    const kind = (doc as Obj | null)?.kind;
-    if (doc === null || doc === undefined || typeof kind !== 'string' || !RECOGNISED_KINDS.has(kind)) {
-      out.push(raw, '---\n');
-      return;
-    }
+  const output = mapRecognisedDocuments(text, (doc, index) => {
     let done: Obj | undefined;
     try {
-      done = uninjectObject(doc as Obj, describe(doc, index), tally);
+      done = uninjectObject(doc, describe(doc, index), tally);
     } catch (e) {
       if (e instanceof UninjectError || e instanceof WorkloadError) throw new ManifestError(`${describe(doc, index)}: ${e.message}`, index, { cause: e });
       throw e;
     }
-    out.push(done === undefined ? raw : emitYaml(done), '---\n');
+    return done === undefined ? undefined : emitYaml(done);
   });
-  return { output: out.join(''), notes: tally.notes, uninjected: tally.uninjected, notInjected: tally.notInjected };
+  return { output, notes: tally.notes, uninjected: tally.uninjected, notInjected: tally.notInjected };
 }
