@@ -6,32 +6,29 @@
  */
 import {
   ExitCode,
+  HELP,
   flagBool,
   flagValue,
   noPositionals,
   parseArgs,
-  printHelp,
-  reportFailure,
-  reportUsageError,
+  parseCommandLine,
   UsageError,
+  reportFailure,
   type CommandSpec,
   type FlagSpec,
-  type ParsedArgs,
 } from '../cli-kit/convention.js';
 import { loadSettingsFromFiles } from '../config/load.js';
 import type { InjectionSettings } from '../core/config/settings.js';
 import { ISTIOD_ENV_DEFAULTS, parseIstiodEnvironment, type ClusterFacts, type InjectionEnvironment } from '../core/inject/environment.js';
 import { ownValue } from '../core/format/own-keys.js';
 import {
-  DEFAULT_MAX_INPUT_BYTES,
-  formatByteSize,
   OutputClosedError,
-  parseByteSize,
   resolveOutput,
   writeFileAtomically,
   writeToStream,
 } from './io.js';
 import { injectManifest } from './manifest.js';
+import { inputFlags, readInputFlags } from './file-flags.js';
 import { InputError, readManifests } from './read-manifests.js';
 
 const XDS = "istioctl's flags for injection through istiod's xDS (accepted and ignored)";
@@ -39,9 +36,7 @@ const CLUSTER = 'Cluster mode (any of these flags: the configuration is read fro
 
 /** Istio's flags; those in the CLUSTER group switch to cluster mode, XDS ones are ignored. */
 const FLAGS: readonly FlagSpec[] = [
-  { long: 'filename', short: 'f', value: 'FILE', help: 'input manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin' },
-  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically, through symlinks; regular files only) instead of stdout' },
-  { long: 'maxInputBytes', value: 'SIZE', help: 'refuse input larger than SIZE in all (bytes, or with a Ki, Mi, Gi, k, M or G suffix)', default: formatByteSize(DEFAULT_MAX_INPUT_BYTES) },
+  ...inputFlags('input manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin'),
   { long: 'meshConfigFile', value: 'FILE', help: "MeshConfig (the istio ConfigMap's `mesh` key); default: Istio's mesh defaults (cluster mode: the mesh ConfigMap)" },
   { long: 'valuesFile', value: 'FILE', help: "Helm values (the injector ConfigMap's `values` key), deep-merged over Istio's chart defaults (cluster mode: the injector ConfigMap)" },
   { long: 'injectConfigFile', value: 'FILE', help: "injector config (the injector ConfigMap's `config` key) or a bare sidecar template (cluster mode: the injector ConfigMap)" },
@@ -118,41 +113,26 @@ async function withCustomTemplates(env: InjectionEnvironment, settings: Injectio
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  let parsed: ParsedArgs;
-  let env: InjectionEnvironment;
-  try {
-    parsed = parseArgs(args, FLAGS);
-    if (parsed.help) return await printHelp(spec);
+  const cl = await parseCommandLine(spec, () => {
+    const parsed = parseArgs(args, FLAGS);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
-    env = environment(process.env);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
+    const env = environment(process.env);
+    const input = readInputFlags(parsed, FLAGS);
+    const clusterMode = FLAGS.some((f) => f.group === CLUSTER && parsed.values.has(f.long) && (f.value !== undefined || flagBool(parsed, f, {}) === true));
+    return { parsed, env, input, clusterMode };
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const { parsed, env, input, clusterMode } = cl.value;
   const str = (k: string): string | undefined => flagValue(parsed, flag(k), {})?.text;
-  const filename = str('filename');
-  if (!filename) return reportUsageError(spec.name, new UsageError('filename not specified (see --filename or -f)'));
-  const sizeText = flagValue(parsed, flag('maxInputBytes'), {});
-  const maxInput = sizeText === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(sizeText.text);
-  if (maxInput === undefined || maxInput <= 0) {
-    return reportUsageError(spec.name, new UsageError(`${sizeText?.from}: ${JSON.stringify(sizeText?.text)}: expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix`));
-  }
   for (const f of FLAGS) {
     if (f.group === XDS && parsed.values.has(f.long)) {
       process.stderr.write(`note: --${f.long} is for injection through istiod's xDS and is ignored\n`);
     }
   }
-  let clusterMode: boolean;
-  try {
-    clusterMode = FLAGS.some((f) => f.group === CLUSTER && parsed.values.has(f.long) && (f.value !== undefined || flagBool(parsed, f, {}) === true));
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
   try {
     // A bad -o target is refused before any work is done.
-    const outputPath = str('output');
-    const output = outputPath === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(outputPath, parsed.spelled.get('output') ?? '-o');
+    const output = input.output === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(input.output.path, input.output.flag);
     const files = {
       valuesFile: str('valuesFile'),
       meshConfigFile: str('meshConfigFile'),
@@ -180,7 +160,7 @@ export async function run(args: readonly string[]): Promise<number> {
       settings = await loadSettingsFromFiles(files);
     }
     const context = { settings, env: await withCustomTemplates(env, settings), facts };
-    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f', maxInput);
+    const manifests = await readManifests(input.filename, input.filenameFlag, input.maxInputBytes);
     // Every manifest is injected before anything is written: a failure leaves no partial output.
     const results = manifests.map((m) => {
       try {

@@ -6,26 +6,22 @@
  */
 import {
   ExitCode,
+  HELP,
   flagBool,
-  flagValue,
   noPositionals,
   parseArgs,
-  printHelp,
+  parseCommandLine,
   reportFailure,
-  reportUsageError,
-  UsageError,
   type CommandSpec,
   type FlagSpec,
-  type ParsedArgs,
 } from '../cli-kit/convention.js';
-import { DEFAULT_MAX_INPUT_BYTES, formatByteSize, OutputClosedError, parseByteSize, resolveOutput, writeFileAtomically, writeToStream } from './io.js';
+import { OutputClosedError, resolveOutput, writeFileAtomically, writeToStream } from './io.js';
+import { inputFlags, readInputFlags } from './file-flags.js';
 import { InputError, readManifests } from './read-manifests.js';
 import { uninjectManifest } from './uninject-manifest.js';
 
 const FLAGS: readonly FlagSpec[] = [
-  { long: 'filename', short: 'f', value: 'FILE', help: 'injected manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin' },
-  { long: 'output', short: 'o', value: 'FILE', help: 'write the result to FILE (replaced atomically, through symlinks; regular files only) instead of stdout' },
-  { long: 'maxInputBytes', value: 'SIZE', help: 'refuse input larger than SIZE in all (bytes, or with a Ki, Mi, Gi, k, M or G suffix)', default: formatByteSize(DEFAULT_MAX_INPUT_BYTES) },
+  ...inputFlags('injected manifest (required): a file, a directory (its *.yaml, *.yml and *.json files, in name order) or - for stdin'),
   { long: 'quiet', short: 'q', help: 'do not report objects that were not injected (notes about what could not be restored are still printed)' },
 ];
 
@@ -56,29 +52,17 @@ export const spec: CommandSpec = {
 const flag = (long: string): FlagSpec => FLAGS.find((f) => f.long === long) as FlagSpec;
 
 export async function run(args: readonly string[]): Promise<number> {
-  let parsed: ParsedArgs;
-  let quiet: boolean;
-  try {
-    parsed = parseArgs(args, FLAGS);
-    if (parsed.help) return await printHelp(spec);
+  const cl = await parseCommandLine(spec, () => {
+    const parsed = parseArgs(args, FLAGS);
+    if (parsed.help) return HELP;
     noPositionals(parsed);
-    quiet = flagBool(parsed, flag('quiet'), {}) === true;
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsageError(spec.name, e);
-    throw e;
-  }
-  const str = (k: string): string | undefined => flagValue(parsed, flag(k), {})?.text;
-  const filename = str('filename');
-  if (!filename) return reportUsageError(spec.name, new UsageError('filename not specified (see --filename or -f)'));
-  const sizeText = flagValue(parsed, flag('maxInputBytes'), {});
-  const maxInput = sizeText === undefined ? DEFAULT_MAX_INPUT_BYTES : parseByteSize(sizeText.text);
-  if (maxInput === undefined || maxInput <= 0) {
-    return reportUsageError(spec.name, new UsageError(`${sizeText?.from}: ${JSON.stringify(sizeText?.text)}: expected a size in bytes, optionally with a Ki, Mi, Gi, k, M or G suffix`));
-  }
+    return { quiet: flagBool(parsed, flag('quiet'), {}) === true, input: readInputFlags(parsed, FLAGS) };
+  });
+  if (cl.exit !== undefined) return cl.exit;
+  const { quiet, input } = cl.value;
   try {
-    const outputPath = str('output');
-    const output = outputPath === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(outputPath, parsed.spelled.get('output') ?? '-o');
-    const manifests = await readManifests(filename, parsed.spelled.get('filename') ?? '-f', maxInput);
+    const output = input.output === undefined ? ({ kind: 'stdout' } as const) : await resolveOutput(input.output.path, input.output.flag);
+    const manifests = await readManifests(input.filename, input.filenameFlag, input.maxInputBytes);
     // Every manifest is processed before anything is written: a failure leaves no partial output.
     const results = manifests.map((m) => {
       try {
