@@ -21,8 +21,8 @@ function webhookInput(pod: Record<string, unknown>, over: Partial<WebhookInput> 
   };
 }
 
-/** The pod Istio's webhook gives for `input` (its patch applied by the oracle). */
-async function istioPod(oracle: OracleProcess, ctx: DiffContext, input: WebhookInput): Promise<{ metadata: { annotations: Record<string, string> }; spec: { containers: Container[] } }> {
+/** Istio's webhook's answer for `input`: the AdmissionReview's response and the patched pod, if allowed. */
+async function istioAnswer(oracle: OracleProcess, ctx: DiffContext, input: WebhookInput): Promise<{ allowed: boolean; message?: string; patched?: unknown }> {
   const s = await ctx.settingsFor(input.settings.set, input.settings.mesh);
   const typed = await oracle.request({ op: 'pod-normalize', raw: true, pod: input.pod });
   const body = JSON.stringify({
@@ -30,8 +30,15 @@ async function istioPod(oracle: OracleProcess, ctx: DiffContext, input: WebhookI
     request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: input.requestNamespace, operation: 'CREATE', object: JSON.parse(typed.output ?? 'null') },
   });
   const r = await oracle.request({ op: 'webhook', values: s.values, config: s.config, mesh: s.mesh, meshExact: true, revision: '', native: input.env.native, compliance: '', platform: input.platform, nodes: input.nodes, namespaces: [], localCluster: '', path: input.path, body });
-  expect(r.patched, r.body).toBeTruthy();
-  return r.patched as never;
+  const response = (JSON.parse(r.body ?? '{}') as { response?: { allowed?: boolean; status?: { message?: string } } }).response;
+  return { allowed: response?.allowed === true, message: response?.status?.message, patched: r.patched ?? undefined };
+}
+
+/** The pod Istio's webhook gives for `input` (its patch applied by the oracle). */
+async function istioPod(oracle: OracleProcess, ctx: DiffContext, input: WebhookInput): Promise<{ metadata: { annotations: Record<string, string> }; spec: { containers: Container[] } }> {
+  const a = await istioAnswer(oracle, ctx, input);
+  expect(a.patched, a.message).toBeTruthy();
+  return a.patched as never;
 }
 
 const proxyEnv = (pod: { spec: { containers: Container[] } }, name: string): string | undefined =>
@@ -79,6 +86,39 @@ describe("deliberate deviations from Istio's webhook, pinned against its own cod
     expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
   });
 
+  it("webhook-status-port-from-pod-config: a Prometheus port equal to the mesh's status port is kept by Istio, refused by ours as reserved (seed 629112772)", { timeout: 120_000 }, async () => {
+    const input = webhookInput({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { annotations: { 'prometheus.io/port': '15020', 'proxy.istio.io/config': 'statusPort: 15021' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    }, { withConfig: false, env: { native: 'true', compliance: '', revision: '' }, nodes: [{ name: 'node-1', version: 'v1.33.0' }, { name: 'node-2', version: 'v1.34.2' }] });
+    // Istio compares the port with the mesh's 15020 and leaves the pod as it is; to the pod's
+    // agent (on 15021) 15020 is one of Istio's reserved ports, which Istio refuses elsewhere.
+    const theirs = await istioAnswer(live.oracle, live.ctx, input);
+    expect(theirs.allowed).toBe(true);
+    expect((theirs.patched as { metadata: { annotations: Record<string, string> } }).metadata.annotations['prometheus.io/port']).toBe('15020');
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+  });
+  it("webhook-status-port-from-pod-config: a Prometheus port equal to the pod's own status port is refused by Istio as reserved, kept by ours as the agent's", { timeout: 120_000 }, async () => {
+    const input = webhookInput({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default', annotations: { 'prometheus.io/port': '15021', 'proxy.istio.io/config': 'statusPort: 15021' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    const theirs = await istioAnswer(live.oracle, live.ctx, input);
+    expect(theirs.allowed).toBe(false);
+    expect(theirs.message).toContain('port 15021 is reserved for Istio');
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true, deviation: 'webhook-status-port-from-pod-config' });
+  });
+  it("control: without the pod's own status port both refuse Envoy's health port in the same words (no deviation)", { timeout: 120_000 }, async () => {
+    const input = webhookInput({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default', annotations: { 'prometheus.io/port': '15021' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    expect((await istioAnswer(live.oracle, live.ctx, input)).allowed).toBe(false);
+    expect(await webhookDomain.compare(input, live.ctx)).toEqual({ same: true });
+  });
   it('the same pod without its own status port is no deviation (the check does not hide real differences)', { timeout: 120_000 }, async () => {
     const input = webhookInput({
       apiVersion: 'v1', kind: 'Pod',

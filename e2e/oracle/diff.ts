@@ -271,11 +271,12 @@ export const webhookDomain: Domain<WebhookInput> = {
         namespace: input.requestNamespace, operation: 'CREATE', object,
       },
     });
-    const istio = await ctx.oracle.request({
-      op: 'webhook', values: s.values, config: s.config, mesh: s.mesh, meshExact: true, revision: input.env.revision,
+    const askIstio = (mesh: string) => ctx.oracle.request({
+      op: 'webhook', values: s.values, config: s.config, mesh, meshExact: true, revision: input.env.revision,
       native: input.env.native, compliance: input.env.compliance, platform: input.platform, nodes: input.nodes, namespaces: OPENSHIFT_NS,
       localCluster: input.localCluster, path: input.path, body,
     });
+    const istio = await askIstio(s.mesh);
     const answer = webhookAnswer({
       texts: { values: s.values, mesh: s.mesh, ...(input.withConfig ? { config: s.config } : {}) }, revision: input.env.revision,
       env: {
@@ -289,7 +290,34 @@ export const webhookDomain: Domain<WebhookInput> = {
     const ir = JSON.parse(istio.body ?? '{}') as { response?: { allowed?: boolean; status?: { message?: string } } };
     const iAllowed = ir.response?.allowed === true;
     const oAllowed = answer.review?.response.allowed === true;
-    if (iAllowed !== oAllowed) return differ(oAllowed ? 'we allow, Istio denies' : 'we deny, Istio allows', answer.message ?? answer.patched, ir.response);
+    const norm = async (pod: unknown): Promise<string> => {
+      const r = await ctx.oracle.request({ op: 'pod-normalize', raw: true, pod });
+      if (!r.ok) throw new Error(`normalising a pod: ${r.error}`);
+      return r.output ?? '';
+    };
+    // Deliberate (docs/oracle.md): a pod's own proxy.istio.io/config statusPort. Ours uses the
+    // pod's port wherever Istio's webhook post-processing uses the mesh's, so our answer is Istio's
+    // own answer for a mesh whose status port is the pod's (its ports then agree): asked when
+    // nothing narrower explains a difference — it decides, e.g., whether a Prometheus port equal to
+    // one of the two is the agent's (kept) or a reserved port (refused).
+    const ports = statusPorts(s.mesh, (object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations);
+    const istioWithPodPort = async (): Promise<boolean> => {
+      if (!ports) return false;
+      const mesh = JSON.parse(s.mesh || '{}') as { defaultConfig?: Record<string, unknown> };
+      mesh.defaultConfig = { ...mesh.defaultConfig, statusPort: ports.pod };
+      const alt = await askIstio(JSON.stringify(mesh));
+      if (alt.status !== answer.status) return false;
+      const ar = JSON.parse(alt.body ?? '{}') as { response?: { allowed?: boolean; status?: { message?: string } } };
+      if ((ar.response?.allowed === true) !== oAllowed) return false;
+      if (!oAllowed) return sameErrorText(answer.message ?? '', ar.response?.status?.message ?? '');
+      if (answer.patched === undefined || alt.patched === undefined || alt.patched === null) return false;
+      return (await norm(JSON.parse(answer.patched))) === (await norm(alt.patched));
+    };
+    const podPortDeviation = { same: true, deviation: 'webhook-status-port-from-pod-config' } as const;
+    if (iAllowed !== oAllowed) {
+      if (await istioWithPodPort()) return podPortDeviation;
+      return differ(oAllowed ? 'we allow, Istio denies' : 'we deny, Istio allows', answer.message ?? answer.patched, ir.response);
+    }
     if (!oAllowed) {
       const im = ir.response?.status?.message ?? '';
       if (sameErrorText(answer.message ?? '', im)) return same;
@@ -298,13 +326,9 @@ export const webhookDomain: Domain<WebhookInput> = {
       if (!input.withConfig && sameErrorText(answer.message ?? '', im, UNIMPLEMENTED_BUILTINS)) return { same: true, deviation: 'unsupported-templates-not-listed' };
       // Deliberate (docs/oracle.md): a bad proxy.istio.io/overrides JSON is named in our message.
       if ((answer.message ?? '').replace(`${OVERRIDES_NAMED} `, '') === im) return { same: true, deviation: 'overrides-error-names-annotation' };
+      if (await istioWithPodPort()) return podPortDeviation;
       return differ('denial message differs', answer.message, im);
     }
-    const norm = async (pod: unknown): Promise<string> => {
-      const r = await ctx.oracle.request({ op: 'pod-normalize', raw: true, pod });
-      if (!r.ok) throw new Error(`normalising a pod: ${r.error}`);
-      return r.output ?? '';
-    };
     if (answer.patched === undefined || istio.patched === undefined || istio.patched === null) {
       return differ('an allowed answer without a patched pod', answer, istio);
     }
@@ -328,7 +352,6 @@ export const webhookDomain: Domain<WebhookInput> = {
     // deviations are independent, so a pod may show both: then it is checked against the pod
     // Istio meant.
     if (mine !== theirs) {
-      const ports = statusPorts(s.mesh, (object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations);
       for (const [target, deviation] of [
         [theirs, 'webhook-status-port-from-pod-config'],
         ...(meant === undefined ? [] : [[meant, 'istio-openshift-patch-against-reset-pod+webhook-status-port-from-pod-config']]),
@@ -337,6 +360,7 @@ export const webhookDomain: Domain<WebhookInput> = {
           return { same: true, deviation };
         }
       }
+      if (await istioWithPodPort()) return podPortDeviation;
     }
     if (mine !== theirs) return differ(`patched pod differs${istio.patchError ? ` (Istio's patch does not apply: ${istio.patchError}; its pod with missing parents added)` : ''}`, JSON.parse(mine), JSON.parse(theirs));
     // Istio's patch that the API server would reject; ours gives the pod Istio meant (docs/oracle.md).
